@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto'
+import { Hono } from 'hono'
+import { buildBeacon } from './build.ts'
+
+/** Declared in the site's `/.well-known/gpc.json`: this service honours Global Privacy Control. */
+const GPC = { gpc: true, lastUpdate: '2026-11-25' }
+
+let etag: Promise<string> | undefined
+
+const beaconEtag = () => {
+  etag ??= buildBeacon().then(({ code }) => `"${createHash('sha256').update(code).digest('base64url').slice(0, 22)}"`)
+  return etag
+}
+
+/** True when an If-None-Match header names this representation (weak comparison, as RFC 9110 asks). */
+const matches = (header: string | undefined, tag: string) =>
+  header !== undefined &&
+  header.split(',').some((candidate) => {
+    const value = candidate.trim()
+    return value === '*' || value.replace(/^W\//, '') === tag
+  })
+
+export function beaconRoutes(): Hono {
+  const app = new Hono()
+
+  app.get('/beacon.js', async (c) => {
+    const [{ code }, tag] = await Promise.all([buildBeacon(), beaconEtag()])
+    c.header('ETag', tag)
+    c.header('Cache-Control', 'public, max-age=86400')
+    // Storefronts on other origins load this script; these let it load under SRI (CORS) and COEP.
+    c.header('Access-Control-Allow-Origin', '*')
+    c.header('Cross-Origin-Resource-Policy', 'cross-origin')
+    if (matches(c.req.header('If-None-Match'), tag)) return c.body(null, 304)
+    c.header('Content-Type', 'application/javascript; charset=utf-8')
+    return c.body(code)
+  })
+
+  app.get('/.well-known/gpc.json', (c) => c.json(GPC))
+
+  return app
+}

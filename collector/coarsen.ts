@@ -1,0 +1,186 @@
+import { BlockList } from 'node:net'
+import geoip from 'geoip-country'
+import { LRUCache } from 'lru-cache'
+import { UAParser } from 'ua-parser-js'
+import { normalizeIp } from './client-ip.ts'
+import type { HeaderReader } from './opt-out.ts'
+
+export type UaClass = { browser: string; os: string; device: 'desktop' | 'mobile' | 'tablet' | 'other' }
+
+/** The part of a ua-parser-js result the classifier reads. */
+export type ParsedUa = {
+  browser: { name?: string | undefined; type?: string | undefined }
+  os: { name?: string | undefined }
+  device: { type?: string | undefined }
+}
+
+/*
+ * Families are deliberately few: every extra value splits the rollups into groups that fall
+ * under the k threshold sooner, and a rare browser name is itself a quasi-identifier.
+ */
+const BROWSER_FAMILY: Record<string, string> = {
+  Chrome: 'Chrome',
+  'Mobile Chrome': 'Chrome',
+  Chromium: 'Chrome',
+  Safari: 'Safari',
+  'Mobile Safari': 'Safari',
+  Firefox: 'Firefox',
+  'Mobile Firefox': 'Firefox',
+  'Firefox Focus': 'Firefox',
+  Fennec: 'Firefox',
+  Edge: 'Edge',
+  'Samsung Internet': 'Samsung Internet',
+  Yandex: 'Yandex',
+  UCBrowser: 'UC Browser',
+}
+
+const OS_FAMILY: Record<string, string> = {
+  Windows: 'Windows',
+  'Windows RT': 'Windows',
+  macOS: 'macOS',
+  iOS: 'iOS',
+  Android: 'Android',
+  'Android-x86': 'Android',
+  'Chrome OS': 'Chrome OS',
+}
+
+// ua-parser-js reports distributions by name; to a storefront they are all desktop Linux.
+const LINUX_DISTROS = new Set([
+  'Linux',
+  'Arch',
+  'CentOS',
+  'Debian',
+  'Deepin',
+  'elementary OS',
+  'Fedora',
+  'Gentoo',
+  'GNU',
+  'Kubuntu',
+  'Manjaro',
+  'Mint',
+  'RedHat',
+  'SUSE',
+  'Ubuntu',
+  'Xubuntu',
+])
+
+const browserFamily = (browser: ParsedUa['browser']): string => {
+  // Facebook, Instagram, TikTok, Android WebView...: one bucket, as their names are many and rare.
+  if (browser.type === 'inapp') return 'In-App'
+  const name = browser.name ?? ''
+  if (name.startsWith('Opera')) return 'Opera'
+  return BROWSER_FAMILY[name] ?? 'Other'
+}
+
+const osFamily = (name: string | undefined): string => {
+  if (name === undefined) return 'Other'
+  if (LINUX_DISTROS.has(name)) return 'Linux'
+  return OS_FAMILY[name] ?? 'Other'
+}
+
+const deviceClass = (type: string | undefined): UaClass['device'] => {
+  if (type === undefined) return 'desktop'
+  if (type === 'mobile' || type === 'tablet') return type
+  return 'other'
+}
+
+/** Coarse classes from one parse; exported for callers that parse elsewhere. */
+export const classifyParsed = (parsed: ParsedUa): UaClass => ({
+  browser: browserFamily(parsed.browser),
+  os: osFamily(parsed.os.name),
+  device: deviceClass(parsed.device.type),
+})
+
+// ua-parser-js reads only this many characters, so longer strings share its answer and a cache key.
+const UA_MAX_LENGTH = 500
+
+/**
+ * A memoised user-agent classifier. Regex-heavy parsing per request would dominate the collector's
+ * CPU, while real traffic repeats a few hundred user agents; the LRU bound keeps junk UAs from
+ * growing memory.
+ */
+export const createUaClassifier = (
+  options: { cacheSize?: number; parse?: (ua: string) => ParsedUa } = {},
+): ((ua: string) => UaClass) => {
+  const { cacheSize = 1000, parse = (ua: string) => new UAParser(ua).getResult() } = options
+  if (!Number.isInteger(cacheSize) || cacheSize < 1)
+    throw new RangeError('cacheSize must be a positive integer')
+  const cache = new LRUCache<string, UaClass>({ max: cacheSize })
+  return (ua) => {
+    const key = ua.slice(0, UA_MAX_LENGTH)
+    let result = cache.get(key)
+    if (result === undefined) {
+      // Frozen because the same object is handed to every later caller with this user agent.
+      result = Object.freeze(classifyParsed(parse(key)))
+      cache.set(key, result)
+    }
+    return result
+  }
+}
+
+// Addresses that never geolocate; checked here so the answer does not depend on the data release.
+const NON_PUBLIC = new BlockList()
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 3],
+] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv4')
+}
+for (const [network, prefix] of [
+  ['::', 127],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['2001:db8::', 32],
+  ['ff00::', 8],
+] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv6')
+}
+
+export const isPublicIp = (ip: string): boolean => {
+  const normal = normalizeIp(ip)
+  if (!normal) return false
+  return !NON_PUBLIC.check(normal, normal.includes(':') ? 'ipv6' : 'ipv4')
+}
+
+const PROXY_COUNTRY_HEADERS = ['cf-ipcountry', 'x-country-code', 'cloudfront-viewer-country']
+// 'XX' is Cloudflare's "unknown"; 'T1' (Tor) fails the letters-only test.
+const COUNTRY_CODE = /^[A-Z]{2}$/
+
+const proxyCountry = (headers: HeaderReader): string => {
+  for (const name of PROXY_COUNTRY_HEADERS) {
+    const code = headers.get(name)?.trim().toUpperCase()
+    if (code && COUNTRY_CODE.test(code) && code !== 'XX') return code
+  }
+  return ''
+}
+
+/**
+ * ISO 3166-1 alpha-2 country of a visitor, or '' when unknown. The address itself goes no further
+ * than this lookup. A proxy's country header is believed only when the proxy is trusted, since any
+ * client can send one.
+ */
+export const createCountryLookup = (options: {
+  trustProxy: boolean
+}): ((ip: string, headers: HeaderReader) => string) => {
+  const { trustProxy } = options
+  return (ip, headers) => {
+    if (trustProxy) {
+      const fromProxy = proxyCountry(headers)
+      if (fromProxy) return fromProxy
+    }
+    if (!isPublicIp(ip)) return ''
+    const country = geoip.lookup(normalizeIp(ip))?.country ?? ''
+    return COUNTRY_CODE.test(country) ? country : ''
+  }
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod'
+import { SiteId } from './events.ts'
+
+/**
+ * The service's configuration, read from the environment once at start and passed in.
+ * Every value has a sane default so `npm start` needs nothing; a bad value stops the process
+ * with one line naming the variable.
+ */
+
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback)
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .default('0')
+  .transform((value) => value === '1' || value === 'true' || value === 'yes')
+
+const token = z.string().min(16, 'must be at least 16 characters').optional()
+
+const Origin = z.string().refine((value) => {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '')
+  } catch {
+    return false
+  }
+}, 'must be an origin such as https://shop.example')
+
+/** `siteId=origin` pairs, comma-separated; a site may repeat for several origins. */
+const Sites = z
+  .string()
+  .default('demo=http://localhost:8787')
+  .transform((raw, ctx) => {
+    const sites = new Map<string, string[]>()
+    for (const pair of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+      const [id = '', origin = ''] = pair.split('=', 2).map((part) => part.trim())
+      const site = SiteId.safeParse(id)
+      const url = Origin.safeParse(origin)
+      if (!site.success || !url.success) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not siteId=origin (e.g. demo=https://shop.example)` })
+        return z.NEVER
+      }
+      sites.set(id, [...(sites.get(id) ?? []), new URL(origin).origin])
+    }
+    if (sites.size === 0) {
+      ctx.addIssue({ code: 'custom', message: 'at least one siteId=origin pair is needed' })
+      return z.NEVER
+    }
+    return sites
+  })
+
+/** `siteId=param|param` pairs: query parameters a site keeps besides `utm_*` (everything else is dropped). */
+const QueryParams = z
+  .string()
+  .default('')
+  .transform((raw, ctx) => {
+    const keep = new Map<string, Set<string>>()
+    for (const pair of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+      const [id = '', params = ''] = pair.split('=', 2)
+      const names = params.split('|').filter(Boolean)
+      if (!SiteId.safeParse(id).success || names.some((name) => !/^[A-Za-z0-9_.-]{1,64}$/.test(name))) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not siteId=param|param` })
+        return z.NEVER
+      }
+      keep.set(id, new Set(names))
+    }
+    return keep
+  })
+
+export const ConfigSchema = z
+  .object({
+    PORT: int(0, 65_535, 8787),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    CLICKHOUSE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    CLICKHOUSE_USER: z.string().default('default'),
+    CLICKHOUSE_PASSWORD: z.string().default(''),
+    CLICKHOUSE_DATABASE: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a plain identifier such as tally')
+      .default('tally'),
+    SITES: Sites,
+    QUERY_PARAMS: QueryParams,
+    K_ANON: int(2, 1000, 5),
+    FLUSH_INTERVAL_MS: int(10, 60_000, 1000),
+    RETENTION_DAYS: int(1, 3650, 395),
+    DASHBOARD_TOKEN: token,
+    API_TOKEN: token,
+    ADMIN_TOKEN: token,
+    TRUST_PROXY: flag,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .transform((env) => ({
+    port: env.PORT,
+    host: env.HOST,
+    dataDir: env.DATA_DIR,
+    warehouse: env.CLICKHOUSE_URL
+      ? {
+          kind: 'server' as const,
+          url: env.CLICKHOUSE_URL,
+          username: env.CLICKHOUSE_USER,
+          password: env.CLICKHOUSE_PASSWORD,
+          database: env.CLICKHOUSE_DATABASE,
+        }
+      : { kind: 'embedded' as const, path: env.DATA_DIR, database: env.CLICKHOUSE_DATABASE },
+    sites: env.SITES,
+    queryParams: env.QUERY_PARAMS,
+    kAnon: env.K_ANON,
+    flushIntervalMs: env.FLUSH_INTERVAL_MS,
+    retentionDays: env.RETENTION_DAYS,
+    tokens: { dashboard: env.DASHBOARD_TOKEN, api: env.API_TOKEN, admin: env.ADMIN_TOKEN },
+    trustProxy: env.TRUST_PROXY,
+    logLevel: env.LOG_LEVEL,
+  }))
+
+export type Config = z.infer<typeof ConfigSchema>
+export type WarehouseConfig = Config['warehouse']
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parses the environment; throws a ConfigError whose message names every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "not set", as in a `.env` file with `FOO=`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
+  const parsed = ConfigSchema.safeParse(present)
+  if (parsed.success) return parsed.data
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment')
+    const shown = /TOKEN|PASSWORD|URL/.test(name) ? '' : ` (got "${present[name] ?? ''}")`
+    return `${name}: ${issue.message}${shown}`
+  })
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+}

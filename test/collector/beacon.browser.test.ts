@@ -1,0 +1,389 @@
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { buildBeacon } from '../../collector/beacon/build.ts'
+import { demoShopRoutes } from '../../collector/beacon/demo-routes.ts'
+import { beaconRoutes } from '../../collector/beacon/routes.ts'
+import { Event } from '../../schemas/events.ts'
+
+type Sent = Record<string, unknown> & { type: string }
+interface Received {
+  body: Sent
+  contentType: string | undefined
+  userAgent: string | undefined
+}
+
+/**
+ * The demo storefront and an event recorder on one real socket. The recorder stands in for the
+ * collector until that is ready; swapping it in should only touch this helper.
+ */
+function startShop(recorder: Received[]): Promise<{ origin: string; close: () => Promise<void> }> {
+  const app = new Hono()
+  app.route('/', beaconRoutes())
+  app.route('/', demoShopRoutes())
+  app.post('/api/event', async (c) => {
+    recorder.push({
+      body: JSON.parse(await c.req.text()),
+      contentType: c.req.header('content-type'),
+      userAgent: c.req.header('user-agent'),
+    })
+    return c.body(null, 204)
+  })
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+      resolve({
+        origin: `http://127.0.0.1:${info.port}`,
+        close: () => new Promise((done) => server.close(() => done())),
+      }),
+    )
+  })
+}
+
+// Counts the beacon's network calls inside the page, so "nothing was sent" is checked where it happens
+// rather than inferred from a quiet server.
+const SPY = `
+  window.__calls = 0
+  for (const [owner, key] of [[navigator, 'sendBeacon'], [window, 'fetch']]) {
+    const original = owner[key]
+    if (original) owner[key] = function (...args) { window.__calls++; return original.apply(this, args) }
+  }
+`
+type ShopWindow = Window & {
+  __calls: number
+  tally: ((type: string, fields?: object) => void) & { optOut: () => void; optIn: () => void }
+}
+
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Without this Chromium reports navigator.webdriver = true even without --enable-automation.
+
+]
+
+let browser: Browser
+let userAgent: string
+const cleanups: (() => Promise<void>)[] = []
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: LAUNCH_ARGS,
+    ignoreDefaultArgs: ['--enable-automation'],
+  })
+  // Headless Chromium says "HeadlessChrome" in its user agent, which bot filters rightly drop.
+  const major = browser.version().split('.')[0]
+  userAgent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`
+})
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+async function visit(init?: string) {
+  const received: Received[] = []
+  const shop = await startShop(received)
+  const context = await browser.newContext({ userAgent })
+  // The page's own setup runs first, as it would in a real browser; the spy wraps what it leaves.
+  if (init) await context.addInitScript(init)
+  await context.addInitScript(SPY)
+  context.setDefaultTimeout(5_000)
+  const page = await context.newPage()
+  const errors: Error[] = []
+  page.on('pageerror', (error) => errors.push(error))
+  cleanups.push(async () => {
+    await context.close()
+    await shop.close()
+  })
+  const events = () => received.map((r) => r.body)
+  /** Waits until `count` events have arrived and returns them. */
+  const until = async (count: number) => {
+    await expect.poll(() => received.length, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(count)
+    return events()
+  }
+  const byType = (type: string) => events().filter((event) => event.type === type)
+  return { page, context, received, errors, origin: shop.origin, events, until, byType }
+}
+
+const calls = (page: Page) => page.evaluate(() => (window as unknown as ShopWindow).__calls)
+const beaconLoaded = (page: Page) =>
+  page.evaluate(() => typeof (window as unknown as ShopWindow).tally.optOut === 'function')
+const storage = (page: Page) =>
+  page.evaluate(() => ({
+    local: Object.keys(localStorage),
+    session: Object.keys(sessionStorage),
+    cookie: document.cookie,
+  }))
+// A request that was never made cannot arrive; this only gives a stray one the chance to show up.
+const settle = (page: Page) => page.waitForTimeout(300)
+
+function expectValid(events: Sent[]) {
+  for (const event of events) {
+    const parsed = Event.safeParse(event)
+    expect(parsed.error, JSON.stringify(event)).toBeUndefined()
+    // The schema strips unknown keys, so equality means the beacon sends nothing the schema ignores.
+    expect(parsed.data).toEqual(event)
+  }
+}
+
+describe('beacon in a real browser', () => {
+  it('sends a pageview on load with site, url and referrer, as text/plain, from a visitor-like browser', async () => {
+    const { page, origin, received, until, byType } = await visit()
+    await page.goto(`${origin}/demo-shop`, { referer: 'https://www.example.org/' })
+    await until(2)
+    expect(await page.evaluate(() => navigator.webdriver)).toBe(false)
+    expect(byType('pageview')).toEqual([
+      { type: 'pageview', site: 'demo', url: `${origin}/demo-shop`, referrer: 'https://www.example.org/' },
+    ])
+    // Called inline before the deferred script loaded: queued by the stub, replayed by the beacon.
+    expect(byType('offer_impression')).toMatchObject([{ offer: { id: 'spring-sale', variant: 'b' } }])
+    for (const r of received) {
+      expect(r.contentType).toMatch(/^text\/plain\b/)
+      expect(r.userAgent).not.toMatch(/headless/i)
+    }
+    expectValid(received.map((r) => r.body))
+  })
+
+  it('sends a pageview with prev.url on pushState and popstate, but not when only the query changes', async () => {
+    const { page, origin, until, byType } = await visit()
+    await page.goto(`${origin}/demo-shop`)
+    await until(2)
+    await page.click('#nav-about')
+    await until(3)
+    expect(byType('pageview')[1]).toEqual({
+      type: 'pageview',
+      site: 'demo',
+      url: `${origin}/demo-shop/about`,
+      referrer: `${origin}/demo-shop`,
+      prev: { url: `${origin}/demo-shop` },
+    })
+    await page.evaluate(() => history.replaceState(null, '', '?sort=price'))
+    expect(await calls(page)).toBe(3)
+    await page.goBack()
+    const events = await until(4)
+    // The referrer is what a real navigation would send (the address as it was when leaving);
+    // prev.url is the page as it was viewed.
+    expect(events[3]).toMatchObject({
+      type: 'pageview',
+      url: `${origin}/demo-shop`,
+      referrer: `${origin}/demo-shop/about?sort=price`,
+      prev: { url: `${origin}/demo-shop/about` },
+    })
+    expectValid(events)
+  })
+
+  it('carries the last product viewed as prev.product, across SPA and full navigations', async () => {
+    const { page, origin, until, byType, events } = await visit()
+    await page.goto(`${origin}/demo-shop`)
+    await until(2)
+    await page.click('#product-bp-1')
+    await until(4)
+    expect(byType('product_view')).toEqual([
+      {
+        type: 'product_view',
+        site: 'demo',
+        url: `${origin}/demo-shop/product/bp-1`,
+        referrer: `${origin}/demo-shop`,
+        product: { id: 'bp-1', category: 'brakes', price: 39.9 },
+        prev: { url: `${origin}/demo-shop` },
+      },
+    ])
+    await page.click('#add-to-cart')
+    await page.click('#nav-home')
+    await until(6)
+    // No offer was clicked in this tab, so the cart is credited to none.
+    expect(byType('add_to_cart')[0]).not.toHaveProperty('offer')
+    expect(byType('pageview').at(-1)).toMatchObject({
+      url: `${origin}/demo-shop`,
+      prev: { url: `${origin}/demo-shop/product/bp-1`, product: { id: 'bp-1', category: 'brakes' } },
+    })
+    await page.goto(`${origin}/demo-shop/product/bd-2`)
+    await until(9)
+    expect(byType('product_view').at(-1)).toMatchObject({
+      product: { id: 'bd-2' },
+      prev: { url: `${origin}/demo-shop`, product: { id: 'bp-1', category: 'brakes' } },
+    })
+    expect(byType('product_view').at(-1)?.prev).not.toHaveProperty('product.price')
+    expectValid(events())
+  })
+
+  it('sends cart, checkout, purchase, offer and search events that the schema accepts as they are', async () => {
+    const { page, origin, until, byType, events } = await visit()
+    await page.goto(`${origin}/demo-shop`)
+    await until(2)
+    await page.click('#offer-cta')
+    await until(5)
+    const offer = { id: 'spring-sale', variant: 'b' }
+    expect(byType('offer_click')).toMatchObject([{ url: `${origin}/demo-shop`, offer }])
+    await page.click('#add-to-cart')
+    await page.click('#add-to-cart')
+    await page.click('#buy')
+    await until(9)
+    const line = { id: 'bp-1', category: 'brakes', price: 39.9 }
+    expect(byType('add_to_cart')).toMatchObject([
+      { product: { ...line, quantity: 1 }, offer },
+      { product: { ...line, quantity: 1 }, offer },
+    ])
+    const order = { revenue: 79.8, currency: 'EUR', items: [{ ...line, quantity: 2 }] }
+    expect(byType('checkout')).toMatchObject([{ order, offer }])
+    expect(byType('purchase')).toEqual([
+      {
+        type: 'purchase',
+        site: 'demo',
+        url: `${origin}/demo-shop/product/bp-1`,
+        referrer: `${origin}/demo-shop`,
+        order,
+        offer,
+        prev: { url: `${origin}/demo-shop`, product: { id: 'bp-1', category: 'brakes' } },
+      },
+    ])
+    await page.fill('#search-input', 'brake')
+    await page.click('#search-button')
+    await until(10)
+    expect(byType('search')).toMatchObject([{ search: { query: 'brake', results: 2 } }])
+    expectValid(events())
+  })
+
+  it('sets no cookie and keeps only tab context in sessionStorage', async () => {
+    const { page, context, origin, until } = await visit()
+    await page.goto(`${origin}/demo-shop`)
+    await page.click('#offer-cta')
+    await page.click('#add-to-cart')
+    await until(6)
+    expect(await context.cookies()).toEqual([])
+    expect(await storage(page)).toEqual({ local: [], session: ['tally:prev'], cookie: '' })
+    const tab = await page.evaluate(() => JSON.parse(sessionStorage.getItem('tally:prev') ?? '{}'))
+    expect(tab).toEqual({
+      url: `${origin}/demo-shop/product/bp-1`,
+      product: { id: 'bp-1', category: 'brakes' },
+      offer: { id: 'spring-sale', variant: 'b' },
+    })
+  })
+
+  const signals = {
+    globalPrivacyControl: `Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true })`,
+    doNotTrack: `Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' })`,
+    webdriver: `Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => true })`,
+  }
+  it.each(Object.entries(signals))('sends and stores nothing when navigator.%s says so', async (_, init) => {
+    const { page, origin, received } = await visit(init)
+    await page.goto(`${origin}/demo-shop`)
+    await page.click('#offer-cta')
+    await page.click('#add-to-cart')
+    await page.click('#buy')
+    expect(await beaconLoaded(page)).toBe(true)
+    expect(await calls(page)).toBe(0)
+    expect(await storage(page)).toEqual({ local: [], session: [], cookie: '' })
+    await settle(page)
+    expect(received).toEqual([])
+  })
+
+  it('stops after tally.optOut(), across reloads, and sends again after tally.optIn()', async () => {
+    const { page, origin, received, until } = await visit()
+    await page.goto(`${origin}/demo-shop`)
+    await until(2)
+    await page.evaluate(() => (window as unknown as ShopWindow).tally.optOut())
+    expect(await storage(page)).toEqual({ local: ['tally:optout'], session: [], cookie: '' })
+    await page.click('#offer-cta')
+    await page.click('#add-to-cart')
+    expect(await calls(page)).toBe(2)
+    await page.reload()
+    await page.click('#add-to-cart')
+    expect(await beaconLoaded(page)).toBe(true)
+    expect(await calls(page)).toBe(0)
+    await settle(page)
+    expect(received).toHaveLength(2)
+
+    await page.evaluate(() => (window as unknown as ShopWindow).tally.optIn())
+    expect(await storage(page)).toEqual({ local: [], session: [], cookie: '' })
+    await page.click('#add-to-cart')
+    const events = await until(3)
+    // Nothing from the opted-out stretch was remembered: no prev, no offer to credit.
+    expect(events[2]).toEqual({
+      type: 'add_to_cart',
+      site: 'demo',
+      url: `${origin}/demo-shop/product/bp-1`,
+      product: { id: 'bp-1', category: 'brakes', price: 39.9, quantity: 1 },
+    })
+  })
+
+  const brokenEndpoints = {
+    'a refused connection': { api: 'http://127.0.0.1:9/api/event', init: undefined },
+    'a refused connection without sendBeacon (fetch fallback)': {
+      api: 'http://127.0.0.1:9/api/event',
+      init: 'delete Navigator.prototype.sendBeacon',
+    },
+    'an invalid endpoint URL': { api: 'http://[', init: undefined },
+  }
+  it.each(Object.entries(brokenEndpoints))('never throws into the page with %s', async (_, { api, init }) => {
+    const { page, origin, errors } = await visit(init)
+    const html = await (await fetch(`${origin}/demo-shop`)).text()
+    await page.route(`${origin}/demo-shop`, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: html.replace('data-site="demo"', `$& data-api="${api}"`),
+      }),
+    )
+    await page.goto(`${origin}/demo-shop`)
+    await page.click('#offer-cta')
+    await page.click('#add-to-cart')
+    await page.click('#buy')
+    expect(await calls(page)).toBeGreaterThanOrEqual(6)
+    await settle(page)
+    expect(errors).toEqual([])
+    // The listener does see errors the page did not catch, so the empty list above means something.
+    await page.evaluate(() => {
+      Promise.reject(new Error('control'))
+    })
+    await expect.poll(() => errors.map((error) => error.message)).toEqual(['control'])
+  })
+})
+
+describe('beacon routes', () => {
+  it('is built once, minified, and under 1 KB gzipped', async () => {
+    const built = await buildBeacon()
+    console.log(`beacon.js: ${built.bytes} B minified, ${built.gzipBytes} B gzipped`)
+    expect(built.gzipBytes).toBeLessThan(1024)
+    expect(built.code).not.toMatch(/\n\s/)
+    expect(await buildBeacon()).toBe(built)
+  })
+
+  it('serves beacon.js cacheably with an ETag and answers 304 to a matching If-None-Match', async () => {
+    const app = beaconRoutes()
+    const first = await app.request('/beacon.js')
+    expect(first.status).toBe(200)
+    expect(first.headers.get('content-type')).toBe('application/javascript; charset=utf-8')
+    expect(first.headers.get('cache-control')).toBe('public, max-age=86400')
+    expect(await first.text()).toBe((await buildBeacon()).code)
+    const tag = first.headers.get('etag')
+    expect(tag).toMatch(/^"[\w-]+"$/)
+    for (const header of [tag as string, `W/${tag}`, `"other", ${tag}`]) {
+      const again = await app.request('/beacon.js', { headers: { 'If-None-Match': header } })
+      expect(again.status).toBe(304)
+      expect(await again.text()).toBe('')
+    }
+    const stale = await app.request('/beacon.js', { headers: { 'If-None-Match': '"other"' } })
+    expect(stale.status).toBe(200)
+  })
+
+  it('declares Global Privacy Control support and serves the demo shop on its SPA paths', async () => {
+    const gpc = await beaconRoutes().request('/.well-known/gpc.json')
+    expect(gpc.headers.get('content-type')).toMatch(/^application\/json\b/)
+    expect(await gpc.json()).toEqual({ gpc: true, lastUpdate: '2026-11-25' })
+    for (const path of ['/demo-shop', '/demo-shop/product/bp-1']) {
+      const res = await demoShopRoutes().request(path)
+      expect(res.headers.get('content-type')).toMatch(/^text\/html\b/)
+      expect(await res.text()).toContain('<script defer src="/beacon.js" data-site="demo"></script>')
+    }
+  })
+})

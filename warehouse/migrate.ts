@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Warehouse } from './client.ts'
+
+/**
+ * Versioned migrations: plain `.sql` files named `NNNN_name.sql` in `schemas/migrations/`,
+ * applied in order at start and recorded in `schema_migrations`. Every statement is written
+ * to be idempotent (`IF NOT EXISTS`), so a migration interrupted half way, or applied by two
+ * instances at once, converges when it runs again.
+ */
+
+export const MIGRATIONS_DIR = new URL('../schemas/migrations/', import.meta.url).pathname
+
+export type Migration = { version: number; name: string; checksum: string; statements: string[] }
+
+export type MigrationReport = { applied: string[]; current: number }
+
+export class MigrationError extends Error {
+  override name = 'MigrationError'
+}
+
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(join(dir, file), 'utf8')
+      return {
+        version: Number(file.slice(0, 4)),
+        name: file.replace(/\.sql$/, ''),
+        checksum: createHash('sha256').update(sql).digest('hex').slice(0, 16),
+        statements: splitStatements(sql),
+      }
+    })
+}
+
+/** Splits a migration on semicolons that end a line; `--` comment lines are dropped. */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join('\n')
+    .split(/;\s*(?:\n|$)/)
+    .map((statement) => statement.trim())
+    .filter(Boolean)
+}
+
+const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version UInt32,
+  name String,
+  checksum String,
+  applied_at DateTime('UTC')
+) ENGINE = ReplacingMergeTree() ORDER BY version`
+
+export async function appliedMigrations(warehouse: Warehouse): Promise<Map<number, { name: string; checksum: string }>> {
+  const result = await warehouse.client.query({
+    query: 'SELECT version, any(name) AS name, any(checksum) AS checksum FROM schema_migrations GROUP BY version',
+    format: 'JSONEachRow',
+  })
+  const rows = await result.json<{ version: number | string; name: string; checksum: string }>()
+  return new Map(rows.map((row) => [Number(row.version), { name: row.name, checksum: row.checksum }]))
+}
+
+export async function migrate(warehouse: Warehouse, migrations = readMigrations()): Promise<MigrationReport> {
+  await warehouse.client.command({ query: BOOKKEEPING })
+  const done = await appliedMigrations(warehouse)
+  const applied: string[] = []
+  for (const migration of migrations) {
+    const recorded = done.get(migration.version)
+    if (recorded) {
+      if (recorded.checksum !== migration.checksum) {
+        throw new MigrationError(
+          `migration ${migration.name} was changed after it was applied; add a new migration instead`,
+        )
+      }
+      continue
+    }
+    for (const statement of migration.statements) {
+      await warehouse.client.command({ query: statement })
+    }
+    await warehouse.client.insert({
+      table: 'schema_migrations',
+      format: 'JSONEachRow',
+      values: [
+        {
+          version: migration.version,
+          name: migration.name,
+          checksum: migration.checksum,
+          applied_at: new Date().toISOString().slice(0, 19).replace('T', ' '),
+        },
+      ],
+    })
+    applied.push(migration.name)
+  }
+  return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) }
+}
