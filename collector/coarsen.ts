@@ -147,11 +147,10 @@ for (const [network, prefix] of [
   NON_PUBLIC.addSubnet(network, prefix, 'ipv6')
 }
 
-export const isPublicIp = (ip: string): boolean => {
-  const normal = normalizeIp(ip)
-  if (!normal) return false
-  return !NON_PUBLIC.check(normal, normal.includes(':') ? 'ipv6' : 'ipv4')
-}
+const isPublicNormal = (ip: string): boolean =>
+  ip !== '' && !NON_PUBLIC.check(ip, ip.includes(':') ? 'ipv6' : 'ipv4')
+
+export const isPublicIp = (ip: string): boolean => isPublicNormal(normalizeIp(ip))
 
 const PROXY_COUNTRY_HEADERS = ['cf-ipcountry', 'x-country-code', 'cloudfront-viewer-country']
 // 'XX' is Cloudflare's "unknown"; 'T1' (Tor) fails the letters-only test.
@@ -179,8 +178,9 @@ export const createCountryLookup = (options: {
       const fromProxy = proxyCountry(headers)
       if (fromProxy) return fromProxy
     }
-    if (!isPublicIp(ip)) return ''
-    const country = geoip.lookup(normalizeIp(ip))?.country ?? ''
+    const normal = normalizeIp(ip)
+    if (!isPublicNormal(normal)) return ''
+    const country = geoip.lookup(normal)?.country ?? ''
     return COUNTRY_CODE.test(country) ? country : ''
   }
 }

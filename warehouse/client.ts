@@ -20,6 +20,8 @@ export type Warehouse = {
 
 // Counts come back as JSON numbers on every server version, so readers never see quoted
 // 64-bit integers on one backend and plain numbers on the other.
+type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection']
+
 const settings = { output_format_json_quote_64bit_integers: 0 } as const
 
 export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse> {
@@ -44,7 +46,9 @@ async function openEmbedded(config: Extract<WarehouseConfig, { kind: 'embedded' 
   const path = resolve(config.path, 'clickhouse')
   mkdirSync(path, { recursive: true })
   const client = createClient({
-    connection: createChdbConnection({ path }),
+    // chdb types its connection against @clickhouse/client-common, which the client now bundles
+    // as its own copy: the shapes are the same, the declarations are not.
+    connection: createChdbConnection({ path }) as unknown as ClientConnection,
     clickhouse_settings: settings,
   })
   // chDB keeps one session per connection and ignores the client's `database` option, so

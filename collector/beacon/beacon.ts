@@ -8,7 +8,6 @@
  * down-level into helpers.
  */
 
-
 type Fields = Record<string, unknown>
 type Ref = Record<string, string>
 type Tally = ((type: string, fields?: Fields) => void) & {
@@ -43,12 +42,14 @@ let referrer = doc.referrer || undefined
 let path = location.pathname
 let here = location.href
 
+// sendBeacon may be missing, refuse the request (queue full) or throw (bad URL): each falls back to fetch.
 const send = (body: string) => {
-  if (!(nav.sendBeacon && nav.sendBeacon(api, new Blob([body], { type: 'text/plain' })))) {
-    fetch(api, { method: 'POST', body, keepalive: true, headers: { 'Content-Type': 'text/plain' } }).catch(
-      () => {},
-    )
-  }
+  try {
+    if (nav.sendBeacon(api, new Blob([body], { type: 'text/plain' }))) return
+  } catch {}
+  fetch(api, { method: 'POST', body, keepalive: true, headers: { 'Content-Type': 'text/plain' } }).catch(
+    () => {},
+  )
 }
 
 const track = (type: string, fields?: Fields) => {
@@ -103,11 +104,12 @@ const routeChanged = () => {
 
 try {
   // The pre-load stub has no optOut: its presence means this script already ran on the page.
-  if (!(win.tally && win.tally.optOut)) {
+  const existing = win.tally || ({} as Tally)
+  if (!existing.optOut) {
     const script = (doc.currentScript || doc.querySelector('script[data-site]')) as HTMLScriptElement
     site = script.dataset.site
     api = script.dataset.api || `${new URL(script.src).origin}/api/event`
-    const queued = (win.tally && win.tally.q) || []
+    const queued = existing.q || []
     win.tally = tally
     for (const method of ['pushState', 'replaceState'] as const) {
       const original = history[method]

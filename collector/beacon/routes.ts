@@ -8,14 +8,15 @@ const GPC = { gpc: true, lastUpdate: '2026-11-25' }
 let etag: Promise<string> | undefined
 
 const beaconEtag = () => {
-  etag ??= buildBeacon().then(({ code }) => `"${createHash('sha256').update(code).digest('base64url').slice(0, 22)}"`)
+  etag ??= buildBeacon().then(
+    ({ code }) => `"${createHash('sha256').update(code).digest('base64url').slice(0, 22)}"`,
+  )
   return etag
 }
 
 /** True when an If-None-Match header names this representation (weak comparison, as RFC 9110 asks). */
 const matches = (header: string | undefined, tag: string) =>
-  header !== undefined &&
-  header.split(',').some((candidate) => {
+  header?.split(',').some((candidate) => {
     const value = candidate.trim()
     return value === '*' || value.replace(/^W\//, '') === tag
   })

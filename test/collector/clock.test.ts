@@ -9,6 +9,21 @@ describe('utcDay / utcHour', () => {
     expect(utcHour(now)).toBe('2024-03-11 04:00:00')
   })
 
+  it('ignores the process time zone', () => {
+    const saved = process.env.TZ
+    // A half-hour offset that also crosses midnight would show any local-time formatting.
+    process.env.TZ = 'Asia/Kolkata'
+    try {
+      const now = new Date(Date.UTC(2024, 5, 30, 20, 45))
+      expect(now.getHours()).toBe(2)
+      expect(utcDay(now)).toBe('2024-06-30')
+      expect(utcHour(now)).toBe('2024-06-30 20:00:00')
+    } finally {
+      if (saved === undefined) delete process.env.TZ
+      else process.env.TZ = saved
+    }
+  })
+
   it('truncates to the hour, never rounds', () => {
     expect(utcHour(new Date(Date.UTC(2025, 0, 1, 0, 59, 59, 999)))).toBe('2025-01-01 00:00:00')
     expect(utcHour(new Date(Date.UTC(2025, 11, 31, 23, 0, 0)))).toBe('2025-12-31 23:00:00')

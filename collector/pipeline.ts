@@ -1,0 +1,179 @@
+import type { Event, ProductRef } from '../schemas/events.ts'
+import { type EventRow, emptyRow } from '../schemas/row.ts'
+import { isBot } from './bots.ts'
+import { utcHour } from './clock.ts'
+import type { UaClass } from './coarsen.ts'
+import { type HeaderReader, isOptedOut } from './opt-out.ts'
+import { referrerHost, type ScrubbedUrl, scrubPath, scrubText, scrubUrl } from './scrub.ts'
+import { classifySource } from './sources.ts'
+import { visitorHash } from './visitor-hash.ts'
+
+/**
+ * The privacy pipeline, in order. Request steps look only at headers and run before the body
+ * is read; event steps turn one validated event into an `EventRow`. Every step is a pure
+ * function, and every drop has a typed reason that the collector counts.
+ *
+ *   request: 1. opt-out  2. bots
+ *   body:    3. validate (the route, with the shared zod schemas)
+ *   event:   4. site  5. scrub  6. identify  7. coarsen  -> row for the write buffer
+ *
+ * The IP and the user-agent string live only in `RequestFacts`: step 6 hashes them, step 7
+ * classifies them, and no row field can hold them.
+ */
+
+export type DropReason = 'opt_out' | 'bot' | 'invalid' | 'unknown_site' | 'origin' | 'bad_url' | 'overloaded'
+export const DROP_REASONS: DropReason[] = ['opt_out', 'bot', 'invalid', 'unknown_site', 'origin', 'bad_url', 'overloaded']
+
+export type RequestFacts = {
+  headers: HeaderReader
+  ip: string
+  userAgent: string
+  /** The `Origin` header, when the browser sent one. */
+  origin: string | undefined
+  now: Date
+}
+
+export type PipelineDeps = {
+  sites: ReadonlyMap<string, readonly string[]>
+  queryParams: ReadonlyMap<string, ReadonlySet<string>>
+  classifyUa: (userAgent: string) => UaClass
+  lookupCountry: (ip: string, headers: HeaderReader) => string
+}
+
+export type Dropped = { drop: DropReason; field?: string }
+const dropped = (drop: DropReason, field?: string): Dropped => (field ? { drop, field } : { drop })
+
+// --- request steps ---------------------------------------------------------------------------
+
+export const REQUEST_STEPS: ReadonlyArray<(request: RequestFacts) => Dropped | undefined> = [
+  function optOut(request) {
+    return isOptedOut(request.headers) ? dropped('opt_out') : undefined
+  },
+  function bots(request) {
+    return isBot(request.userAgent) ? dropped('bot') : undefined
+  },
+]
+
+export function screenRequest(request: RequestFacts): Dropped | undefined {
+  for (const step of REQUEST_STEPS) {
+    const result = step(request)
+    if (result) return result
+  }
+  return undefined
+}
+
+// --- event steps -----------------------------------------------------------------------------
+
+const NO_PARAMS: ReadonlySet<string> = new Set()
+
+export function createEventPipeline(deps: PipelineDeps) {
+  return function processEvent(event: Event, request: RequestFacts, salt: Uint8Array): EventRow | Dropped {
+    const site = checkSite(event, request, deps.sites)
+    if (site) return site
+    const page = scrubUrl(event.url, deps.queryParams.get(event.site) ?? NO_PARAMS)
+    if (!page) return dropped('bad_url', 'url')
+    const visitor = visitorHash(salt, event.site, request.ip, request.userAgent)
+    const ua = deps.classifyUa(request.userAgent)
+    const referrer = referrerHost(event.referrer)
+    return {
+      ...emptyRow(),
+      ...describeEvent(event),
+      hour: utcHour(request.now),
+      site: event.site,
+      type: event.type,
+      visitor,
+      path: page.path,
+      referrer_host: referrer,
+      utm_source: page.utm.source,
+      utm_medium: page.utm.medium,
+      utm_campaign: page.utm.campaign,
+      source: classifySource({
+        referrerHost: referrer,
+        pageHost: page.host,
+        utmSource: page.utm.source,
+        utmMedium: page.utm.medium,
+      }),
+      device: ua.device,
+      browser: ua.browser,
+      os: ua.os,
+      country: deps.lookupCountry(request.ip, request.headers),
+      prev_path: prevPath(event, deps.queryParams.get(event.site) ?? NO_PARAMS),
+    }
+  }
+}
+
+/** Step 4: the site must be configured, and a browser's Origin must be one of its origins. */
+function checkSite(event: Event, request: RequestFacts, sites: PipelineDeps['sites']): Dropped | undefined {
+  const origins = sites.get(event.site)
+  if (!origins) return dropped('unknown_site', 'site')
+  if (request.origin !== undefined && !origins.includes(request.origin)) return dropped('origin', 'site')
+  return undefined
+}
+
+function prevPath(event: Event, keep: ReadonlySet<string>): string {
+  if (!event.prev?.url) return ''
+  const prev: ScrubbedUrl | null = scrubUrl(event.prev.url, keep)
+  return prev?.path ?? ''
+}
+
+/** Step 5 for the type-specific fields: ids and labels, orders, search terms and properties. */
+function describeEvent(event: Event): Partial<EventRow> {
+  const fields: Partial<EventRow> = {}
+  const prevProduct = event.prev?.product
+  if (prevProduct) {
+    fields.prev_product_id = cleanLabel(prevProduct.id)
+    fields.prev_category = cleanLabel(prevProduct.category)
+  }
+  if (event.offer) {
+    fields.offer_id = cleanLabel(event.offer.id)
+    fields.offer_variant = cleanLabel(event.offer.variant)
+  }
+  let interest: ProductRef | undefined = prevProduct
+  switch (event.type) {
+    case 'product_view':
+    case 'add_to_cart':
+    case 'remove_from_cart':
+      fields.product_id = cleanLabel(event.product.id)
+      fields.price = event.product.price ?? 0
+      fields.quantity = event.product.quantity ?? 1
+      interest = event.product
+      break
+    case 'checkout':
+    case 'purchase': {
+      const order = event.order
+      if (order) {
+        fields.revenue = order.revenue
+        fields.currency = order.currency
+        fields.item_ids = order.items.map((item) => cleanLabel(item.id))
+        fields.item_categories = order.items.map((item) => cleanLabel(item.category))
+        fields.item_prices = order.items.map((item) => item.price)
+        fields.item_quantities = order.items.map((item) => item.quantity)
+        interest = order.items[0] ?? interest
+      }
+      break
+    }
+    case 'search':
+      fields.search_query = scrubText(event.search.query).toLowerCase().slice(0, 128)
+      fields.search_results = event.search.results
+      break
+    case 'custom': {
+      fields.name = cleanLabel(event.name)
+      const props = Object.entries(event.props ?? {})
+        .map(([key, value]) => [scrubText(key), scrubText(String(value))] as const)
+        .filter(([key]) => key !== '')
+      fields.prop_keys = props.map(([key]) => key)
+      fields.prop_values = props.map(([, value]) => value)
+      break
+    }
+  }
+  fields.category = interest ? cleanLabel(interest.category) : ''
+  return fields
+}
+
+/**
+ * Catalogue ids and labels are the site's own words, so digits stay (SKUs are long numbers);
+ * but a label that carries an e-mail address or an IP is personal and is replaced whole.
+ */
+function cleanLabel(value: string): string {
+  return scrubPath(`/${value}`) === `/${value}` || scrubText(value) === value ? value : ':redacted'
+}

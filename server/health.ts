@@ -1,0 +1,32 @@
+import { Hono } from 'hono'
+import type { Warehouse } from '../warehouse/client.ts'
+import type { MigrationReport } from '../warehouse/migrate.ts'
+
+export type HealthDeps = {
+  warehouse: Warehouse
+  migrations: MigrationReport
+  /** Extra checks from other rooms (e.g. the collector's write buffer); `degraded` wins. */
+  checks?: Array<() => { name: string; status: 'ok' | 'degraded'; detail?: Record<string, unknown> }>
+}
+
+/** `GET /healthz`: liveness plus what an operator needs to see first. */
+export function healthRoutes(deps: HealthDeps): Hono {
+  return new Hono().get('/healthz', async (c) => {
+    const ping = await deps.warehouse.client.ping()
+    const checks = (deps.checks ?? []).map((check) => check())
+    const degraded = !ping.success || checks.some((check) => check.status !== 'ok')
+    return c.json(
+      {
+        status: degraded ? 'degraded' : 'ok',
+        warehouse: {
+          kind: deps.warehouse.kind,
+          version: ping.success ? await deps.warehouse.version() : null,
+          reachable: ping.success,
+        },
+        migrations: { current: deps.migrations.current, appliedAtStart: deps.migrations.applied },
+        checks,
+      },
+      ping.success ? 200 : 503,
+    )
+  })
+}

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Logger } from './logger.ts'
+
+/**
+ * One log line per request: method, path, status, duration and, when the collector dropped the
+ * event, why. Deliberately not the IP, the user agent, the query string or any header.
+ *
+ * @example app.use(requestLog(logger))
+ */
+export function requestLog(logger: Logger): MiddlewareHandler {
+  return async function requestLog(c, next) {
+    const started = performance.now()
+    await next()
+    logger.info(
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        drop: c.get('dropReason'),
+      },
+      'request',
+    )
+  }
+}

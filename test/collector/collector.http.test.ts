@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Warehouse } from '../../warehouse/client.ts'
+import { CHROME_UA, postEvents } from '../support/http.ts'
+import { startService, type TestService } from '../support/service.ts'
+import { openTempEmbedded } from '../support/warehouse.ts'
+
+const SHOP = 'https://shop.example'
+const pageview = (path: string, extra: object = {}) => ({ type: 'pageview', site: 'shop', url: `${SHOP}${path}`, ...extra })
+const product = { id: 'bp-1', category: 'brakes', price: 39.9 }
+
+let warehouse: Warehouse
+let disposeWarehouse: () => Promise<void>
+let service: TestService
+
+async function query<T>(sql: string): Promise<T[]> {
+  return (await warehouse.client.query({ query: sql, format: 'JSONEachRow' })).json<T>()
+}
+
+beforeAll(async () => {
+  ;({ warehouse, dispose: disposeWarehouse } = await openTempEmbedded())
+  service = await startService(warehouse, { SITES: `shop=${SHOP}` })
+})
+afterAll(async () => {
+  await service?.close()
+  await disposeWarehouse?.()
+})
+
+describe('POST /api/event over a real socket', () => {
+  it('accepts one event as JSON with 202 and the count', async () => {
+    const response = await postEvents(service.url, pageview('/', { referrer: 'https://www.google.com/search?q=x' }))
+    expect(response.status).toBe(202)
+    expect(response.json).toEqual({ accepted: 1 })
+  })
+
+  it('accepts a batch sent as text/plain, as navigator.sendBeacon does', async () => {
+    const batch = {
+      events: [
+        pageview('/p/brake-pads'),
+        { type: 'product_view', site: 'shop', url: `${SHOP}/p/brake-pads`, product },
+        { type: 'add_to_cart', site: 'shop', url: `${SHOP}/p/brake-pads`, product },
+      ],
+    }
+    const response = await postEvents(service.url, batch, { 'content-type': 'text/plain;charset=UTF-8', origin: SHOP })
+    expect(response.status).toBe(202)
+    expect(response.json).toEqual({ accepted: 3 })
+  })
+
+  it.each([
+    ['Sec-GPC', { 'sec-gpc': '1' }],
+    ['DNT', { dnt: '1' }],
+    ['a crawler', { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }],
+    ['headless Chrome', { 'user-agent': CHROME_UA.replace('Chrome/', 'HeadlessChrome/') }],
+    ['no user agent', { 'user-agent': '' }],
+  ])('drops %s with 204 before reading the body', async (_, headers) => {
+    const response = await postEvents(service.url, 'not even json', headers)
+    expect(response.status).toBe(204)
+  })
+
+  it('answers invalid JSON with 400', async () => {
+    const response = await postEvents(service.url, '{"type":')
+    expect(response.status).toBe(400)
+    expect(response.json).toMatchObject({ error: 'invalid_json', field: 'body' })
+  })
+
+  it('names the bad field of a bad event in a batch', async () => {
+    const response = await postEvents(service.url, {
+      events: [pageview('/'), { type: 'add_to_cart', site: 'shop', url: `${SHOP}/`, product: { category: 'x' } }],
+    })
+    expect(response.status).toBe(400)
+    expect(response.json).toMatchObject({ error: 'invalid', field: 'events.1.product.id' })
+  })
+
+  it('rejects an unknown site and a foreign origin', async () => {
+    const unknown = await postEvents(service.url, { ...pageview('/'), site: 'other' })
+    expect(unknown.status).toBe(400)
+    expect(unknown.json).toMatchObject({ error: 'unknown_site', field: 'site' })
+    const foreign = await postEvents(service.url, pageview('/'), { origin: 'https://evil.example' })
+    expect(foreign.status).toBe(403)
+    expect(foreign.json).toMatchObject({ error: 'origin', field: 'site' })
+  })
+
+  it('refuses other content types with 415 and large bodies with 413', async () => {
+    const form = await postEvents(service.url, 'type=pageview', { 'content-type': 'application/x-www-form-urlencoded' })
+    expect(form.status).toBe(415)
+    const huge = await postEvents(service.url, { events: [pageview(`/${'a'.repeat(70_000)}`)] })
+    expect(huge.status).toBe(413)
+    expect(huge.json).toMatchObject({ error: 'too_large' })
+  })
+
+  it('allows CORS only for configured origins', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${service.url}/api/event`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      })
+    expect((await preflight(SHOP)).headers.get('access-control-allow-origin')).toBe(SHOP)
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('folds accepted events into the rollups after a flush', async () => {
+    await service.flush()
+    const pages = await query<{ path: string; pageviews: number; visitors: number }>(
+      "SELECT path, sumMerge(pageviews) AS pageviews, uniqCombinedMerge(visitors) AS visitors FROM pages_daily WHERE site = 'shop' GROUP BY path ORDER BY path",
+    )
+    expect(pages).toEqual([
+      { path: '/', pageviews: 1, visitors: 1 },
+      { path: '/p/brake-pads', pageviews: 1, visitors: 1 },
+    ])
+    const sources = await query<{ source: string; referrer_host: string }>(
+      "SELECT source, referrer_host FROM sources_daily WHERE site = 'shop' AND referrer_host != ''",
+    )
+    expect(sources).toEqual([{ source: 'search', referrer_host: 'google.com' }])
+    const [products] = await query<{ views: number; carts: number }>(
+      "SELECT sumMerge(views) AS views, sumMerge(carts) AS carts FROM products_daily WHERE product_id = 'bp-1'",
+    )
+    expect(products).toEqual({ views: 1, carts: 1 })
+  })
+
+  it('counts every drop by reason on /metrics', async () => {
+    const text = await (await fetch(`${service.url}/metrics`)).text()
+    expect(text).toMatch(/tally_events_dropped_total\{reason="opt_out"\} 2/)
+    expect(text).toMatch(/tally_events_dropped_total\{reason="bot"\} 3/)
+    expect(text).toMatch(/tally_events_dropped_total\{reason="invalid"\} 2/)
+    expect(text).toMatch(/tally_events_accepted_total 4/)
+    expect(text).toMatch(/tally_events_flushed_total 4/)
+  })
+
+  it('reports health with the warehouse and migrations', async () => {
+    const response = await fetch(`${service.url}/healthz`)
+    expect(response.status).toBe(200)
+    const body = (await response.json()) as { status: string; warehouse: { kind: string; version: string } }
+    expect(body).toMatchObject({ status: 'ok', warehouse: { kind: 'embedded', reachable: true } })
+    expect(body.warehouse.version).toMatch(/^2\d\./)
+  })
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const response = await fetch(`${service.url}/nope`)
+    expect(response.status).toBe(404)
+    expect(await response.json()).toMatchObject({ error: 'not_found' })
+  })
+})

@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../schemas/config.ts'
+
+describe('config', () => {
+  it('has defaults that need nothing set', () => {
+    const config = loadConfig({})
+    expect(config.port).toBe(8787)
+    expect(config.dataDir).toBe('./data')
+    expect(config.warehouse).toEqual({ kind: 'embedded', path: './data', database: 'tally' })
+    expect(config.kAnon).toBe(5)
+    expect(config.flushIntervalMs).toBe(1000)
+    expect(config.retentionDays).toBe(395)
+    expect([...config.sites]).toEqual([['demo', ['http://localhost:8787']]])
+    expect(config.trustProxy).toBe(false)
+  })
+
+  it('switches to a ClickHouse server when CLICKHOUSE_URL is set', () => {
+    const config = loadConfig({
+      CLICKHOUSE_URL: 'http://ch.internal:8123',
+      CLICKHOUSE_USER: 'tally',
+      CLICKHOUSE_PASSWORD: 'secret',
+      CLICKHOUSE_DATABASE: 'analytics',
+    })
+    expect(config.warehouse).toEqual({
+      kind: 'server',
+      url: 'http://ch.internal:8123',
+      username: 'tally',
+      password: 'secret',
+      database: 'analytics',
+    })
+  })
+
+  it('reads several sites and origins, and per-site query parameters', () => {
+    const config = loadConfig({
+      SITES: 'shop=https://shop.example, shop=https://www.shop.example,blog=http://localhost:3000',
+      QUERY_PARAMS: 'shop=page|sort',
+      TRUST_PROXY: 'true',
+    })
+    expect(config.sites.get('shop')).toEqual(['https://shop.example', 'https://www.shop.example'])
+    expect(config.sites.get('blog')).toEqual(['http://localhost:3000'])
+    expect([...(config.queryParams.get('shop') ?? [])]).toEqual(['page', 'sort'])
+    expect(config.trustProxy).toBe(true)
+  })
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', K_ANON: '' }).port).toBe(8787)
+  })
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['K_ANON', '1'],
+    ['FLUSH_INTERVAL_MS', '-5'],
+    ['RETENTION_DAYS', '0'],
+    ['SITES', 'demo'],
+    ['SITES', 'demo=not-a-url'],
+    ['SITES', 'demo=https://shop.example/path'],
+    ['SITES', 'bad site=https://shop.example'],
+    ['QUERY_PARAMS', 'demo=a b'],
+    ['CLICKHOUSE_URL', 'ftp://ch'],
+    ['CLICKHOUSE_DATABASE', 'tally; DROP TABLE x'],
+    ['DASHBOARD_TOKEN', 'short'],
+    ['TRUST_PROXY', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+  ])('rejects %s=%s with a message naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration: ${name}: `))
+  })
+
+  it('never echoes a secret in its message', () => {
+    expect(() => loadConfig({ API_TOKEN: 'tiny-secret' })).toThrow(/^(?!.*tiny-secret)/)
+    expect(() => loadConfig({ CLICKHOUSE_URL: 'ftp://user:hunter2@ch' })).toThrow(/^(?!.*hunter2)/)
+  })
+
+  it('stops the process with one line naming the variable', async () => {
+    const run = promisify(execFile)
+    const failure = await run(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      env: { ...process.env, K_ANON: 'many' },
+    }).catch((error: { code: number; stderr: string }) => error)
+    expect(failure).toMatchObject({ code: 1 })
+    const stderr = (failure as { stderr: string }).stderr.trim()
+    expect(stderr.split('\n')).toHaveLength(1)
+    expect(stderr).toMatch(/^tally: invalid configuration: K_ANON: /)
+  })
+})

@@ -1,0 +1,46 @@
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { type Collector, createCollector } from '../../collector/collector.ts'
+import { type Config, loadConfig } from '../../schemas/config.ts'
+import { createApp } from '../../server/app.ts'
+import { createLogger } from '../../server/logger.ts'
+import type { Warehouse } from '../../warehouse/client.ts'
+import { migrate } from '../../warehouse/migrate.ts'
+
+export type TestService = {
+  url: string
+  config: Config
+  collector: Collector
+  /** Writes everything buffered to the warehouse now. */
+  flush(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * The real service (collector, routes, pipeline, write buffer) on a real socket on 127.0.0.1,
+ * over the warehouse the test opened. The environment is the same one `npm start` reads.
+ */
+export async function startService(
+  warehouse: Warehouse,
+  env: Record<string, string> = {},
+  options: { now?: () => Date } = {},
+): Promise<TestService> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', FLUSH_INTERVAL_MS: '60000', ...env })
+  const logger = createLogger(config.logLevel)
+  const migrations = await migrate(warehouse)
+  const collector = createCollector({ config, warehouse, logger, ...(options.now ? { now: options.now } : {}) })
+  const app = createApp({ logger, collector, health: { warehouse, migrations } })
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    collector,
+    flush: () => collector.batcher.flush(),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await collector.close()
+    },
+  }
+}
