@@ -31,9 +31,11 @@ export const normalizeIp = (raw: string | null | undefined): string => {
 }
 
 /**
- * The visitor's address. Behind a trusted proxy that is the left-most valid `X-Forwarded-For`
- * entry (then `X-Real-IP`); without one, forwarding headers are client-controlled and ignored.
- * Falls back to the socket peer, and gives '' when nothing usable is known.
+ * The visitor's address. Behind a trusted proxy that is the right-most valid `X-Forwarded-For`
+ * entry, the one that proxy appended for the peer it saw; entries to its left arrived with the
+ * request and are client-controlled, so they are never believed. Then `X-Real-IP`. Without a
+ * trusted proxy all forwarding headers are client-controlled and ignored. Falls back to the
+ * socket peer, and gives '' when nothing usable is known. Assumes exactly one trusted proxy.
  */
 export const clientIp = (
   remoteAddress: string | undefined,
@@ -43,8 +45,9 @@ export const clientIp = (
   if (trustProxy) {
     const forwarded = headers.get('x-forwarded-for')
     if (forwarded) {
-      for (const entry of forwarded.split(',')) {
-        const ip = normalizeIp(entry)
+      const entries = forwarded.split(',')
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const ip = normalizeIp(entries[i])
         if (ip) return ip
       }
     }

@@ -1,13 +1,16 @@
 import { BlockList } from 'node:net'
 import geoip from 'geoip-country'
 import { LRUCache } from 'lru-cache'
-import { UAParser } from 'ua-parser-js'
+import UAParser from 'ua-parser-js'
 import { normalizeIp } from './client-ip.ts'
 import type { HeaderReader } from './opt-out.ts'
 
 export type UaClass = { browser: string; os: string; device: 'desktop' | 'mobile' | 'tablet' | 'other' }
 
-/** The part of a ua-parser-js result the classifier reads. */
+/**
+ * The part of a ua-parser-js result the classifier reads. `browser.type` is not set by the 1.x
+ * parser; a caller whose parser does report it ('inapp') gets it honoured.
+ */
 export type ParsedUa = {
   browser: { name?: string | undefined; type?: string | undefined }
   os: { name?: string | undefined }
@@ -34,14 +37,42 @@ const BROWSER_FAMILY: Record<string, string> = {
   UCBrowser: 'UC Browser',
 }
 
+/*
+ * Browsers embedded in another app (social, messaging, search, shopping apps and bare Android
+ * WebViews). ua-parser-js 1.x names them without marking them as such; their names are many and
+ * rare, so they share one bucket.
+ */
+const IN_APP_BROWSERS = new Set([
+  'Alipay',
+  'Chrome WebView',
+  'Daum',
+  'Facebook',
+  'GSA',
+  'Instagram',
+  'KakaoStory',
+  'KakaoTalk',
+  'Klarna',
+  'Line',
+  'LinkedIn',
+  'Naver',
+  'Snapchat',
+  'TikTok',
+  'Twitter',
+  'WeChat',
+  'Weibo',
+])
+
 const OS_FAMILY: Record<string, string> = {
   Windows: 'Windows',
   'Windows RT': 'Windows',
   macOS: 'macOS',
+  'Mac OS': 'macOS',
   iOS: 'iOS',
   Android: 'Android',
   'Android-x86': 'Android',
+  'Android x86': 'Android',
   'Chrome OS': 'Chrome OS',
+  'Chromium OS': 'Chrome OS',
 }
 
 // ua-parser-js reports distributions by name; to a storefront they are all desktop Linux.
@@ -58,24 +89,39 @@ const LINUX_DISTROS = new Set([
   'Kubuntu',
   'Manjaro',
   'Mint',
+  'openSUSE',
+  'Red Hat',
   'RedHat',
   'SUSE',
   'Ubuntu',
   'Xubuntu',
 ])
 
+/*
+ * Many names come straight from the user-agent text, so their case is whatever the sender wrote
+ * ('NAVER', 'line', 'KAKAOTALK'); lookups ignore it.
+ */
+const byLowerCase = (table: Record<string, string>): Map<string, string> =>
+  new Map(Object.entries(table).map(([name, family]) => [name.toLowerCase(), family]))
+const lowerCased = (names: Set<string>): Set<string> => new Set([...names].map((name) => name.toLowerCase()))
+
+const BROWSER_FAMILY_LOWER = byLowerCase(BROWSER_FAMILY)
+const IN_APP_LOWER = lowerCased(IN_APP_BROWSERS)
+const OS_FAMILY_LOWER = byLowerCase(OS_FAMILY)
+const LINUX_DISTROS_LOWER = lowerCased(LINUX_DISTROS)
+
 const browserFamily = (browser: ParsedUa['browser']): string => {
-  // Facebook, Instagram, TikTok, Android WebView...: one bucket, as their names are many and rare.
-  if (browser.type === 'inapp') return 'In-App'
-  const name = browser.name ?? ''
-  if (name.startsWith('Opera')) return 'Opera'
-  return BROWSER_FAMILY[name] ?? 'Other'
+  const name = browser.name?.toLowerCase() ?? ''
+  if (browser.type === 'inapp' || IN_APP_LOWER.has(name)) return 'In-App'
+  if (name.startsWith('opera')) return 'Opera'
+  return BROWSER_FAMILY_LOWER.get(name) ?? 'Other'
 }
 
 const osFamily = (name: string | undefined): string => {
   if (name === undefined) return 'Other'
-  if (LINUX_DISTROS.has(name)) return 'Linux'
-  return OS_FAMILY[name] ?? 'Other'
+  const lower = name.toLowerCase()
+  if (LINUX_DISTROS_LOWER.has(lower)) return 'Linux'
+  return OS_FAMILY_LOWER.get(lower) ?? 'Other'
 }
 
 const deviceClass = (type: string | undefined): UaClass['device'] => {

@@ -34,7 +34,10 @@ export function createCollector(deps: CollectorDeps): Collector {
   const now = deps.now ?? (() => new Date())
   const metrics = deps.metrics ?? new Metrics()
   const received = metrics.counter('tally_events_received_total', 'Events that passed validation.')
-  const accepted = metrics.counter('tally_events_accepted_total', 'Events answered 202 and queued for the warehouse.')
+  const accepted = metrics.counter(
+    'tally_events_accepted_total',
+    'Events answered 202 and queued for the warehouse.',
+  )
   const droppedCount = metrics.counter('tally_events_dropped_total', 'Events dropped, by reason.')
   for (const reason of DROP_REASONS) droppedCount({ reason }, 0)
   const flushed = metrics.counter('tally_events_flushed_total', 'Events written to the warehouse.')
@@ -46,7 +49,10 @@ export function createCollector(deps: CollectorDeps): Collector {
     onFlush: (rows) => flushed({}, rows),
     onError: (error, rows) => {
       flushErrors()
-      deps.logger.warn({ rows, err: error instanceof Error ? error.message : String(error) }, 'flush failed; will retry')
+      deps.logger.warn(
+        { rows, err: error instanceof Error ? error.message : String(error) },
+        'flush failed; will retry',
+      )
     },
   })
   metrics.gauge('tally_buffered_events', 'Events waiting in the write buffer.', () => batcher.buffered)

@@ -3,8 +3,9 @@ import { type EventRow, emptyRow } from '../schemas/row.ts'
 import { isBot } from './bots.ts'
 import { utcHour } from './clock.ts'
 import type { UaClass } from './coarsen.ts'
+import { cleanLabel } from './labels.ts'
 import { type HeaderReader, isOptedOut } from './opt-out.ts'
-import { referrerHost, type ScrubbedUrl, scrubPath, scrubText, scrubUrl } from './scrub.ts'
+import { referrerHost, type ScrubbedUrl, scrubText, scrubUrl } from './scrub.ts'
 import { classifySource } from './sources.ts'
 import { visitorHash } from './visitor-hash.ts'
 
@@ -22,7 +23,15 @@ import { visitorHash } from './visitor-hash.ts'
  */
 
 export type DropReason = 'opt_out' | 'bot' | 'invalid' | 'unknown_site' | 'origin' | 'bad_url' | 'overloaded'
-export const DROP_REASONS: DropReason[] = ['opt_out', 'bot', 'invalid', 'unknown_site', 'origin', 'bad_url', 'overloaded']
+export const DROP_REASONS: DropReason[] = [
+  'opt_out',
+  'bot',
+  'invalid',
+  'unknown_site',
+  'origin',
+  'bad_url',
+  'overloaded',
+]
 
 export type RequestFacts = {
   headers: HeaderReader
@@ -168,12 +177,4 @@ function describeEvent(event: Event): Partial<EventRow> {
   }
   fields.category = interest ? cleanLabel(interest.category) : ''
   return fields
-}
-
-/**
- * Catalogue ids and labels are the site's own words, so digits stay (SKUs are long numbers);
- * but a label that carries an e-mail address or an IP is personal and is replaced whole.
- */
-function cleanLabel(value: string): string {
-  return scrubPath(`/${value}`) === `/${value}` || scrubText(value) === value ? value : ':redacted'
 }

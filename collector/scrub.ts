@@ -8,7 +8,11 @@
  * it runs in linear time on hostile input (this runs on every request).
  */
 
-export type ScrubbedUrl = { host: string; path: string; utm: { source: string; medium: string; campaign: string } }
+export type ScrubbedUrl = {
+  host: string
+  path: string
+  utm: { source: string; medium: string; campaign: string }
+}
 
 const MAX_PATH = 512
 const MAX_UTM = 128
@@ -177,7 +181,10 @@ export function scrubPath(pathname: string): string {
 
 const clip = (text: string, max: number): string => {
   if (text.length <= max) return text
-  return text.slice(0, max).replace(/[\uD800-\uDBFF]$/, '').trim()
+  return text
+    .slice(0, max)
+    .replace(/[\uD800-\uDBFF]$/, '')
+    .trim()
 }
 
 const QUERY_RESERVED = /[%&=#+]/g

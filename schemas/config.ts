@@ -7,7 +7,8 @@ import { SiteId } from './events.ts'
  * with one line naming the variable.
  */
 
-const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback)
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback)
 
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -31,12 +32,18 @@ const Sites = z
   .default('demo=http://localhost:8787')
   .transform((raw, ctx) => {
     const sites = new Map<string, string[]>()
-    for (const pair of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const pair of raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const [id = '', origin = ''] = pair.split('=', 2).map((part) => part.trim())
       const site = SiteId.safeParse(id)
       const url = Origin.safeParse(origin)
       if (!site.success || !url.success) {
-        ctx.addIssue({ code: 'custom', message: `"${pair}" is not siteId=origin (e.g. demo=https://shop.example)` })
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${pair}" is not siteId=origin (e.g. demo=https://shop.example)`,
+        })
         return z.NEVER
       }
       sites.set(id, [...(sites.get(id) ?? []), new URL(origin).origin])
@@ -54,7 +61,10 @@ const QueryParams = z
   .default('')
   .transform((raw, ctx) => {
     const keep = new Map<string, Set<string>>()
-    for (const pair of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const pair of raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const [id = '', params = ''] = pair.split('=', 2)
       const names = params.split('|').filter(Boolean)
       if (!SiteId.safeParse(id).success || names.some((name) => !/^[A-Za-z0-9_.-]{1,64}$/.test(name))) {
@@ -122,7 +132,9 @@ export class ConfigError extends Error {
 /** Parses the environment; throws a ConfigError whose message names every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty variable means "not set", as in a `.env` file with `FOO=`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  )
   const parsed = ConfigSchema.safeParse(present)
   if (parsed.success) return parsed.data
   const problems = parsed.error.issues.map((issue) => {

@@ -19,8 +19,13 @@ export function createApp(deps: AppDeps): Hono {
   app.use(requestId())
   app.use(requestLog(deps.logger))
   app.onError(createErrorHandler(deps.logger))
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404))
-  app.route('/', healthRoutes({ ...deps.health, checks: [...(deps.health.checks ?? []), deps.collector.health] }))
+  app.notFound((c) =>
+    c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
+  )
+  app.route(
+    '/',
+    healthRoutes({ ...deps.health, checks: [...(deps.health.checks ?? []), deps.collector.health] }),
+  )
   app.route('/', deps.collector.routes)
   app.route('/', demoShopRoutes())
   app.get('/', (c) => c.redirect('/demo-shop'))

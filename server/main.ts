@@ -22,7 +22,11 @@ async function main() {
   const warehouse = await openWarehouse(config.warehouse)
   const migrations = await migrate(warehouse)
   logger.info(
-    { warehouse: warehouse.kind, version: await warehouse.version(), migrationsApplied: migrations.applied.length },
+    {
+      warehouse: warehouse.kind,
+      version: await warehouse.version(),
+      migrationsApplied: migrations.applied.length,
+    },
     'warehouse ready',
   )
   const collector = createCollector({ config, warehouse, logger })

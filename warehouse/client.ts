@@ -42,7 +42,9 @@ export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse>
   }
 }
 
-async function openEmbedded(config: Extract<WarehouseConfig, { kind: 'embedded' }>): Promise<ClickHouseClient> {
+async function openEmbedded(
+  config: Extract<WarehouseConfig, { kind: 'embedded' }>,
+): Promise<ClickHouseClient> {
   const path = resolve(config.path, 'clickhouse')
   mkdirSync(path, { recursive: true })
   const client = createClient({

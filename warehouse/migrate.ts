@@ -53,9 +53,12 @@ const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at DateTime('UTC')
 ) ENGINE = ReplacingMergeTree() ORDER BY version`
 
-export async function appliedMigrations(warehouse: Warehouse): Promise<Map<number, { name: string; checksum: string }>> {
+export async function appliedMigrations(
+  warehouse: Warehouse,
+): Promise<Map<number, { name: string; checksum: string }>> {
   const result = await warehouse.client.query({
-    query: 'SELECT version, any(name) AS name, any(checksum) AS checksum FROM schema_migrations GROUP BY version',
+    query:
+      'SELECT version, any(name) AS name, any(checksum) AS checksum FROM schema_migrations GROUP BY version',
     format: 'JSONEachRow',
   })
   const rows = await result.json<{ version: number | string; name: string; checksum: string }>()

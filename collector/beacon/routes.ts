@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { Hono } from 'hono'
 import { buildBeacon } from './build.ts'
 
-/** Declared in the site's `/.well-known/gpc.json`: this service honours Global Privacy Control. */
+/** The collector's GPC support resource: it honours Global Privacy Control (see opt-out handling). */
 const GPC = { gpc: true, lastUpdate: '2026-11-25' }
 
 let etag: Promise<string> | undefined
@@ -10,6 +10,10 @@ let etag: Promise<string> | undefined
 const beaconEtag = () => {
   etag ??= buildBeacon().then(
     ({ code }) => `"${createHash('sha256').update(code).digest('base64url').slice(0, 22)}"`,
+    (error: unknown) => {
+      etag = undefined
+      throw error
+    },
   )
   return etag
 }

@@ -10,8 +10,15 @@ describe('clientIp', () => {
     expect(clientIp('198.51.100.7', headers, false)).toBe('198.51.100.7')
   })
 
-  it('takes the left-most valid X-Forwarded-For entry behind a trusted proxy', () => {
-    const headers = new Headers({ 'X-Forwarded-For': 'unknown, 203.0.113.9 , 10.0.0.1' })
+  it('takes the right-most valid X-Forwarded-For entry behind a trusted proxy', () => {
+    const headers = new Headers({ 'X-Forwarded-For': '198.51.100.1, 203.0.113.9 , unknown' })
+    expect(clientIp('10.0.0.2', headers, true)).toBe('203.0.113.9')
+    expect(clientIp('10.0.0.2', headerRecord({ 'x-forwarded-for': '203.0.113.9' }), true)).toBe('203.0.113.9')
+  })
+
+  it('ignores a forged left-most X-Forwarded-For entry sent by the client', () => {
+    // The client sent `X-Forwarded-For: 8.8.8.8`; the proxy appended the address it really saw.
+    const headers = headerRecord({ 'x-forwarded-for': '8.8.8.8, 203.0.113.9', 'x-real-ip': '8.8.8.8' })
     expect(clientIp('10.0.0.2', headers, true)).toBe('203.0.113.9')
   })
 

@@ -1,6 +1,7 @@
 import geoip from 'geoip-country'
 import { describe, expect, it } from 'vitest'
 import {
+  classifyParsed,
   createCountryLookup,
   createUaClassifier,
   isPublicIp,
@@ -33,6 +34,15 @@ const UA = {
     'Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36',
   facebookIos:
     'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBDV/iPhone14,5;FBMD/iPhone;FBSN/iOS;FBSV/17.4;FBSS/3;FBID/phone;FBLC/en_US;FBOP/5]',
+  instagramIos:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 329.0.3.29.108 (iPhone14,5; iOS 17_4; en_US; en; scale=3.00; 1170x2532; 590000000)',
+  tiktokIos:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 musical_ly_34.1.0 JsSdk/2.0 NetType/WIFI Channel/App Store ByteLocale/en Region/US',
+  lineAndroid:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/UQ1A; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.6367.82 Mobile Safari/537.36 Line/14.5.1/IAB',
+  // The parser reports this app's name in the capitals the app sends.
+  naverIos:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 NAVER(inapp; search; 2000; 12.3.1; 15PRO)',
   androidWebView:
     'Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/UQ1A; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/124.0.0.0 Mobile Safari/537.36',
   chromebook:
@@ -60,6 +70,10 @@ describe('createUaClassifier', () => {
     ['opera', 'Opera', 'Windows', 'desktop'],
     ['samsung', 'Samsung Internet', 'Android', 'mobile'],
     ['facebookIos', 'In-App', 'iOS', 'mobile'],
+    ['instagramIos', 'In-App', 'iOS', 'mobile'],
+    ['tiktokIos', 'In-App', 'iOS', 'mobile'],
+    ['lineAndroid', 'In-App', 'Android', 'mobile'],
+    ['naverIos', 'In-App', 'iOS', 'mobile'],
     ['androidWebView', 'In-App', 'Android', 'mobile'],
     ['chromebook', 'Chrome', 'Chrome OS', 'desktop'],
     ['playstation', 'Other', 'Other', 'other'],
@@ -76,6 +90,29 @@ describe('createUaClassifier', () => {
       const { browser, os } = classify(ua)
       expect(`${browser}${os}`).not.toMatch(/\d/)
     }
+  })
+
+  it('still honours an in-app type from a parser that reports one', () => {
+    expect(
+      classifyParsed({ browser: { name: 'Chrome', type: 'inapp' }, os: { name: 'Android' }, device: {} }),
+    ).toEqual({ browser: 'In-App', os: 'Android', device: 'desktop' })
+  })
+
+  it.each([
+    ['Mobile Safari', 'iOS', 'Safari', 'iOS'],
+    ['KAKAOTALK', 'iOS', 'In-App', 'iOS'],
+    ['Opera Mini', 'Android', 'Opera', 'Android'],
+    ['Chrome', 'Mac OS', 'Chrome', 'macOS'],
+    ['Chrome', 'Chromium OS', 'Chrome', 'Chrome OS'],
+    ['Firefox', 'Red Hat', 'Firefox', 'Linux'],
+    ['firefox', 'FEDORA', 'Firefox', 'Linux'],
+    ['Chrome', 'Android x86', 'Chrome', 'Android'],
+  ])('maps the parsed names %s / %s to %s / %s', (browserName, osName, browser, os) => {
+    expect(classifyParsed({ browser: { name: browserName }, os: { name: osName }, device: {} })).toEqual({
+      browser,
+      os,
+      device: 'desktop',
+    })
   })
 
   it('parses each user agent once while it stays in the cache', () => {

@@ -5,7 +5,12 @@ import { startService, type TestService } from '../support/service.ts'
 import { openTempEmbedded } from '../support/warehouse.ts'
 
 const SHOP = 'https://shop.example'
-const pageview = (path: string, extra: object = {}) => ({ type: 'pageview', site: 'shop', url: `${SHOP}${path}`, ...extra })
+const pageview = (path: string, extra: object = {}) => ({
+  type: 'pageview',
+  site: 'shop',
+  url: `${SHOP}${path}`,
+  ...extra,
+})
 const product = { id: 'bp-1', category: 'brakes', price: 39.9 }
 
 let warehouse: Warehouse
@@ -27,7 +32,10 @@ afterAll(async () => {
 
 describe('POST /api/event over a real socket', () => {
   it('accepts one event as JSON with 202 and the count', async () => {
-    const response = await postEvents(service.url, pageview('/', { referrer: 'https://www.google.com/search?q=x' }))
+    const response = await postEvents(
+      service.url,
+      pageview('/', { referrer: 'https://www.google.com/search?q=x' }),
+    )
     expect(response.status).toBe(202)
     expect(response.json).toEqual({ accepted: 1 })
   })
@@ -40,7 +48,10 @@ describe('POST /api/event over a real socket', () => {
         { type: 'add_to_cart', site: 'shop', url: `${SHOP}/p/brake-pads`, product },
       ],
     }
-    const response = await postEvents(service.url, batch, { 'content-type': 'text/plain;charset=UTF-8', origin: SHOP })
+    const response = await postEvents(service.url, batch, {
+      'content-type': 'text/plain;charset=UTF-8',
+      origin: SHOP,
+    })
     expect(response.status).toBe(202)
     expect(response.json).toEqual({ accepted: 3 })
   })
@@ -48,7 +59,10 @@ describe('POST /api/event over a real socket', () => {
   it.each([
     ['Sec-GPC', { 'sec-gpc': '1' }],
     ['DNT', { dnt: '1' }],
-    ['a crawler', { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }],
+    [
+      'a crawler',
+      { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
+    ],
     ['headless Chrome', { 'user-agent': CHROME_UA.replace('Chrome/', 'HeadlessChrome/') }],
     ['no user agent', { 'user-agent': '' }],
   ])('drops %s with 204 before reading the body', async (_, headers) => {
@@ -64,7 +78,10 @@ describe('POST /api/event over a real socket', () => {
 
   it('names the bad field of a bad event in a batch', async () => {
     const response = await postEvents(service.url, {
-      events: [pageview('/'), { type: 'add_to_cart', site: 'shop', url: `${SHOP}/`, product: { category: 'x' } }],
+      events: [
+        pageview('/'),
+        { type: 'add_to_cart', site: 'shop', url: `${SHOP}/`, product: { category: 'x' } },
+      ],
     })
     expect(response.status).toBe(400)
     expect(response.json).toMatchObject({ error: 'invalid', field: 'events.1.product.id' })
@@ -80,7 +97,9 @@ describe('POST /api/event over a real socket', () => {
   })
 
   it('refuses other content types with 415 and large bodies with 413', async () => {
-    const form = await postEvents(service.url, 'type=pageview', { 'content-type': 'application/x-www-form-urlencoded' })
+    const form = await postEvents(service.url, 'type=pageview', {
+      'content-type': 'application/x-www-form-urlencoded',
+    })
     expect(form.status).toBe(415)
     const huge = await postEvents(service.url, { events: [pageview(`/${'a'.repeat(70_000)}`)] })
     expect(huge.status).toBe(413)
@@ -91,7 +110,11 @@ describe('POST /api/event over a real socket', () => {
     const preflight = (origin: string) =>
       fetch(`${service.url}/api/event`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
       })
     expect((await preflight(SHOP)).headers.get('access-control-allow-origin')).toBe(SHOP)
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull()

@@ -3,12 +3,21 @@ import { EVENT_TYPES, Event, EventBatch, LIMITS } from '../../schemas/events.ts'
 
 const base = { site: 'demo', url: 'https://shop.example/p/brake-pads' }
 const product = { id: 'bp-1', category: 'brakes', price: 39.9, quantity: 1 }
-const order = { revenue: 79.8, currency: 'EUR', items: [{ id: 'bp-1', category: 'brakes', price: 39.9, quantity: 2 }] }
+const order = {
+  revenue: 79.8,
+  currency: 'EUR',
+  items: [{ id: 'bp-1', category: 'brakes', price: 39.9, quantity: 2 }],
+}
 const offer = { id: 'spring-sale', variant: 'b' }
 
 const valid: Record<(typeof EVENT_TYPES)[number], object> = {
   pageview: { type: 'pageview', ...base, referrer: 'https://www.google.com/' },
-  product_view: { type: 'product_view', ...base, product, prev: { url: base.url, product: { id: 'bp-0', category: 'brakes' } } },
+  product_view: {
+    type: 'product_view',
+    ...base,
+    product,
+    prev: { url: base.url, product: { id: 'bp-0', category: 'brakes' } },
+  },
   add_to_cart: { type: 'add_to_cart', ...base, product, offer },
   remove_from_cart: { type: 'remove_from_cart', ...base, product },
   checkout: { type: 'checkout', ...base, order },
@@ -16,7 +25,12 @@ const valid: Record<(typeof EVENT_TYPES)[number], object> = {
   search: { type: 'search', ...base, search: { query: 'brake pads', results: 12 } },
   offer_impression: { type: 'offer_impression', ...base, offer },
   offer_click: { type: 'offer_click', ...base, offer },
-  custom: { type: 'custom', ...base, name: 'newsletter_signup', props: { plan: 'pro', seats: 3, trial: true } },
+  custom: {
+    type: 'custom',
+    ...base,
+    name: 'newsletter_signup',
+    props: { plan: 'pro', seats: 3, trial: true },
+  },
 }
 
 /** Returns the dotted path of the first issue, or undefined when the input is valid. */
@@ -54,10 +68,18 @@ describe('event schemas', () => {
     ['an overlong url', { ...valid.pageview, url: `https://x.example/${'a'.repeat(LIMITS.url)}` }, 'url'],
     ['a product without id', { ...valid.product_view, product: { category: 'brakes' } }, 'product.id'],
     ['a negative price', { ...valid.add_to_cart, product: { ...product, price: -1 } }, 'product.price'],
-    ['a fractional quantity', { ...valid.add_to_cart, product: { ...product, quantity: 1.5 } }, 'product.quantity'],
+    [
+      'a fractional quantity',
+      { ...valid.add_to_cart, product: { ...product, quantity: 1.5 } },
+      'product.quantity',
+    ],
     ['a purchase without order', { ...base, type: 'purchase' }, 'order'],
     ['a lower-case currency', { ...valid.purchase, order: { ...order, currency: 'eur' } }, 'order.currency'],
-    ['an infinite revenue', { ...valid.purchase, order: { ...order, revenue: Number.POSITIVE_INFINITY } }, 'order.revenue'],
+    [
+      'an infinite revenue',
+      { ...valid.purchase, order: { ...order, revenue: Number.POSITIVE_INFINITY } },
+      'order.revenue',
+    ],
     [
       'too many order items',
       { ...valid.purchase, order: { ...order, items: Array(LIMITS.orderItems + 1).fill(order.items[0]) } },
@@ -81,8 +103,11 @@ describe('event schemas', () => {
     expect(EventBatch.safeParse({ events: [valid.pageview, valid.search] }).success).toBe(true)
     expect(badField({ events: [] }, EventBatch)).toBe('events')
     expect(badField({ events: Array(LIMITS.batch + 1).fill(valid.pageview) }, EventBatch)).toBe('events')
-    expect(badField({ events: [valid.pageview, { ...valid.search, search: { query: 1, results: 0 } }] }, EventBatch)).toBe(
-      'events.1.search.query',
-    )
+    expect(
+      badField(
+        { events: [valid.pageview, { ...valid.search, search: { query: 1, results: 0 } }] },
+        EventBatch,
+      ),
+    ).toBe('events.1.search.query')
   })
 })

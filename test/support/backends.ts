@@ -27,6 +27,8 @@ export const BACKENDS: Backend[] = [
 
 for (const backend of BACKENDS) {
   if (!backend.available) {
-    console.warn(`[${backend.name}] skipped: clickhouse-server is not installed (apt-get install clickhouse-server)`)
+    console.warn(
+      `[${backend.name}] skipped: clickhouse-server is not installed (apt-get install clickhouse-server)`,
+    )
   }
 }

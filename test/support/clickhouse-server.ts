@@ -52,7 +52,8 @@ export async function startClickHouseServer(): Promise<ClickHouseServer | null> 
     child = spawn(binary, [`--config-file=${join(dir, 'config.xml')}`], { stdio: 'ignore' })
     const deadline = Date.now() + 30_000
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`clickhouse-server exited with ${child.exitCode}; see ${dir}`)
+      if (child.exitCode !== null)
+        throw new Error(`clickhouse-server exited with ${child.exitCode}; see ${dir}`)
       try {
         const response = await fetch(`${url}/ping`)
         if (response.ok) return

@@ -28,7 +28,12 @@ export async function startService(
   const config = loadConfig({ LOG_LEVEL: 'silent', FLUSH_INTERVAL_MS: '60000', ...env })
   const logger = createLogger(config.logLevel)
   const migrations = await migrate(warehouse)
-  const collector = createCollector({ config, warehouse, logger, ...(options.now ? { now: options.now } : {}) })
+  const collector = createCollector({
+    config,
+    warehouse,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  })
   const app = createApp({ logger, collector, health: { warehouse, migrations } })
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))

@@ -6,7 +6,11 @@ import { type ClickHouseServer, startClickHouseServer } from './clickhouse-serve
 
 /** A fresh embedded warehouse in a temp folder. chDB allows one data directory per process,
  * so a test file opens one and shares it (vitest runs each file in its own fork). */
-export async function openTempEmbedded(): Promise<{ warehouse: Warehouse; dir: string; dispose(): Promise<void> }> {
+export async function openTempEmbedded(): Promise<{
+  warehouse: Warehouse
+  dir: string
+  dispose(): Promise<void>
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'tally-embedded-'))
   const warehouse = await openWarehouse({ kind: 'embedded', path: dir, database: 'tally' })
   return {
@@ -25,7 +29,13 @@ export async function openTempServer(
 ): Promise<{ warehouse: Warehouse; server: ClickHouseServer; dispose(): Promise<void> } | null> {
   const server = await startClickHouseServer()
   if (!server) return null
-  const warehouse = await openWarehouse({ kind: 'server', url: server.url, username: 'default', password: '', database })
+  const warehouse = await openWarehouse({
+    kind: 'server',
+    url: server.url,
+    username: 'default',
+    password: '',
+    database,
+  })
   return {
     warehouse,
     server,

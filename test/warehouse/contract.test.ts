@@ -27,7 +27,10 @@ describe.each(BACKENDS)('warehouse contract on $name', (backend) => {
   })
 
   it.skipIf(!backend.available)('works in the configured database', async () => {
-    const result = await warehouse.client.query({ query: 'SELECT currentDatabase() AS db', format: 'JSONEachRow' })
+    const result = await warehouse.client.query({
+      query: 'SELECT currentDatabase() AS db',
+      format: 'JSONEachRow',
+    })
     expect(await result.json()).toEqual([{ db: 'tally' }])
   })
 
@@ -71,6 +74,8 @@ describe.each(BACKENDS)('warehouse contract on $name', (backend) => {
 
   it.skipIf(!backend.available)('surfaces server errors as typed errors with a code', async () => {
     // The message format differs between versions; the table name is always in it.
-    await expect(warehouse.client.query({ query: 'SELECT * FROM no_such_table' })).rejects.toThrow(/no_such_table/)
+    await expect(warehouse.client.query({ query: 'SELECT * FROM no_such_table' })).rejects.toThrow(
+      /no_such_table/,
+    )
   })
 })

@@ -65,7 +65,10 @@ describe('migration files', () => {
   })
 
   it('split on statement ends, not on semicolons inside lines', () => {
-    expect(splitStatements("-- a; comment\nSELECT 1;\nSELECT ';' AS x;\n")).toEqual(['SELECT 1', "SELECT ';' AS x"])
+    expect(splitStatements("-- a; comment\nSELECT 1;\nSELECT ';' AS x;\n")).toEqual([
+      'SELECT 1',
+      "SELECT ';' AS x",
+    ])
   })
 })
 
@@ -84,14 +87,23 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
   it.skipIf(!backend.available)('apply on a fresh warehouse and are recorded', async () => {
     const report = await migrate(warehouse)
     expect(report.applied).toEqual(readMigrations().map((m) => m.name))
-    const recorded = await rows<{ version: number }>(warehouse, 'SELECT version FROM schema_migrations ORDER BY version')
+    const recorded = await rows<{ version: number }>(
+      warehouse,
+      'SELECT version FROM schema_migrations ORDER BY version',
+    )
     expect(recorded.map((r) => Number(r.version))).toEqual(readMigrations().map((m) => m.version))
   })
 
   it.skipIf(!backend.available)('re-apply as a no-op', async () => {
-    const before = await rows<{ name: string }>(warehouse, 'SELECT name FROM system.tables WHERE database = currentDatabase()')
+    const before = await rows<{ name: string }>(
+      warehouse,
+      'SELECT name FROM system.tables WHERE database = currentDatabase()',
+    )
     expect((await migrate(warehouse)).applied).toEqual([])
-    const after = await rows<{ name: string }>(warehouse, 'SELECT name FROM system.tables WHERE database = currentDatabase()')
+    const after = await rows<{ name: string }>(
+      warehouse,
+      'SELECT name FROM system.tables WHERE database = currentDatabase()',
+    )
     expect(after.map((t) => t.name).sort()).toEqual(before.map((t) => t.name).sort())
     const [count] = await rows<{ n: number }>(warehouse, 'SELECT count() AS n FROM schema_migrations')
     expect(Number(count?.n)).toBe(readMigrations().length)

@@ -1,0 +1,376 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { referrerHost, scrubPath, scrubText, scrubUrl } from '../../collector/scrub.ts'
+
+const runs = { numRuns: 1000 }
+const none: ReadonlySet<string> = new Set()
+
+// --- generators -------------------------------------------------------------------------------
+
+const digits = (min: number, max: number) =>
+  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((d) => d.join(''))
+
+/** Written independently of the code under test, to build and to check card numbers. */
+const luhnSum = (number: string) =>
+  [...number].reverse().reduce((sum, char, i) => {
+    const d = Number(char) * (i % 2 === 1 ? 2 : 1)
+    return sum + (d > 9 ? d - 9 : d)
+  }, 0)
+const withCheckDigit = (body: string) => body + String((10 - (luhnSum(`${body}0`) % 10)) % 10)
+const luhnValid = (number: string) => luhnSum(number) % 10 === 0
+
+const card = fc
+  .record({
+    length: fc.integer({ min: 13, max: 19 }),
+    first: fc.integer({ min: 1, max: 9 }),
+    rest: digits(18, 18),
+    separator: fc.constantFrom('', ' ', '-'),
+  })
+  .map(({ length, first, rest, separator }) => {
+    const number = withCheckDigit(`${first}${rest}`.slice(0, length - 1))
+    return { number, text: (number.match(/.{1,4}/g) ?? []).join(separator) }
+  })
+
+const phone = fc
+  .record({
+    country: fc.option(digits(1, 3), { nil: undefined }),
+    area: digits(3, 4),
+    parens: fc.boolean(),
+    groups: fc.array(digits(2, 4), { minLength: 2, maxLength: 3 }),
+    separator: fc.constantFrom('', ' ', '-', '.', ' - '),
+  })
+  .map(({ country, area, parens, groups, separator }) => {
+    const prefix = country === undefined ? '' : `+${country} `
+    return `${prefix}${parens ? `(${area}) ` : `${area}${separator}`}${groups.join(separator)}`
+  })
+
+const hexChars = [...'0123456789abcdefABCDEF']
+const alnumChars = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789']
+const hexToken = fc.string({ unit: fc.constantFrom(...hexChars), minLength: 16, maxLength: 48 })
+const secretToken = fc
+  .tuple(
+    fc.constantFrom(...'abcXYZ'),
+    fc.string({ unit: fc.constantFrom(...alnumChars), minLength: 18, maxLength: 40 }),
+    fc.constantFrom(...'0123456789'),
+  )
+  .map(([letter, middle, digit]) => `${letter}${middle}${digit}`)
+const anyCase = (value: fc.Arbitrary<string>) =>
+  fc.tuple(value, fc.boolean()).map(([v, upper]) => (upper ? v.toUpperCase() : v))
+
+type Planted = { value: string; forbidden: string[] }
+const plain = (value: fc.Arbitrary<string>) => value.map((v): Planted => ({ value: v, forbidden: [v] }))
+
+/** Every kind of identifier, and the forms of it that must not come out again. */
+const KINDS: Record<string, fc.Arbitrary<Planted>> = {
+  email: plain(fc.emailAddress()),
+  'card number': card.map(({ number, text }) => ({ value: text, forbidden: [text, number] })),
+  'phone number': phone.map((text) => ({ value: text, forbidden: [text, text.replace(/\D/g, '')] })),
+  IPv4: plain(fc.ipV4()),
+  IPv6: plain(anyCase(fc.ipV6())),
+  UUID: plain(anyCase(fc.uuid())),
+  'hex token': plain(hexToken),
+  'base64 token': plain(secretToken),
+}
+
+const word = fc.stringMatching(/^[a-z]{1,10}$/)
+const words = fc.array(word, { maxLength: 5 }).map((w) => w.join(' '))
+const separator = fc.constantFrom(' ', ', ', ' (', ') ', '; ', ': ', ':', '. ', '\n', '\t', ' "', '" ')
+
+const looseDecode = (text: string) => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
+const outputs = (out: ReturnType<typeof scrubUrl>) =>
+  out ? [out.host, out.path, out.utm.source, out.utm.medium, out.utm.campaign] : []
+
+const expectNoLeak = (fields: string[], planted: Planted) => {
+  for (const field of fields) {
+    for (const view of [field, looseDecode(field)]) {
+      for (const forbidden of planted.forbidden) {
+        expect(view.toLowerCase()).not.toContain(forbidden.toLowerCase())
+      }
+    }
+  }
+}
+
+// --- examples ---------------------------------------------------------------------------------
+
+describe('scrubText', () => {
+  it.each([
+    ['brake pads for jane@x.com', 'brake pads for'],
+    ['mail JANE.Doe+shop@Mail.Example.co.uk please', 'mail please'],
+    ['typo jane@gmail', 'typo'],
+    ['card 4111 1111 1111 1111 thanks', 'card thanks'],
+    ['card 4111-1111-1111-1111', 'card'],
+    ['card 4111111111111112 not luhn', 'card not luhn'],
+    ['call +1 (555) 123-4567 now', 'call now'],
+    ['call 555.123.4567', 'call'],
+    ['ring 06 12 34 56 78', 'ring'],
+    ['full-width ０９０－１２３４－５６７８', 'full-width'],
+    ['from 192.168.0.1:8080', 'from :8080'],
+    ['from 2001:db8::1. ok', 'from . ok'],
+    ['v6 2001:0db8:85a3:0000:0000:8a2e:0370:7334 x', 'v6 x'],
+    ['mapped ::ffff:10.0.0.1', 'mapped'],
+    ['glued ip:fe80::1 x', 'glued ip x'],
+    ['mac 00:1A:2b:3c:4d:5e', 'mac'],
+    ['order 550E8400-e29b-41d4-a716-446655440000 x', 'order x'],
+    ['token deadbeefdeadbeef00 y', 'token y'],
+    ['jwt aB3dE5fG7hJ9kL2mN4pQ z', 'jwt z'],
+    ['a   lot\tof\n space ', 'a lot of space'],
+  ])('%j -> %j', (input, expected) => {
+    expect(scrubText(input)).toBe(expected)
+  })
+
+  it.each([
+    'summer-sale-2024-collection-shoes',
+    'iphone 15 pro 256gb',
+    'meet at 12:30:45',
+    'size 42 shoes under 99.90',
+    'v1.2 release',
+    'deadbeef cafe',
+  ])('keeps ordinary text: %j', (input) => {
+    expect(scrubText(input)).toBe(input)
+  })
+
+  it('repeats until nothing more can be removed', () => {
+    // Removing the e-mail joins `555` and `1234` into a phone number.
+    expect(scrubText('555 a@b.co 1234')).toBe('')
+  })
+})
+
+describe('scrubPath', () => {
+  it.each([
+    ['/orders/12345/items', '/orders/:id/items'],
+    ['/p/brake-pads', '/p/brake-pads'],
+    ['/o/550e8400-e29b-41d4-a716-446655440000', '/o/:id'],
+    ['/c/3f9a2b1c', '/c/:id'],
+    ['/c/deadbeef', '/c/deadbeef'],
+    ['/reset/aB3dE5fG7hJ9', '/reset/:id'],
+    ['/p/sony-wh1000xm5', '/p/sony-wh1000xm5'],
+    ['/u/jane%40x.com/x', '/u/:id/x'],
+    ['/call/555-123-4567', '/call/:id'],
+    ['/ip/10.0.0.1', '/ip/:id'],
+    ['/ip/2001:db8::1', '/ip/:id'],
+    ['/p/caf%C3%A9', '/p/café'],
+    ['/bad/%E2%82/%zz/%', '/bad/\uFFFD/%25zz/%25'],
+    ['/a%2Fb/c', '/a%2Fb/c'],
+    ['', ''],
+    ['/', '/'],
+  ])('%j -> %j', (input, expected) => {
+    expect(scrubPath(input)).toBe(expected)
+  })
+
+  it('keeps at most 512 characters, in whole segments', () => {
+    const path = scrubPath(`/${'abcdefgh/'.repeat(100)}`)
+    expect(path.length).toBeLessThanOrEqual(512)
+    expect(path.endsWith('/abcdefgh/…')).toBe(true)
+  })
+})
+
+describe('scrubUrl', () => {
+  const url = 'https://u:p@Shop.Example.com:8443/orders/123/?q=jane@x.com+pads&b=2&a=x%26y&utm_source=Google'
+  const rest = '&utm_medium=CPC&utm_campaign=Spring%20Sale&utm_term=secret&gclid=abc#token=xyz'
+
+  it('keeps host, scrubbed path, kept params sorted, and the utm tags', () => {
+    expect(scrubUrl(url + rest, new Set(['q', 'a', 'b']))).toEqual({
+      host: 'shop.example.com',
+      path: '/orders/:id/?a=x%26y&b=2&q=pads',
+      utm: { source: 'google', medium: 'cpc', campaign: 'spring sale' },
+    })
+  })
+
+  it('omits the query when no parameter is kept', () => {
+    expect(scrubUrl('http://shop.example/p/x?session=1', none)?.path).toBe('/p/x')
+  })
+
+  it('clips utm values to 128 characters', () => {
+    expect(scrubUrl(`https://s.example/?utm_campaign=${'a'.repeat(300)}`, none)?.utm.campaign).toBe(
+      'a'.repeat(128),
+    )
+  })
+
+  it.each(['not a url', 'ftp://shop.example/x', 'javascript:alert(1)', '/relative/path', ''])(
+    'rejects %j',
+    (raw) => {
+      expect(scrubUrl(raw, none)).toBeNull()
+    },
+  )
+})
+
+describe('referrerHost', () => {
+  it.each([
+    ['https://www.Google.co.uk/search?q=jane@x.com', 'google.co.uk'],
+    ['http://user:pw@l.facebook.com:8080/x#y', 'l.facebook.com'],
+    ['https://shop.example./', 'shop.example'],
+    ['http://10.0.0.1/admin', ''],
+    ['http://[::1]:3000/', ''],
+    ['android-app://com.google.android.gm/', ''],
+    ['garbage', ''],
+    ['', ''],
+    [undefined, ''],
+  ])('%j -> %j', (raw, expected) => {
+    expect(referrerHost(raw)).toBe(expected)
+  })
+})
+
+// --- properties: planted identifiers never come out --------------------------------------------
+
+describe.each(Object.entries(KINDS))('a planted %s', (_, planted) => {
+  it('is removed from free text, and the words around it stay', () => {
+    fc.assert(
+      fc.property(words, separator, planted, separator, words, (before, s1, p, s2, after) => {
+        const out = scrubText(`${before}${s1}${p.value}${s2}${after}`)
+        expectNoLeak([out], p)
+        for (const w of `${before} ${after}`.split(' ').filter(Boolean)) expect(out).toContain(w)
+      }),
+      runs,
+    )
+  })
+
+  it('turns a URL path segment into :id', () => {
+    const glue = fc.constantFrom(
+      (v: string) => v,
+      (v: string) => `order-${v}`,
+      (v: string) => `${v}-details`,
+      (v: string) => `${v}.html`,
+    )
+    fc.assert(
+      fc.property(word, planted, glue, word, (w1, p, g, w2) => {
+        const out = scrubUrl(`https://shop.example/${w1}/${encodeURIComponent(g(p.value))}/${w2}`, none)
+        expect(out?.path).toBe(`/${w1}/:id/${w2}`)
+        expectNoLeak(outputs(out), p)
+        expectNoLeak([scrubPath(`/${w1}/${g(p.value)}/${w2}`)], p)
+      }),
+      runs,
+    )
+  })
+
+  it('is removed from kept, utm and dropped query parameters', () => {
+    fc.assert(
+      fc.property(word, planted, (w, p) => {
+        const params = new URLSearchParams({
+          q: `${w} ${p.value}`,
+          utm_source: p.value,
+          utm_medium: `${p.value} ${w}`,
+          utm_campaign: `${w} ${p.value}`,
+          session: p.value,
+        })
+        const out = scrubUrl(`https://shop.example/search?${params}`, new Set(['q']))
+        expect(out?.path).toBe(`/search?q=${w}`)
+        expect(out?.utm).toEqual({ source: '', medium: w, campaign: w })
+        expectNoLeak(outputs(out), p)
+      }),
+      runs,
+    )
+  })
+
+  it('never comes out of a fragment or userinfo, nor out of a referrer', () => {
+    fc.assert(
+      fc.property(word, planted, (w, p) => {
+        const secret = encodeURIComponent(p.value)
+        const url = `https://${secret}:${secret}@shop.example/p/${w}?x=1#${p.value}`
+        const out = scrubUrl(url, new Set(['x']))
+        expect(out).toEqual({
+          host: 'shop.example',
+          path: `/p/${w}?x=1`,
+          utm: { source: '', medium: '', campaign: '' },
+        })
+        const referrer = `https://${secret}@www.ref.example/${secret}?q=${secret}#${p.value}`
+        expect(referrerHost(url)).toBe('shop.example')
+        expect(referrerHost(referrer)).toBe('ref.example')
+      }),
+      runs,
+    )
+  })
+})
+
+describe('generators', () => {
+  it('build Luhn-valid card numbers of 13 to 19 digits', () => {
+    fc.assert(
+      fc.property(card, ({ number }) => {
+        expect(luhnValid(number)).toBe(true)
+        expect(number.length).toBeGreaterThanOrEqual(13)
+        expect(number.length).toBeLessThanOrEqual(19)
+      }),
+      runs,
+    )
+    expect(luhnValid('4111111111111111')).toBe(true)
+    expect(luhnValid('4111111111111112')).toBe(false)
+  })
+})
+
+// --- properties: robustness ---------------------------------------------------------------------
+
+const binary = fc.string({ unit: 'binary', maxLength: 200 })
+// Characters the rules care about, so that near-misses and overlaps are common.
+const piiish = fc.string({ unit: fc.constantFrom(...'0123456789abcdefxyzA@.:-+()_ /%=#?\n'), maxLength: 120 })
+const mixed = fc
+  .array(fc.oneof(word, piiish, ...Object.values(KINDS).map((k) => k.map((p) => p.value))), { maxLength: 6 })
+  .map((parts) => parts.join(' '))
+
+describe('robustness', () => {
+  it.each([
+    ['arbitrary', binary],
+    ['identifier-like', piiish],
+    ['mixed', mixed],
+  ] as const)('scrubText is idempotent and tidy on %s strings', (_, text) => {
+    fc.assert(
+      fc.property(text, (input) => {
+        const once = scrubText(input)
+        expect(scrubText(once)).toBe(once)
+        expect(once).toBe(once.trim())
+        expect(once).not.toMatch(/\s\s/)
+      }),
+      runs,
+    )
+  })
+
+  it.each([
+    ['arbitrary', binary],
+    ['identifier-like', piiish],
+    ['mixed', mixed],
+  ] as const)('scrubPath is idempotent and bounded on %s strings', (_, text) => {
+    fc.assert(
+      fc.property(text, (input) => {
+        const once = scrubPath(input)
+        expect(scrubPath(once)).toBe(once)
+        expect(once.length).toBeLessThanOrEqual(512)
+      }),
+      runs,
+    )
+  })
+
+  it('scrubUrl and referrerHost never throw on arbitrary strings', () => {
+    fc.assert(
+      fc.property(binary, (input) => {
+        const out = scrubUrl(input, new Set(['q']))
+        expect(out === null || typeof out.path === 'string').toBe(true)
+        expect(referrerHost(input)).not.toMatch(/[:/@]/)
+      }),
+      runs,
+    )
+  })
+
+  it('scrubUrl accepts every web URL and reduces its host', () => {
+    const url = fc.webUrl({
+      withQueryParameters: true,
+      withFragments: true,
+      authoritySettings: { withPort: true, withUserInfo: true },
+    })
+    fc.assert(
+      fc.property(url, (raw) => {
+        const out = scrubUrl(raw, new Set(['q']))
+        expect(out).not.toBeNull()
+        expect(out?.host).toBe(out?.host.toLowerCase())
+        expect(out?.host).not.toMatch(/:\d+$/)
+        expect(out?.path.startsWith('/')).toBe(true)
+        expect(scrubPath(out?.path.split('?')[0] ?? '')).toBe(out?.path.split('?')[0])
+      }),
+      runs,
+    )
+  })
+})
