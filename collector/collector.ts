@@ -11,7 +11,7 @@ import { createCountryLookup, createUaClassifier } from './coarsen.ts'
 import { Metrics } from './metrics.ts'
 import { createEventPipeline, DROP_REASONS } from './pipeline.ts'
 import { eventRoutes } from './routes/event.ts'
-import { createSaltStore } from './salts.ts'
+import { createSaltStore, type SaltStore } from './salts.ts'
 
 export type CollectorDeps = {
   config: Pick<Config, 'sites' | 'queryParams' | 'flushIntervalMs' | 'trustProxy'>
@@ -23,6 +23,7 @@ export type CollectorDeps = {
 
 export type Collector = {
   routes: Hono
+  salts: SaltStore
   metrics: Metrics
   batcher: Batcher
   health(): { name: string; status: 'ok' | 'degraded'; detail: Record<string, unknown> }
@@ -99,6 +100,7 @@ export function createCollector(deps: CollectorDeps): Collector {
 
   return {
     routes,
+    salts,
     metrics,
     batcher,
     health: () => ({

