@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS products_daily (
   purchases AggregateFunction(sum, UInt64),
   quantity AggregateFunction(sum, UInt64),
   revenue AggregateFunction(sum, Float64),
-  visitors AggregateFunction(uniqCombined, UInt64)
+  visitors AggregateFunction(uniqCombined, UInt64),
+  visitors_final AggregateFunction(sum, UInt64)
 ) ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(day)
 ORDER BY (site, day, product_id, category, source, device, country);
@@ -30,7 +31,8 @@ SELECT site, toDate(hour) AS day, product_id, category, source, device, country,
   sumState(toUInt64(0)) AS purchases,
   sumState(toUInt64(0)) AS quantity,
   sumState(toFloat64(0)) AS revenue,
-  uniqCombinedState(visitor) AS visitors
+  uniqCombinedState(visitor) AS visitors,
+  sumState(toUInt64(0)) AS visitors_final
 FROM events_in
 WHERE type IN ('product_view', 'add_to_cart', 'remove_from_cart') AND product_id != ''
 GROUP BY site, day, product_id, category, source, device, country;
@@ -45,7 +47,8 @@ SELECT site, toDate(hour) AS day, item_id AS product_id, item_category AS catego
   sumState(toUInt64(type = 'purchase')) AS purchases,
   sumState(toUInt64(if(type = 'purchase', item_quantity, 0))) AS quantity,
   sumState(toFloat64(if(type = 'purchase', item_price * item_quantity, 0))) AS revenue,
-  uniqCombinedState(visitor) AS visitors
+  uniqCombinedState(visitor) AS visitors,
+  sumState(toUInt64(0)) AS visitors_final
 FROM events_in
 ARRAY JOIN item_ids AS item_id, item_categories AS item_category, item_prices AS item_price, item_quantities AS item_quantity
 WHERE type IN ('checkout', 'purchase')
@@ -62,7 +65,8 @@ CREATE TABLE IF NOT EXISTS funnel_daily (
   country String,
   events AggregateFunction(sum, UInt64),
   revenue AggregateFunction(sum, Float64),
-  visitors AggregateFunction(uniqCombined, UInt64)
+  visitors AggregateFunction(uniqCombined, UInt64),
+  visitors_final AggregateFunction(sum, UInt64)
 ) ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(day)
 ORDER BY (site, day, step, category, source, device, country);
@@ -71,7 +75,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS funnel_daily_mv TO funnel_daily AS
 SELECT site, toDate(hour) AS day, type AS step, category, source, device, country,
   sumState(toUInt64(1)) AS events,
   sumState(revenue) AS revenue,
-  uniqCombinedState(visitor) AS visitors
+  uniqCombinedState(visitor) AS visitors,
+  sumState(toUInt64(0)) AS visitors_final
 FROM events_in
 WHERE type IN ('product_view', 'add_to_cart', 'checkout', 'purchase')
 GROUP BY site, day, step, category, source, device, country;
@@ -88,7 +93,8 @@ CREATE TABLE IF NOT EXISTS transitions_daily (
   device String,
   country String,
   transitions AggregateFunction(sum, UInt64),
-  visitors AggregateFunction(uniqCombined, UInt64)
+  visitors AggregateFunction(uniqCombined, UInt64),
+  visitors_final AggregateFunction(sum, UInt64)
 ) ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(day)
 ORDER BY (site, day, from_product, to_product, from_category, to_category, source, device, country);
@@ -99,7 +105,8 @@ SELECT site, toDate(hour) AS day,
   product_id AS to_product, category AS to_category,
   source, device, country,
   sumState(toUInt64(1)) AS transitions,
-  uniqCombinedState(visitor) AS visitors
+  uniqCombinedState(visitor) AS visitors,
+  sumState(toUInt64(0)) AS visitors_final
 FROM events_in
 WHERE type = 'product_view' AND prev_product_id != '' AND prev_product_id != product_id
 GROUP BY site, day, from_product, from_category, to_product, to_category, source, device, country;

@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS offers_daily (
   category String,
   events AggregateFunction(sum, UInt64),
   revenue AggregateFunction(sum, Float64),
-  visitors AggregateFunction(uniqCombined, UInt64)
+  visitors AggregateFunction(uniqCombined, UInt64),
+  visitors_final AggregateFunction(sum, UInt64)
 ) ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(day)
 ORDER BY (site, day, offer_id, variant, type, device, country, source, category);
@@ -22,7 +23,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS offers_daily_mv TO offers_daily AS
 SELECT site, toDate(hour) AS day, offer_id, offer_variant AS variant, type, device, country, source, category,
   sumState(toUInt64(1)) AS events,
   sumState(revenue) AS revenue,
-  uniqCombinedState(visitor) AS visitors
+  uniqCombinedState(visitor) AS visitors,
+  sumState(toUInt64(0)) AS visitors_final
 FROM events_in
 WHERE offer_id != ''
 GROUP BY site, day, offer_id, variant, type, device, country, source, category;

@@ -7,7 +7,8 @@ CREATE TABLE IF NOT EXISTS custom_daily (
   device String,
   country String,
   events AggregateFunction(sum, UInt64),
-  visitors AggregateFunction(uniqCombined, UInt64)
+  visitors AggregateFunction(uniqCombined, UInt64),
+  visitors_final AggregateFunction(sum, UInt64)
 ) ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(day)
 ORDER BY (site, day, name, source, device, country);
@@ -15,7 +16,8 @@ ORDER BY (site, day, name, source, device, country);
 CREATE MATERIALIZED VIEW IF NOT EXISTS custom_daily_mv TO custom_daily AS
 SELECT site, toDate(hour) AS day, name, source, device, country,
   sumState(toUInt64(1)) AS events,
-  uniqCombinedState(visitor) AS visitors
+  uniqCombinedState(visitor) AS visitors,
+  sumState(toUInt64(0)) AS visitors_final
 FROM events_in
 WHERE type = 'custom'
 GROUP BY site, day, name, source, device, country;
@@ -27,7 +29,8 @@ CREATE TABLE IF NOT EXISTS custom_props_daily (
   prop_key String,
   prop_value String,
   events AggregateFunction(sum, UInt64),
-  visitors AggregateFunction(uniqCombined, UInt64)
+  visitors AggregateFunction(uniqCombined, UInt64),
+  visitors_final AggregateFunction(sum, UInt64)
 ) ENGINE = AggregatingMergeTree()
 PARTITION BY toYYYYMM(day)
 ORDER BY (site, day, name, prop_key, prop_value);
@@ -35,7 +38,8 @@ ORDER BY (site, day, name, prop_key, prop_value);
 CREATE MATERIALIZED VIEW IF NOT EXISTS custom_props_daily_mv TO custom_props_daily AS
 SELECT site, toDate(hour) AS day, name, prop_key, prop_value,
   sumState(toUInt64(1)) AS events,
-  uniqCombinedState(visitor) AS visitors
+  uniqCombinedState(visitor) AS visitors,
+  sumState(toUInt64(0)) AS visitors_final
 FROM events_in
 ARRAY JOIN prop_keys AS prop_key, prop_values AS prop_value
 WHERE type = 'custom'

@@ -1,135 +1,56 @@
-import { serve } from '@hono/node-server'
-import { Hono } from 'hono'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { buildBeacon } from '../../collector/beacon/build.ts'
 import { demoShopRoutes } from '../../collector/beacon/demo-routes.ts'
 import { beaconRoutes } from '../../collector/beacon/routes.ts'
-import { Event } from '../../schemas/events.ts'
+import {
+  beaconLoaded,
+  calls,
+  expectValid,
+  launchVisitorBrowser,
+  openVisitor,
+  type ShopWindow,
+  settle,
+  startShopService,
+  storage,
+} from '../support/browser.ts'
+import type { TestService } from '../support/service.ts'
+import { openTempEmbedded } from '../support/warehouse.ts'
 
-type Sent = Record<string, unknown> & { type: string }
-type Received = { body: Sent; contentType?: string; userAgent?: string }
-
-/**
- * The demo storefront and an event recorder on one real socket. The recorder stands in for the
- * collector until that is ready; swapping it in should only touch this helper.
- */
-function startShop(recorder: Received[]): Promise<{ origin: string; close: () => Promise<void> }> {
-  const app = new Hono()
-  app.route('/', beaconRoutes())
-  app.route('/', demoShopRoutes())
-  app.post('/api/event', async (c) => {
-    const { 'content-type': contentType, 'user-agent': userAgent } = c.req.header()
-    recorder.push({ body: JSON.parse(await c.req.text()), contentType, userAgent })
-    return c.body(null, 204)
-  })
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
-      resolve({
-        origin: `http://127.0.0.1:${info.port}`,
-        close: () => new Promise((done) => server.close(() => done())),
-      }),
-    )
-  })
-}
-
-// Counts the beacon's network calls inside the page, so "nothing was sent" is checked where it happens
-// rather than inferred from a quiet server.
-const SPY = `
-  window.__calls = 0
-  for (const [owner, key] of [[navigator, 'sendBeacon'], [window, 'fetch']]) {
-    const original = owner[key]
-    if (original) owner[key] = function (...args) { window.__calls++; return original.apply(this, args) }
-  }
-`
-type ShopWindow = Window & {
-  __calls: number
-  tally: ((type: string, fields?: object) => void) & { optOut: () => void; optIn: () => void }
-}
-
-const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Without this Chromium reports navigator.webdriver = true even without --enable-automation.
-  '--disable-blink-features=AutomationControlled',
-]
-
+// The demo shop and the beacon are served by the real service, and the beacon posts to its real
+// collector; what was sent is read from the browser's own requests.
 let browser: Browser
 let userAgent: string
+let service: TestService
+let disposeWarehouse: () => Promise<void>
 const cleanups: (() => Promise<void>)[] = []
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: LAUNCH_ARGS,
-    ignoreDefaultArgs: ['--enable-automation'],
-  })
-  // Headless Chromium says "HeadlessChrome" in its user agent, which bot filters rightly drop.
-  const major = browser.version().split('.')[0]
-  userAgent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`
+  const opened = await openTempEmbedded()
+  disposeWarehouse = opened.dispose
+  service = await startShopService(opened.warehouse)
+  ;({ browser, userAgent } = await launchVisitorBrowser())
 })
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup()
 })
 
-afterAll(() => browser?.close())
+afterAll(async () => {
+  await browser?.close()
+  await service?.close()
+  await disposeWarehouse?.()
+})
 
 async function visit(init?: string) {
-  const received: Received[] = []
-  const shop = await startShop(received)
-  const context = await browser.newContext({ userAgent })
-  // The page's own setup runs first, as it would in a real browser; the spy wraps what it leaves.
-  if (init) await context.addInitScript(init)
-  await context.addInitScript(SPY)
-  context.setDefaultTimeout(5_000)
-  const page = await context.newPage()
-  const errors: Error[] = []
-  page.on('pageerror', (error) => errors.push(error))
-  cleanups.push(async () => {
-    await context.close()
-    await shop.close()
-  })
-  const events = () => received.map((r) => r.body)
-  /** Waits until `count` events have arrived and returns them. */
-  const until = async (count: number) => {
-    await expect.poll(() => received.length, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(count)
-    return events()
-  }
-  const byType = (type: string) => events().filter((event) => event.type === type)
-  return { page, context, received, errors, origin: shop.origin, events, until, byType }
-}
-
-const calls = (page: Page) => page.evaluate(() => (window as unknown as ShopWindow).__calls)
-const beaconLoaded = (page: Page) =>
-  page.evaluate(() => typeof (window as unknown as ShopWindow).tally.optOut === 'function')
-const storage = (page: Page) =>
-  page.evaluate(() => ({
-    local: Object.keys(localStorage),
-    session: Object.keys(sessionStorage),
-    cookie: document.cookie,
-  }))
-// A request that was never made cannot arrive; this only gives a stray one the chance to show up.
-const settle = (page: Page) => page.waitForTimeout(300)
-
-function expectValid(events: Sent[]) {
-  for (const event of events) {
-    const parsed = Event.safeParse(event)
-    expect(parsed.error, JSON.stringify(event)).toBeUndefined()
-    // The schema strips unknown keys, so equality means the beacon sends nothing the schema ignores.
-    expect(parsed.data).toEqual(event)
-  }
+  const visitor = await openVisitor(browser, userAgent, init)
+  cleanups.push(visitor.close)
+  return { ...visitor, origin: service.url }
 }
 
 describe('beacon in a real browser', () => {
   it('sends a pageview on load with site, url and referrer, as text/plain, from a visitor-like browser', async () => {
-    const { page, origin, received, until, byType } = await visit()
+    const { page, origin, sent, until, byType } = await visit()
     await page.goto(`${origin}/demo-shop`, { referer: 'https://www.example.org/' })
     await until(2)
     expect(await page.evaluate(() => navigator.webdriver)).toBe(false)
@@ -138,11 +59,12 @@ describe('beacon in a real browser', () => {
     ])
     // Called inline before the deferred script loaded: queued by the stub, replayed by the beacon.
     expect(byType('offer_impression')).toMatchObject([{ offer: { id: 'spring-sale', variant: 'b' } }])
-    for (const r of received) {
-      expect(r.contentType).toMatch(/^text\/plain\b/)
-      expect(r.userAgent).not.toMatch(/headless/i)
+    for (const { request } of sent) {
+      const headers = await request.allHeaders()
+      expect(headers['content-type']).toMatch(/^text\/plain\b/)
+      expect(headers['user-agent']).not.toMatch(/headless/i)
     }
-    expectValid(received.map((r) => r.body))
+    expectValid(sent.map((beacon) => beacon.body))
   })
 
   it('sends a pageview with prev.url on pushState and popstate, but not when only the query changes', async () => {
@@ -258,7 +180,7 @@ describe('beacon in a real browser', () => {
     ['doNotTrack', "'1'"],
     ['webdriver', 'true'],
   ])('sends and stores nothing when navigator.%s is %s', async (signal, value) => {
-    const { page, origin, received } = await visit(
+    const { page, origin, sent } = await visit(
       `Object.defineProperty(Navigator.prototype, '${signal}', { get: () => ${value} })`,
     )
     await page.goto(`${origin}/demo-shop`)
@@ -269,11 +191,11 @@ describe('beacon in a real browser', () => {
     expect(await calls(page)).toBe(0)
     expect(await storage(page)).toEqual({ local: [], session: [], cookie: '' })
     await settle(page)
-    expect(received).toEqual([])
+    expect(sent).toEqual([])
   })
 
   it('stops after tally.optOut(), across reloads, and sends again after tally.optIn()', async () => {
-    const { page, origin, received, until } = await visit()
+    const { page, origin, sent, until } = await visit()
     await page.goto(`${origin}/demo-shop`)
     await until(2)
     await page.evaluate(() => (window as unknown as ShopWindow).tally.optOut())
@@ -286,7 +208,7 @@ describe('beacon in a real browser', () => {
     expect(await beaconLoaded(page)).toBe(true)
     expect(await calls(page)).toBe(0)
     await settle(page)
-    expect(received).toHaveLength(2)
+    expect(sent).toHaveLength(2)
 
     await page.evaluate(() => (window as unknown as ShopWindow).tally.optIn())
     expect(await storage(page)).toEqual({ local: [], session: [], cookie: '' })

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { referrerHost, scrubPath, scrubText, scrubUrl } from '../../collector/scrub.ts'
 
-const runs = { numRuns: 20000 }
+const runs = { numRuns: 1000 }
 const none: ReadonlySet<string> = new Set()
 
 // --- generators -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ export type TestService = {
 export async function startService(
   warehouse: Warehouse,
   env: Record<string, string> = {},
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; port?: number } = {},
 ): Promise<TestService> {
   const config = loadConfig({ LOG_LEVEL: 'silent', FLUSH_INTERVAL_MS: '60000', ...env })
   const logger = createLogger(config.logLevel)
@@ -35,8 +35,12 @@ export async function startService(
     ...(options.now ? { now: options.now } : {}),
   })
   const app = createApp({ logger, collector, health: { warehouse, migrations } })
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  // A fixed port lets a test name the service's own origin in SITES before it starts.
+  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' })
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve())
+    server.once('error', reject)
+  })
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,

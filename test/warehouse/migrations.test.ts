@@ -8,6 +8,7 @@ import { row } from '../support/rows.ts'
 
 const ROLLUPS = [
   'traffic_hourly',
+  'traffic_daily',
   'pages_daily',
   'sources_daily',
   'tech_daily',
@@ -146,6 +147,23 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
     expect(items?.quantity).toBe(40)
     expect(items?.revenue).toBeCloseTo(20 * 2 * 39.9, 6)
   })
+
+  it.skipIf(!backend.available)(
+    'pair every visitor sketch with a column for its finalized count',
+    async () => {
+      const columns = await rows<{ table: string; name: string }>(
+        warehouse,
+        "SELECT table, name FROM system.columns WHERE database = currentDatabase() AND type LIKE 'AggregateFunction(uniqCombined%'",
+      )
+      const finals = await rows<{ table: string }>(
+        warehouse,
+        "SELECT table FROM system.columns WHERE database = currentDatabase() AND name = 'visitors_final'",
+      )
+      expect(columns.length).toBeGreaterThan(0)
+      expect(columns.every((c) => c.name === 'visitors')).toBe(true)
+      expect(finals.map((f) => f.table).sort()).toEqual(columns.map((c) => c.table).sort())
+    },
+  )
 
   it.skipIf(!backend.available)('hold no time finer than the hour', async () => {
     const columns = await rows<{ table: string; name: string; type: string }>(

@@ -1,0 +1,158 @@
+import { type Browser, type BrowserContext, chromium, type Page, type Request } from 'playwright-core'
+import { expect } from 'vitest'
+import { Event } from '../../schemas/events.ts'
+import type { Warehouse } from '../../warehouse/client.ts'
+import { freePort } from './clickhouse-server.ts'
+import { startService, type TestService } from './service.ts'
+
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Without this Chromium reports navigator.webdriver = true even without --enable-automation.
+  '--disable-blink-features=AutomationControlled',
+]
+
+/** Headless Chromium that looks like a visitor's desktop browser to the beacon and the bot filter. */
+export async function launchVisitorBrowser(): Promise<{ browser: Browser; userAgent: string }> {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: LAUNCH_ARGS,
+    ignoreDefaultArgs: ['--enable-automation'],
+  })
+  // Headless Chromium says "HeadlessChrome" in its user agent, which bot filters rightly drop.
+  const major = browser.version().split('.')[0]
+  const userAgent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`
+  return { browser, userAgent }
+}
+
+/**
+ * The real service over `warehouse`, with the demo shop's site allowed from the service's own
+ * origin: the browser sends that origin with every beacon, and the collector checks it.
+ */
+export async function startShopService(warehouse: Warehouse): Promise<TestService> {
+  const port = await freePort()
+  return startService(warehouse, { SITES: `demo=http://127.0.0.1:${port + 1}` }, { port })
+}
+
+// Counts the beacon's network calls inside the page, so "nothing was sent" is checked where it happens
+// rather than inferred from a quiet network.
+const SPY = `
+  window.__calls = 0
+  for (const [owner, key] of [[navigator, 'sendBeacon'], [window, 'fetch']]) {
+    const original = owner[key]
+    if (original) owner[key] = function (...args) { window.__calls++; return original.apply(this, args) }
+  }
+`
+export type ShopWindow = Window & {
+  __calls: number
+  tally: ((type: string, fields?: object) => void) & { optOut: () => void; optIn: () => void }
+}
+
+export type Sent = Record<string, unknown> & { type: string }
+/** One event as it left the browser: the parsed body, the request that carried it, and the answer. */
+export type Beacon = { body: Sent; request: Request; answer: Promise<Answer> }
+type Answer = { status: number; body: string } | null
+
+// A refusal's body is read as soon as it arrives: a later navigation would discard it.
+const answerOf = (request: Request): Promise<Answer> =>
+  request.response().then(
+    async (response) =>
+      response && {
+        status: response.status(),
+        body: response.status() === 202 ? '' : await response.text().catch(() => ''),
+      },
+    () => null,
+  )
+
+export type Visitor = {
+  page: Page
+  context: BrowserContext
+  /** Every POST to an `/api/event` endpoint, in the order the browser made them. */
+  sent: Beacon[]
+  errors: Error[]
+  events(): Sent[]
+  byType(type: string): Sent[]
+  /** Waits until `count` events have left the browser and been answered 202, and returns them. */
+  until(count: number): Promise<Sent[]>
+  /** Waits for the answer to every event sent so far and expects each to be 202. */
+  accepted(): Promise<void>
+  close(): Promise<void>
+}
+
+const isBeacon = (request: Request) =>
+  request.method() === 'POST' && new URL(request.url()).pathname === '/api/event'
+
+/** A fresh tab in its own context; `init` runs before the page's own scripts. */
+export async function openVisitor(browser: Browser, userAgent: string, init?: string): Promise<Visitor> {
+  const context = await browser.newContext({ userAgent })
+  // The page's own setup runs first, as it would in a real browser; the spy wraps what it leaves.
+  if (init) await context.addInitScript(init)
+  await context.addInitScript(SPY)
+  context.setDefaultTimeout(5_000)
+  // Chromium hands the body of a sendBeacon request to Playwright only when the request passes
+  // through its interception, so beacons go through a route that continues them unchanged.
+  await context.route(
+    (url) => url.pathname === '/api/event',
+    (route) => route.continue(),
+  )
+  const sent: Beacon[] = []
+  context.on('request', (request) => {
+    if (!isBeacon(request)) return
+    sent.push({ body: JSON.parse(request.postData() ?? 'null'), request, answer: answerOf(request) })
+  })
+  const page = await context.newPage()
+  const errors: Error[] = []
+  page.on('pageerror', (error) => errors.push(error))
+
+  const events = () => sent.map((beacon) => beacon.body)
+  const accepted = async () => {
+    for (const { body, answer } of sent) {
+      const got = await answer
+      const said = got ? `${got.status} ${got.body}` : 'nothing'
+      expect(got?.status, `${JSON.stringify(body)} was answered ${said}`).toBe(202)
+    }
+  }
+  return {
+    page,
+    context,
+    sent,
+    errors,
+    events,
+    byType: (type) => events().filter((event) => event.type === type),
+    until: async (count) => {
+      await expect.poll(() => sent.length, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(count)
+      await accepted()
+      return events()
+    },
+    accepted,
+    close: () => context.close(),
+  }
+}
+
+export const calls = (page: Page) => page.evaluate(() => (window as unknown as ShopWindow).__calls)
+export const beaconLoaded = (page: Page) =>
+  page.evaluate(() => typeof (window as unknown as ShopWindow).tally.optOut === 'function')
+export const storage = (page: Page) =>
+  page.evaluate(() => ({
+    local: Object.keys(localStorage),
+    session: Object.keys(sessionStorage),
+    cookie: document.cookie,
+  }))
+// A request that was never made cannot arrive; this only gives a stray one the chance to show up.
+export const settle = (page: Page) => page.waitForTimeout(300)
+
+/** Each event passes the collector's schema, and the schema keeps all of it. */
+export function expectValid(events: Sent[]) {
+  for (const event of events) {
+    const parsed = Event.safeParse(event)
+    expect(parsed.error, JSON.stringify(event)).toBeUndefined()
+    // The schema strips unknown keys, so equality means the beacon sends nothing the schema ignores.
+    expect(parsed.data).toEqual(event)
+  }
+}
