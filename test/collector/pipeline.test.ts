@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest'
+import { createCountryLookup, createUaClassifier } from '../../collector/coarsen.ts'
+import { createEventPipeline, type RequestFacts, screenRequest } from '../../collector/pipeline.ts'
+import { Event } from '../../schemas/events.ts'
+import { EventRow } from '../../schemas/row.ts'
+import { CHROME_UA } from '../support/http.ts'
+
+const SALT = new Uint8Array(32).fill(7)
+const processEvent = createEventPipeline({
+  sites: new Map([['shop', ['https://shop.example']]]),
+  queryParams: new Map([['shop', new Set(['page'])]]),
+  classifyUa: createUaClassifier(),
+  lookupCountry: createCountryLookup({ trustProxy: false }),
+})
+
+const request = (overrides: Partial<RequestFacts> = {}): RequestFacts => ({
+  headers: new Headers(),
+  ip: '8.8.8.8',
+  userAgent: CHROME_UA,
+  origin: 'https://shop.example',
+  now: new Date('2026-11-20T10:42:17Z'),
+  ...overrides,
+})
+
+const run = (event: unknown, facts = request()) => processEvent(Event.parse(event), facts, SALT)
+
+describe('request steps', () => {
+  it('drop opted-out visitors first, then bots', () => {
+    expect(screenRequest(request({ headers: new Headers({ 'sec-gpc': '1' }), userAgent: '' }))).toEqual({
+      drop: 'opt_out',
+    })
+    expect(screenRequest(request({ userAgent: 'curl/8.0' }))).toEqual({ drop: 'bot' })
+    expect(screenRequest(request())).toBeUndefined()
+  })
+})
+
+describe('event pipeline', () => {
+  it('turns an event into a row of coarse, scrubbed fields', () => {
+    const row = run({
+      type: 'pageview',
+      site: 'shop',
+      url: 'https://shop.example/orders/123456/status?page=2&email=a@b.co&utm_source=News&utm_medium=email#top',
+      referrer: 'https://www.google.com/search?q=brakes',
+    })
+    expect(EventRow.parse(row)).toMatchObject({
+      hour: '2026-11-20 10:00:00',
+      site: 'shop',
+      type: 'pageview',
+      path: '/orders/:id/status?page=2',
+      referrer_host: 'google.com',
+      utm_source: 'news',
+      utm_medium: 'email',
+      source: 'email',
+      device: 'desktop',
+      browser: 'Chrome',
+      os: 'Linux',
+      country: 'US',
+    })
+  })
+
+  it('hashes the visitor from salt, site, IP and user agent, and keeps neither', () => {
+    const a = run({ type: 'pageview', site: 'shop', url: 'https://shop.example/' })
+    const b = run({ type: 'pageview', site: 'shop', url: 'https://shop.example/x' })
+    const other = run(
+      { type: 'pageview', site: 'shop', url: 'https://shop.example/' },
+      request({ ip: '8.8.4.4' }),
+    )
+    expect('visitor' in a && 'visitor' in b && a.visitor === b.visitor).toBe(true)
+    expect('visitor' in other && 'visitor' in a && other.visitor !== a.visitor).toBe(true)
+    expect(JSON.stringify(a)).not.toMatch(/8\.8\.8\.8|Mozilla|AppleWebKit/)
+  })
+
+  it('refuses unknown sites and foreign origins, naming the field', () => {
+    expect(run({ type: 'pageview', site: 'other', url: 'https://shop.example/' })).toEqual({
+      drop: 'unknown_site',
+      field: 'site',
+    })
+    expect(
+      run(
+        { type: 'pageview', site: 'shop', url: 'https://shop.example/' },
+        request({ origin: 'https://evil.example' }),
+      ),
+    ).toEqual({ drop: 'origin', field: 'site' })
+    // Server-to-server senders have no Origin.
+    expect(
+      'drop' in
+        run({ type: 'pageview', site: 'shop', url: 'https://shop.example/' }, request({ origin: undefined })),
+    ).toBe(false)
+  })
+
+  it('carries orders, context and the category of interest', () => {
+    const row = run({
+      type: 'purchase',
+      site: 'shop',
+      url: 'https://shop.example/checkout/done',
+      prev: { url: 'https://shop.example/cart?coupon=JANE', product: { id: 'bp-0', category: 'brakes' } },
+      offer: { id: 'spring', variant: 'b' },
+      order: {
+        revenue: 99.5,
+        currency: 'EUR',
+        items: [
+          { id: 'oil-1', category: 'oil', price: 19.5, quantity: 1 },
+          { id: 'bp-1', category: 'brakes', price: 40, quantity: 2 },
+        ],
+      },
+    })
+    expect(row).toMatchObject({
+      revenue: 99.5,
+      currency: 'EUR',
+      item_ids: ['oil-1', 'bp-1'],
+      item_categories: ['oil', 'brakes'],
+      item_prices: [19.5, 40],
+      item_quantities: [1, 2],
+      category: 'oil',
+      prev_path: '/cart',
+      prev_product_id: 'bp-0',
+      offer_id: 'spring',
+      offer_variant: 'b',
+    })
+  })
+
+  it('keeps what is left of a search after scrubbing, lower-cased', () => {
+    const row = run({
+      type: 'search',
+      site: 'shop',
+      url: 'https://shop.example/search',
+      search: { query: 'Brake Pads jane@example.com +49 151 2345678', results: 0 },
+    })
+    expect(row).toMatchObject({ search_query: 'brake pads', search_results: 0 })
+  })
+
+  it('scrubs custom properties and stringifies their values', () => {
+    const row = run({
+      type: 'custom',
+      site: 'shop',
+      url: 'https://shop.example/',
+      name: 'signup',
+      props: { plan: 'pro', seats: 3, trial: true, contact: 'jane@example.com' },
+    })
+    expect(row).toMatchObject({
+      name: 'signup',
+      prop_keys: ['plan', 'seats', 'trial', 'contact'],
+      prop_values: ['pro', '3', 'true', ''],
+    })
+  })
+})
