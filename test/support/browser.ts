@@ -37,7 +37,7 @@ export async function launchVisitorBrowser(): Promise<{ browser: Browser; userAg
  */
 export async function startShopService(warehouse: Warehouse): Promise<TestService> {
   const port = await freePort()
-  return startService(warehouse, { SITES: `demo=http://127.0.0.1:${port + 1}` }, { port })
+  return startService(warehouse, { SITES: `demo=http://127.0.0.1:${port}` }, { port })
 }
 
 // Counts the beacon's network calls inside the page, so "nothing was sent" is checked where it happens
