@@ -28,7 +28,15 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi
 const IPV6_CANDIDATE = /(?<![0-9A-Fa-f:.])[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*/g
 const IPV4 = /\d{1,3}(?:\.\d{1,3}){3}/g
 const IPV4_EXACT = /^\d{1,3}(?:\.\d{1,3}){3}$/
-const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/
+// All eight groups, or `left` groups, `::` (at least one zero group) and at most `7 - left` more.
+const HEX_GROUP = '[0-9A-Fa-f]{1,4}'
+const IPV6_FORMS = [`${HEX_GROUP}(?::${HEX_GROUP}){7}`]
+for (let left = 0; left <= 7; left++) {
+  const before = left === 0 ? '' : `${HEX_GROUP}(?::${HEX_GROUP}){${left - 1}}`
+  const after = left === 7 ? '' : `(?:${HEX_GROUP}(?::${HEX_GROUP}){0,${6 - left}})?`
+  IPV6_FORMS.push(`${before}::${after}`)
+}
+const IPV6_EXACT = new RegExp(`^(?:${IPV6_FORMS.join('|')})$`)
 const MAC = /^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/
 const MAX_IPV6 = 45
 const MAX_RUN_COLONS = 16
@@ -55,11 +63,7 @@ const isIPv6 = (candidate: string): boolean => {
     if (!IPV4_EXACT.test(text.slice(cut + 1))) return false
     text = `${text.slice(0, cut + 1)}0:0`
   }
-  const halves = text.split('::')
-  if (halves.length > 2) return false
-  const groups = halves.flatMap((half) => (half === '' ? [] : half.split(':')))
-  if (!groups.every((group) => HEX_GROUP.test(group))) return false
-  return halves.length === 2 ? groups.length <= 7 : groups.length === 8
+  return IPV6_EXACT.test(text)
 }
 
 // The address may be glued to a neighbour (`ip:fe80::1`, `ipv6:2001:…`, `…:0:1:443` with a port), so
@@ -68,8 +72,9 @@ const isIPv6 = (candidate: string): boolean => {
 const containsIPv6 = (run: string): boolean => {
   const colons = run.split(':').length - 1
   if (colons > MAX_RUN_COLONS) return true
-  // Without `::` an address has all eight groups: times and ratios are turned away cheaply here.
-  if (colons < 2 || (colons < 7 && !run.includes('::'))) return false
+  // Without `::` an address has all eight groups (six and an IPv4 tail): times and ratios are turned
+  // away cheaply here.
+  if (colons < 2 || (colons < 6 && !run.includes('::'))) return false
   const first = run.indexOf(':')
   const last = run.lastIndexOf(':')
   return [0, first, first + 1].some((start) =>
@@ -123,7 +128,7 @@ const scrubOnce = (text: string): string =>
  */
 export function scrubText(input: string): string {
   // Full-width and other compatibility forms (`０９０`, `＠`) would slip past ASCII patterns.
-  // Removing one match can join its neighbours into a new one (`555 a@b.c 1234`), so repeat until
+  // Removing one match can join its neighbours into a new one (`555  a@b.c  1234`), so repeat until
   // nothing changes: each round that changes anything makes the text shorter, so this ends, and
   // the result is a fixed point, which makes scrubbing idempotent.
   let current = input
@@ -229,7 +234,7 @@ export function scrubUrl(raw: string, keepParams: ReadonlySet<string>): Scrubbed
     const lower = name.toLowerCase()
     if (lower.startsWith('utm_')) {
       const field = UTM_FIELDS[lower as keyof typeof UTM_FIELDS]
-      // The first tag wins: a second one is more likely appended by a redirect than meant.
+      // A repeated tag keeps its first value: the one the link was built with.
       if (field && utm[field] === '') utm[field] = clip(scrubText(value).toLowerCase(), MAX_UTM)
     } else if (keepParams.has(name)) {
       params.push([name, clip(scrubText(value), MAX_PARAM)])
