@@ -1,0 +1,105 @@
+import type { Warehouse } from '../../warehouse/client.ts'
+import { dayOffset, requireQueryParameters, select, utcSeconds } from '../sql.ts'
+import {
+  checkOldSketches,
+  checkRowsTrackEvents,
+  checkSalts,
+  checkTimeGrain,
+  checkUnderK,
+  checkValues,
+  isSafeName,
+  type Table,
+  type Violation,
+} from './checks.ts'
+
+/**
+ * The privacy audit: inspects the warehouse itself, not the code that writes to it, and reports
+ * whatever would break the privacy promise: identifiers in stored strings, per-event rows or
+ * times, visitor sketches or salts kept past their day, released rows under k. It only reads.
+ */
+
+export type AuditOptions = { kAnon: number; sampleSize?: number }
+
+export type AuditReport = {
+  at: string
+  database: string
+  version: string
+  tables: string[]
+  columns: number
+  /** Distinct string values read and scanned for identifiers. */
+  values: number
+  violations: Violation[]
+}
+
+export const DEFAULT_SAMPLE_SIZE = 10_000
+
+// Engines that hold no rows of their own.
+const STORES_NOTHING = new Set(['Null', 'View', 'MaterializedView', 'LiveView', 'WindowView'])
+
+const TABLES = 'SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name'
+const COLUMNS =
+  'SELECT table, name, type FROM system.columns WHERE database = currentDatabase() ORDER BY table, position'
+
+export async function auditWarehouse(
+  warehouse: Warehouse,
+  now: Date,
+  options: AuditOptions,
+): Promise<AuditReport> {
+  await requireQueryParameters(warehouse)
+  const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE
+  const catalogue = await select<{ name: string; engine: string }>(warehouse, TABLES)
+  const columns = await select<{ table: string; name: string; type: string }>(warehouse, COLUMNS)
+  const tables: Table[] = catalogue
+    .filter((table) => !STORES_NOTHING.has(table.engine))
+    .map((table) => ({
+      ...table,
+      columns: columns
+        .filter((column) => column.table === table.name)
+        .map(({ name, type }) => ({ name, type })),
+    }))
+
+  const violations: Violation[] = []
+  let values = 0
+  const allEvents = await totalEvents(warehouse, tables)
+  for (const table of tables) {
+    const unsafe = [table.name, ...table.columns.map((column) => column.name)].filter(
+      (name) => !isSafeName(name),
+    )
+    if (unsafe.length > 0) {
+      violations.push({
+        rule: 'not-inspected',
+        table: table.name,
+        detail: `names the audit will not put into a query: ${unsafe.map((name) => JSON.stringify(name)).join(', ')}`,
+      })
+      continue
+    }
+    const scanned = await checkValues(warehouse, table, sampleSize)
+    values += scanned.values
+    violations.push(
+      ...scanned.violations,
+      ...(await checkTimeGrain(warehouse, table)),
+      ...(await checkRowsTrackEvents(warehouse, table, allEvents)),
+      ...(await checkOldSketches(warehouse, table, dayOffset(now, -2))),
+      ...(await checkUnderK(warehouse, table, options.kAnon)),
+    )
+  }
+  if (tables.some((table) => table.name === 'salts'))
+    violations.push(...(await checkSalts(warehouse, dayOffset(now, -1))))
+
+  return {
+    at: utcSeconds(now),
+    database: warehouse.database,
+    version: await warehouse.version(),
+    tables: tables.map((table) => table.name),
+    columns: tables.reduce((sum, table) => sum + table.columns.length, 0),
+    values,
+    violations,
+  }
+}
+
+/** All events the warehouse has folded in, for tables that do not say how many they hold. */
+async function totalEvents(warehouse: Warehouse, tables: readonly Table[]): Promise<number> {
+  if (!tables.some((table) => table.name === 'traffic_hourly')) return 0
+  const [row] = await select<{ n: number }>(warehouse, 'SELECT sumMerge(events) AS n FROM traffic_hourly')
+  return Number(row?.n ?? 0)
+}

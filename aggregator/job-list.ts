@@ -1,0 +1,71 @@
+import type { Metrics } from '../collector/metrics.ts'
+import type { Config } from '../schemas/config.ts'
+import type { Warehouse } from '../warehouse/client.ts'
+import { finalizeSketches } from './jobs/finalize-sketches.ts'
+import { computeInsights } from './jobs/insights.ts'
+import { runPrivacyAudit } from './jobs/privacy-audit.ts'
+import { enforceRetention } from './jobs/retention.ts'
+import type { Job } from './scheduler.ts'
+
+export type AggregatorDeps = {
+  warehouse: Warehouse
+  config: Pick<Config, 'kAnon' | 'retentionDays'>
+  metrics: Metrics
+}
+
+/**
+ * The aggregator's jobs besides rotate-salts, for the scheduler (cron in UTC). The daily ones run
+ * after rotate-salts (00:00), in the order their work depends on: sketches are finalized once
+ * their salt is gone, and the audit looks after both.
+ */
+export function aggregatorJobs({ warehouse, config, metrics }: AggregatorDeps): Job[] {
+  let lastAudit: { violations: number; at: number } | undefined
+  metrics.gauge(
+    'tally_audit_violations',
+    'Violations found by the last privacy audit (NaN until the first has run).',
+    () => lastAudit?.violations ?? Number.NaN,
+  )
+  metrics.gauge(
+    'tally_audit_last_run_timestamp_seconds',
+    'When the last privacy audit finished, in seconds since the epoch (0: not yet).',
+    () => lastAudit?.at ?? 0,
+  )
+  // The start-up audit waits for the start-up finalize, so that a restart does not report the
+  // sketches that finalize is about to remove.
+  let firstFinalize: Promise<unknown> | undefined
+  return [
+    {
+      name: 'finalize-sketches',
+      schedule: '10 0 * * *',
+      runAtStart: true,
+      run: (now) => {
+        const running = finalizeSketches(warehouse, now)
+        firstFinalize ??= running.catch(() => undefined)
+        return running
+      },
+    },
+    {
+      name: 'retention',
+      schedule: '20 0 * * *',
+      runAtStart: true,
+      run: (now) => enforceRetention(warehouse, now, config.retentionDays),
+    },
+    {
+      name: 'insights',
+      schedule: '*/15 * * * *',
+      runAtStart: true,
+      run: (now) => computeInsights(warehouse, now, { kAnon: config.kAnon }),
+    },
+    {
+      name: 'privacy-audit',
+      schedule: '0 1 * * *',
+      runAtStart: true,
+      run: async (now) => {
+        await firstFinalize
+        const { report, ...summary } = await runPrivacyAudit(warehouse, now, { kAnon: config.kAnon })
+        lastAudit = { violations: summary.violations, at: Math.round(Date.now() / 1000) }
+        return summary
+      },
+    },
+  ]
+}

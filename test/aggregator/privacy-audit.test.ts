@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auditWarehouse } from '../../aggregator/audit/audit.ts'
+import { formatAuditReport } from '../../aggregator/audit/report.ts'
+import { aggregatorJobs } from '../../aggregator/job-list.ts'
+import { finalizeSketches } from '../../aggregator/jobs/finalize-sketches.ts'
+import { computeInsights } from '../../aggregator/jobs/insights.ts'
+import { Metrics } from '../../collector/metrics.ts'
+import { createSaltStore } from '../../collector/salts.ts'
+import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
+import { insertEvents } from '../../warehouse/insert-events.ts'
+import { migrate } from '../../warehouse/migrate.ts'
+import { row } from '../support/rows.ts'
+import { everyKindOfEvent } from './support.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'tally-audit-'))
+let warehouse: Warehouse
+
+const NOW = new Date('2026-11-20T06:00:00Z')
+const OPTIONS = { kAnon: 5 }
+
+beforeAll(async () => {
+  warehouse = await openWarehouse({ kind: 'embedded', path: dir, database: 'tally' })
+  await migrate(warehouse)
+  // A day of a small shop: 1,500 events from 150 visitors, yesterday's sketches finalized away.
+  for (const day of ['2026-11-17', '2026-11-19', '2026-11-20']) {
+    const events = Array.from({ length: 50 }, (_, i) =>
+      everyKindOfEvent(String(i), `${day} 0${i % 4}:00:00`),
+    ).flat()
+    await insertEvents(warehouse, events)
+  }
+  const salts = createSaltStore(warehouse, { now: () => NOW })
+  await salts.forDay('2026-11-19')
+  await salts.forDay('2026-11-20')
+  await finalizeSketches(warehouse, NOW)
+  await computeInsights(warehouse, NOW, OPTIONS)
+})
+afterAll(async () => {
+  await warehouse?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const violationsOf = async () => (await auditWarehouse(warehouse, NOW, OPTIONS)).violations
+
+describe('privacy audit', () => {
+  it('passes a clean warehouse, and says what it checked', async () => {
+    const report = await auditWarehouse(warehouse, NOW, OPTIONS)
+    expect(report.violations).toEqual([])
+    expect(report.tables).toEqual(expect.arrayContaining(['pages_daily', 'salts', 'reco_offers']))
+    expect(report.values).toBeGreaterThan(0)
+    const text = formatAuditReport(report)
+    expect(text).toContain('PASS')
+    expect(text).toContain('no visitor sketch older than 48 hours')
+  })
+
+  it('exposes the last result on /metrics through the scheduled job', async () => {
+    const metrics = new Metrics()
+    const jobs = aggregatorJobs({ warehouse, config: { kAnon: 5, retentionDays: 395 }, metrics })
+    expect(metrics.value('tally_audit_violations')).toBeNaN()
+    await jobs.find((job) => job.name === 'privacy-audit')?.run(NOW)
+    expect(metrics.render()).toContain('tally_audit_violations 0\n')
+  })
+
+  it('finds an e-mail address in a rollup, naming table and column, without repeating it', async () => {
+    await insertEvents(warehouse, [
+      row({ hour: '2026-11-20 05:00:00', path: '/account/jane.doe@example.com' }),
+    ])
+    const [found, ...rest] = await violationsOf()
+    expect(rest).toEqual([])
+    expect(found).toMatchObject({ rule: 'identifier-value', table: 'pages_daily', column: 'path' })
+    expect(found?.detail).toContain('an e-mail address')
+    expect(JSON.stringify(found)).not.toContain('jane')
+  })
+
+  it('finds a salt older than yesterday, a sketch older than 48 hours and a row under k', async () => {
+    await warehouse.client.insert({
+      table: 'salts',
+      format: 'JSONEachRow',
+      values: [{ day: '2026-11-18', salt: 'ab'.repeat(32), created_at: '2026-11-18 00:00:01' }],
+    })
+    await insertEvents(warehouse, everyKindOfEvent('77', '2026-11-16 10:00:00'))
+    await warehouse.client.insert({
+      table: 'reco_segments',
+      format: 'JSONEachRow',
+      values: [
+        {
+          site: 'demo',
+          segment: 'x',
+          device: 'x',
+          country: 'x',
+          source: 'x',
+          category: 'x',
+          visitors: 2,
+          computed_at: '2026-11-20 06:00:00',
+        },
+      ],
+    })
+    const violations = await violationsOf()
+    const tablesBy = (rule: string) =>
+      violations
+        .filter((v) => v.rule === rule)
+        .map((v) => v.table)
+        .sort()
+    expect(tablesBy('old-salt')).toEqual(['salts'])
+    expect(violations.find((v) => v.rule === 'old-salt')?.detail).toContain('2026-11-18')
+    expect(tablesBy('old-sketch')).toContain('pages_daily')
+    expect(tablesBy('old-sketch')).toHaveLength(11)
+    expect(tablesBy('under-k')).toEqual(['reco_segments'])
+  })
+
+  it('finds a table of per-event rows with per-event times', async () => {
+    await warehouse.client.command({
+      query: "CREATE TABLE raw_hits (at DateTime('UTC'), path String) ENGINE = MergeTree() ORDER BY at",
+    })
+    await warehouse.client.insert({
+      table: 'raw_hits',
+      format: 'JSONEachRow',
+      values: Array.from({ length: 1200 }, (_, i) => ({ at: 1_795_000_000 + i * 7, path: '/' })),
+    })
+    const violations = (await violationsOf()).filter((v) => v.table === 'raw_hits')
+    expect(violations.map((v) => v.rule).sort()).toEqual(['finer-than-hour', 'rows-track-events'])
+  })
+
+  it('runs as `npm run audit`: a readable report and a non-zero exit on a violation', async () => {
+    await warehouse.close()
+    const child = spawn(process.execPath, ['--import', 'tsx', 'aggregator/audit-cli.ts'], {
+      env: { ...process.env, DATA_DIR: dir, CLICKHOUSE_URL: '', LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      output += chunk
+    })
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    expect(code, output).toBe(1)
+    expect(output).toContain('FAIL')
+    expect(output).toMatch(/\[identifier-value\] pages_daily\.path/)
+    expect(output).toMatch(/\[old-salt\] salts/)
+    expect(output).not.toContain('jane')
+  })
+})
