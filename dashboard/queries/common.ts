@@ -1,0 +1,94 @@
+import { AppError } from '../../server/errors.ts'
+import type { Warehouse } from '../../warehouse/client.ts'
+import type { StatsQuery } from '../api/params.ts'
+
+/**
+ * What the read queries share: how they run, how a range and the filters become `{name:Type}`
+ * parameters, and the fixed SQL fragments that apply them. No query builds SQL from input: a
+ * filter that is not given is passed as '' and its fragment matches every row.
+ */
+
+export type QueryParams = Record<string, string | number>
+
+export async function runQuery<Row>(
+  warehouse: Warehouse,
+  query: string,
+  params: QueryParams,
+): Promise<Row[]> {
+  try {
+    const result = await warehouse.client.query({ query, query_params: params, format: 'JSONEachRow' })
+    return await result.json<Row>()
+  } catch (error) {
+    // The reco_* tables appear once their migration has run; until then the reads are not ready
+    // rather than broken.
+    if ((error as { type?: string }).type === 'UNKNOWN_TABLE') {
+      throw new AppError(503, 'not_ready', 'these figures have not been computed yet')
+    }
+    throw error
+  }
+}
+
+/** The site, range and every filter (empty when not given) as query parameters. */
+export const statsParams = (query: StatsQuery): QueryParams => ({
+  site: query.site,
+  from: query.from,
+  to: query.to,
+  source: query.source ?? '',
+  device: query.device ?? '',
+  country: query.country ?? '',
+  category: query.category ?? '',
+})
+
+export const IN_RANGE = 'site = {site:String} AND day BETWEEN {from:Date} AND {to:Date}'
+export const BY_SOURCE = "AND ({source:String} = '' OR source = {source:String})"
+export const BY_DEVICE = "AND ({device:String} = '' OR device = {device:String})"
+export const BY_COUNTRY = "AND ({country:String} = '' OR country = {country:String})"
+export const BY_CATEGORY = "AND ({category:String} = '' OR category = {category:String})"
+
+/**
+ * A group's distinct visitors on one day: the finalized count of days whose sketches have been
+ * turned into plain numbers, plus the sketch of days that still have one. Summed over the days
+ * of a range, this is the sum of daily unique visitors (no hash links one day to the next).
+ */
+export const DAY_VISITORS = 'sumMerge(visitors_final) + uniqCombinedMerge(visitors)'
+
+/**
+ * A lower bound of the same: what the k threshold is applied to (as `visitors_floor`).
+ *
+ * `DAY_VISITORS` is exact at a rollup's own grain, but a read that merges several stored rows of
+ * one day (all sources and devices of a path, say) adds their finalized counts, and a visitor who
+ * sits in two of those rows is counted twice: the sum is only an upper bound, fine to display and
+ * wrong to threshold, since three people seen from two sources would pass for six. Each stored
+ * row's finalized count is a count of distinct visitors of part of the group, so the largest of
+ * them is a floor; the sketches still held (days whose salt exists, or rows that arrived after
+ * the day was finalized) merge exactly, so their count is one too. The greater of the two is
+ * taken, not their sum: a row that arrives late for a finalized day may hold visitors the
+ * finalized rows already count. For a day that has only sketches this equals `DAY_VISITORS`.
+ */
+export const DAY_VISITORS_FLOOR =
+  'greatest(max(finalizeAggregation(visitors_final)), uniqCombinedMerge(visitors))'
+
+/**
+ * Lists are read whole, then thresholded and cut to `limit` in the API, so `suppressed` counts
+ * every small group. This cap only bounds a pathological site; it keeps the largest groups.
+ */
+export const MAX_GROUPS = 50_000
+
+export const money = (value: number): number => Math.round(Number(value) * 100) / 100
+
+/**
+ * The reco_* tables are snapshots: each insights run inserts a full set under one `computed_at`,
+ * and a reader takes the site's latest. They are ReplacingMergeTrees, so two instances writing
+ * one snapshot leave duplicates until a merge; readers say FINAL. Table names come only from the
+ * constant set below.
+ */
+const SNAPSHOT_TABLES = {
+  reco_affinity: 'reco_affinity',
+  reco_offers: 'reco_offers',
+  reco_segments: 'reco_segments',
+}
+export const LATEST_SNAPSHOT = (table: keyof typeof SNAPSHOT_TABLES) =>
+  `SELECT max(computed_at) FROM ${SNAPSHOT_TABLES[table]} WHERE site = {site:String}`
+
+/** `YYYY-MM-DD hh:mm:ss` (UTC, as ClickHouse prints a DateTime('UTC')) to ISO 8601. */
+export const isoTime = (value: string): string => `${value.replace(' ', 'T')}Z`

@@ -1,0 +1,38 @@
+import type { Warehouse } from '../../warehouse/client.ts'
+import { isoTime, LATEST_SNAPSHOT, runQuery } from './common.ts'
+
+export type AffinityRow = {
+  next_product_id: string
+  next_category: string
+  rank: number
+  transitions: number
+  visitors: number
+  lift: number
+  computed_at: string
+}
+
+const SQL = `
+SELECT next_product_id, next_category, rank, transitions, visitors, lift, toString(computed_at) AS computed_text
+FROM reco_affinity FINAL
+WHERE site = {site:String} AND product_id = {product:String}
+  AND computed_at = (${LATEST_SNAPSHOT('reco_affinity')})
+ORDER BY rank, next_product_id`
+
+type Stored = Omit<AffinityRow, 'computed_at'> & { computed_text: string }
+
+/** The products most often viewed next after `product`, from the latest insights run. */
+export async function getAffinity(
+  warehouse: Warehouse,
+  query: { site: string; product: string },
+): Promise<AffinityRow[]> {
+  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site, product: query.product })
+  return rows.map((row) => ({
+    next_product_id: row.next_product_id,
+    next_category: row.next_category,
+    rank: Number(row.rank),
+    transitions: Number(row.transitions),
+    visitors: Number(row.visitors),
+    lift: Number(row.lift),
+    computed_at: isoTime(row.computed_text),
+  }))
+}

@@ -1,0 +1,70 @@
+import type { Warehouse } from '../../warehouse/client.ts'
+import { isoTime, LATEST_SNAPSHOT, runQuery } from './common.ts'
+
+export type OfferInsightRow = {
+  segment: string
+  device: string
+  country: string
+  source: string
+  category: string
+  offer_id: string
+  variant: string
+  is_control: boolean
+  impressions: number
+  clicks: number
+  conversions: number
+  revenue: number
+  visitors: number
+  conversion_rate: number
+  ci_low: number
+  ci_high: number
+  uplift: number
+  prob_best: number
+  is_best: boolean
+  computed_at: string
+}
+
+const SQL = `
+SELECT segment, device, country, source, category, offer_id, variant, is_control,
+  impressions, clicks, conversions, revenue, visitors, conversion_rate, ci_low, ci_high, uplift,
+  prob_best, is_best, toString(computed_at) AS computed_text
+FROM reco_offers FINAL
+WHERE site = {site:String} AND segment = {segment:String}
+  AND computed_at = (${LATEST_SNAPSHOT('reco_offers')})
+ORDER BY is_best DESC, prob_best DESC, offer_id, variant`
+
+type Stored = Omit<OfferInsightRow, 'is_control' | 'is_best' | 'computed_at'> & {
+  is_control: number
+  is_best: number
+  computed_text: string
+}
+
+/** Offer performance in one segment, best first, from the latest insights run. */
+export async function getOfferInsights(
+  warehouse: Warehouse,
+  query: { site: string; segment: string },
+): Promise<OfferInsightRow[]> {
+  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site, segment: query.segment })
+  return rows.map((row) => ({
+    segment: row.segment,
+    device: row.device,
+    country: row.country,
+    source: row.source,
+    category: row.category,
+    offer_id: row.offer_id,
+    variant: row.variant,
+    is_control: Number(row.is_control) === 1,
+    impressions: Number(row.impressions),
+    clicks: Number(row.clicks),
+    conversions: Number(row.conversions),
+    revenue: Number(row.revenue),
+    visitors: Number(row.visitors),
+    conversion_rate: Number(row.conversion_rate),
+    ci_low: Number(row.ci_low),
+    ci_high: Number(row.ci_high),
+    uplift: Number(row.uplift),
+    prob_best: Number(row.prob_best),
+    is_best: Number(row.is_best) === 1,
+    computed_at: isoTime(row.computed_text),
+  }))
+}

@@ -1,0 +1,34 @@
+import type { Warehouse } from '../../warehouse/client.ts'
+import { isoTime, LATEST_SNAPSHOT, runQuery } from './common.ts'
+
+export type SegmentRow = {
+  segment: string
+  device: string
+  country: string
+  source: string
+  category: string
+  visitors: number
+  computed_at: string
+}
+
+const SQL = `
+SELECT segment, device, country, source, category, visitors, toString(computed_at) AS computed_text
+FROM reco_segments FINAL
+WHERE site = {site:String} AND computed_at = (${LATEST_SNAPSHOT('reco_segments')})
+ORDER BY visitors DESC, segment`
+
+type Stored = Omit<SegmentRow, 'computed_at'> & { computed_text: string }
+
+/** The segments the insights job settled on (coarsened until each has k visitors). */
+export async function getSegments(warehouse: Warehouse, query: { site: string }): Promise<SegmentRow[]> {
+  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site })
+  return rows.map((row) => ({
+    segment: row.segment,
+    device: row.device,
+    country: row.country,
+    source: row.source,
+    category: row.category,
+    visitors: Number(row.visitors),
+    computed_at: isoTime(row.computed_text),
+  }))
+}
