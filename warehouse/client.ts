@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
 import type { WarehouseConfig } from '../schemas/config.ts'
 
 /**
@@ -11,6 +10,12 @@ import type { WarehouseConfig } from '../schemas/config.ts'
  */
 export type Warehouse = {
   readonly client: ClickHouseClient
+  /**
+   * The client the collector's batches are inserted with. On a server it opens a connection per
+   * insert: a server that is shutting down refuses new connections but keeps serving open
+   * keep-alive ones until it exits, and an insert cut off by that exit would be half written.
+   */
+  readonly writer?: ClickHouseClient
   readonly kind: WarehouseConfig['kind']
   readonly database: string
   /** The ClickHouse version string, e.g. `26.7.2.1` or `18.16.1`. */
@@ -24,11 +29,24 @@ type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connect
 
 const settings = { output_format_json_quote_64bit_integers: 0 } as const
 
+// An insert counts every time unless it names an `insert_deduplication_token`, as the collector's
+// write path does (warehouse/insert-events.ts): the tables that views write to keep a window of
+// recent block ids for those tokens, and without these two an identical block inserted without a
+// token would be dropped as a repeat. Both settings exist from ClickHouse 22 (and in chDB).
+const countEveryInsert = {
+  insert_deduplicate: 0,
+  deduplicate_blocks_in_dependent_materialized_views: 0,
+} as const
+
 export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse> {
-  const client = config.kind === 'embedded' ? await openEmbedded(config) : await openServer(config)
+  const { client, writer } =
+    config.kind === 'embedded'
+      ? { client: await openEmbedded(config), writer: undefined }
+      : await openServer(config)
   let cachedVersion: Promise<string> | undefined
   return {
     client,
+    ...(writer ? { writer } : {}),
     kind: config.kind,
     database: config.database,
     version: () => {
@@ -38,20 +56,26 @@ export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse>
         .then((rows) => rows[0]?.version ?? 'unknown')
       return cachedVersion
     },
-    close: () => client.close(),
+    close: async () => {
+      await writer?.close()
+      await client.close()
+    },
   }
 }
 
 async function openEmbedded(
   config: Extract<WarehouseConfig, { kind: 'embedded' }>,
 ): Promise<ClickHouseClient> {
+  // Loaded only here: the embedded engine is a large native library that a collector talking to a
+  // server never needs in memory.
+  const { createChdbConnection } = await import('chdb/connection')
   const path = resolve(config.path, 'clickhouse')
   mkdirSync(path, { recursive: true })
   const client = createClient({
     // chdb types its connection against @clickhouse/client-common, which the client now bundles
     // as its own copy: the shapes are the same, the declarations are not.
     connection: createChdbConnection({ path }) as unknown as ClientConnection,
-    clickhouse_settings: settings,
+    clickhouse_settings: { ...settings, ...countEveryInsert },
   })
   // chDB keeps one session per connection and ignores the client's `database` option, so
   // the session is pointed at the database once, here.
@@ -60,18 +84,29 @@ async function openEmbedded(
   return client
 }
 
-async function openServer(config: Extract<WarehouseConfig, { kind: 'server' }>): Promise<ClickHouseClient> {
+async function openServer(
+  config: Extract<WarehouseConfig, { kind: 'server' }>,
+): Promise<{ client: ClickHouseClient; writer: ClickHouseClient }> {
   const connection = { url: config.url, username: config.username, password: config.password }
   const bootstrap = createClient({ ...connection, request_timeout: 10_000 })
+  let major = 0
   try {
     await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` })
+    const rows = await (
+      await bootstrap.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' })
+    ).json<{ version: string }>()
+    major = Number(rows[0]?.version.split('.')[0])
   } finally {
     await bootstrap.close()
   }
-  return createClient({
+  const options = {
     ...connection,
     database: config.database,
-    clickhouse_settings: settings,
+    clickhouse_settings: major >= 22 ? { ...settings, ...countEveryInsert } : settings,
     request_timeout: 30_000,
-  })
+  }
+  return {
+    client: createClient(options),
+    writer: createClient({ ...options, keep_alive: { enabled: false } }),
+  }
 }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import type { EventRow } from '../schemas/row.ts'
 import type { Warehouse } from './client.ts'
 
@@ -5,4 +6,184 @@ import type { Warehouse } from './client.ts'
 export async function insertEvents(warehouse: Warehouse, rows: readonly EventRow[]): Promise<void> {
   if (rows.length === 0) return
   await warehouse.client.insert({ table: 'events_in', values: rows as EventRow[], format: 'JSONEachRow' })
+}
+
+/**
+ * The collector's write path: batches from the write-ahead log go into `events_in` so that a
+ * batch inserted twice (a crash between the insert and the log's truncation, or a retry after
+ * an answer that never arrived) is counted once. Two mechanisms, because the supported
+ * ClickHouse versions differ:
+ *
+ * - **The write ledger** (every version). Each row carries its batch id in `events_in.batch_id`;
+ *   the view `zz_write_ledger_mv` folds the ids into `write_ledger` as part of the same INSERT.
+ *   Before a batch is written again, the ledger is asked whether it is already there. ClickHouse
+ *   18.16 pushes a block to the views of a table one by one, in the order of their names, and
+ *   each view's part is committed as soon as it is written: the ledger's view is named to come
+ *   last, so a batch the ledger knows has reached every rollup.
+ * - **Insert deduplication tokens** (ClickHouse 22+; chDB is 26.x). Every insert names its batch
+ *   id as `insert_deduplication_token`, and every table fed by a view keeps a window of the
+ *   last `DEDUP_WINDOW` block ids (`non_replicated_deduplication_window`). Writing a batch again
+ *   then adds nothing to a table that already has it, even when a crash left it in some tables
+ *   and not in others.
+ */
+
+export const LEDGER_TABLE = 'write_ledger'
+// Sorts after every rollup view: see above. A view added later must keep a name that sorts before it.
+export const LEDGER_VIEW = 'zz_write_ledger_mv'
+/** Block ids each rollup remembers for deduplication (about two hours of one collector's inserts). */
+export const DEDUP_WINDOW = 10_000
+/** Days of batch ids the ledger keeps: far longer than any batch waits in a write-ahead log. */
+export const LEDGER_DAYS = 8
+
+export type InsertPath = {
+  /** True when the warehouse deduplicates a repeated insert by its token (ClickHouse 22+). */
+  readonly tokens: boolean
+  readonly version: string
+}
+
+/** A batch as the write-ahead log keeps it: its id and its rows as JSONEachRow lines. */
+export type StoredBatch = { id: string; body: Buffer }
+
+// As the write-ahead log makes them (collector/wal.ts): 32 letters a to p.
+const BATCH_ID = /^[a-p]{32}$/
+
+const LEDGER = `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE} (
+  batch_id String,
+  applied_on Date
+) ENGINE = MergeTree()
+PARTITION BY toYYYYMMDD(applied_on)
+ORDER BY batch_id`
+
+// No time finer than the day and no row count: the ledger says which batches arrived, nothing else.
+const LEDGER_MV = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${LEDGER_VIEW} TO ${LEDGER_TABLE} AS
+SELECT batch_id, toDate(now()) AS applied_on
+FROM events_in
+GROUP BY batch_id`
+
+type Catalogue = { name: string; engine: string; create_table_query: string }
+
+async function select<T>(warehouse: Warehouse, query: string): Promise<T[]> {
+  return (await warehouse.client.query({ query, format: 'JSONEachRow' })).json<T>()
+}
+
+/**
+ * Makes the warehouse ready for `insertBatch`: the `batch_id` column, the ledger and its view,
+ * and, where tokens work, the deduplication window on every table a view writes to. Idempotent
+ * and safe on several instances; runs at every start, after the migrations, so rollups added by
+ * later migrations get their window too.
+ */
+export async function prepareInsertPath(warehouse: Warehouse): Promise<InsertPath> {
+  const version = await warehouse.version()
+  const tokens = Number(version.split('.')[0]) >= 22
+  const hasBatchId = async () =>
+    (
+      await select<{ n: number }>(
+        warehouse,
+        "SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = 'events_in' AND name = 'batch_id'",
+      )
+    )[0]?.n
+  if (!Number(await hasBatchId())) {
+    try {
+      // 18.16 has no `ADD COLUMN IF NOT EXISTS`: a second instance doing the same at the same
+      // moment makes this fail, and the column is then there.
+      await warehouse.client.command({
+        query: `ALTER TABLE events_in ADD COLUMN ${tokens ? 'IF NOT EXISTS ' : ''}batch_id String DEFAULT ''`,
+      })
+    } catch (error) {
+      if (!Number(await hasBatchId())) throw error
+    }
+  }
+  await warehouse.client.command({ query: LEDGER })
+  await warehouse.client.command({ query: LEDGER_MV })
+
+  if (tokens) {
+    const catalogue = await select<Catalogue>(
+      warehouse,
+      'SELECT name, engine, create_table_query FROM system.tables WHERE database = currentDatabase()',
+    )
+    const targets = new Set(
+      catalogue
+        .filter((table) => table.engine === 'MaterializedView')
+        .map((view) => /\bTO\s+(?:`?\w+`?\.)?`?(\w+)`?/i.exec(view.create_table_query)?.[1])
+        .filter((name): name is string => name !== undefined),
+    )
+    // Embedded, this process holds the only copy of a batch once it leaves the log, so parts are
+    // fsynced before an insert returns; a server keeps its data as its operator configures it.
+    const wanted = [
+      `non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+      ...(warehouse.kind === 'embedded' ? ['fsync_after_insert = 1', 'fsync_part_directory = 1'] : []),
+    ]
+    for (const table of catalogue) {
+      if (!targets.has(table.name) || !/^(\w*)MergeTree$/.test(table.engine)) continue
+      if (table.engine.startsWith('Replicated')) continue
+      const missing = wanted.filter((setting) => !table.create_table_query.includes(setting))
+      if (missing.length === 0) continue
+      // Names come from the warehouse's own catalogue and matched \w+ above.
+      await warehouse.client.command({
+        query: `ALTER TABLE ${table.name} MODIFY SETTING ${missing.join(', ')}`,
+      })
+    }
+  }
+  return { tokens, version }
+}
+
+/**
+ * Inserts one stored batch. On ClickHouse 22+ the batch id is the insert's deduplication token,
+ * in the statement's own SETTINGS (chDB would otherwise keep a setting for its whole session).
+ */
+export async function insertBatch(
+  warehouse: Warehouse,
+  path: InsertPath,
+  batch: StoredBatch,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (!BATCH_ID.test(batch.id)) throw new Error(`not a batch id: ${batch.id}`)
+  if (batch.body.length === 0) return
+  const settings = path.tokens
+    ? ` SETTINGS insert_deduplicate = 1, deduplicate_blocks_in_dependent_materialized_views = 1, insert_deduplication_token = '${batch.id}'`
+    : ''
+  const result = await (warehouse.writer ?? warehouse.client).exec({
+    query: `INSERT INTO events_in${settings} FORMAT JSONEachRow`,
+    values: Readable.from([batch.body]),
+    ...(signal ? { abort_signal: signal } : {}),
+  })
+  result.stream.resume()
+  await new Promise<void>((resolve, reject) => {
+    result.stream.once('end', resolve)
+    result.stream.once('close', resolve)
+    result.stream.once('error', reject)
+  })
+}
+
+/** The ids among `ids` that the ledger records as inserted. */
+export async function appliedBatches(warehouse: Warehouse, ids: readonly string[]): Promise<Set<string>> {
+  const valid = ids.filter((id) => BATCH_ID.test(id))
+  if (valid.length === 0) return new Set()
+  // Ids are checked against BATCH_ID above: letters only. 18.16 has no query parameters.
+  const rows = await select<{ batch_id: string }>(
+    warehouse,
+    `SELECT DISTINCT batch_id FROM ${LEDGER_TABLE} WHERE batch_id IN (${valid.map((id) => `'${id}'`).join(', ')})`,
+  )
+  return new Set(rows.map((row) => row.batch_id))
+}
+
+/** Drops the ledger's days older than `LEDGER_DAYS`; returns the partitions dropped. */
+export async function pruneLedger(warehouse: Warehouse, now: Date): Promise<string[]> {
+  const oldest = Number(
+    new Date(now.getTime() - LEDGER_DAYS * 86_400_000).toISOString().slice(0, 10).replaceAll('-', ''),
+  )
+  const partitions = await select<{ partition: string }>(
+    warehouse,
+    `SELECT DISTINCT partition FROM system.parts WHERE database = currentDatabase() AND table = '${LEDGER_TABLE}' AND active`,
+  )
+  const dropped: string[] = []
+  for (const { partition } of partitions) {
+    // Read from the warehouse's catalogue and checked to be a toYYYYMMDD value before use.
+    if (!/^\d{8}$/.test(partition) || Number(partition) >= oldest) continue
+    await warehouse.client.command({
+      query: `ALTER TABLE ${LEDGER_TABLE} DROP PARTITION ${Number(partition)}`,
+    })
+    dropped.push(partition)
+  }
+  return dropped
 }

@@ -1,0 +1,456 @@
+import { randomBytes } from 'node:crypto'
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { type FileHandle, open, readFile, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { crc32 } from 'node:zlib'
+
+/**
+ * The write-ahead log: events are answered 202 only once they are here, written and fsynced, or
+ * in the warehouse. It lives in `<DATA_DIR>/wal/`, one file per batch:
+ *
+ *   LOCK                            pid of the process that owns the log
+ *   000000000042-<batch id>.wal     a batch: records appended until it is sealed
+ *
+ * A batch id is 128 random bits written with the letters a to p: no digit, so nothing that scans
+ * stored strings for phone or card numbers (the privacy audit) mistakes one for them.
+ *
+ * A record is one request's rows: `magic u32 | length u32 | crc32 u32 | payload`, the payload
+ * being JSONEachRow lines that already carry the batch id, so a sealed file is, record by record,
+ * exactly the body of the batch's INSERT. A file is deleted once the warehouse has the batch.
+ *
+ * Group commit: appends queue while a write is in flight; the next write takes the whole queue in
+ * one `write` and one `fdatasync`, so under load many requests share each fsync. A new file's
+ * directory entry is fsynced too before any of its records is acknowledged.
+ *
+ * Recovery reads every file, keeps each up to its last whole record with a valid checksum (a
+ * torn tail from a crash or a full disk is cut off) and hands the batches back as sealed.
+ */
+
+const MAGIC = 0x54574c31 // "TWL1"
+const HEADER = 12
+const FILE = /^(\d{12})-([a-p]{32})\.wal$/
+const NEWLINE = 0x0a
+
+export type SealedBatch = {
+  readonly id: string
+  readonly seq: number
+  readonly path: string
+  /** Bytes of whole records in the file. */
+  readonly bytes: number
+  readonly events: number
+  /** When the last record was written (ms since the epoch). */
+  readonly sealedAt: number
+  /** Found at start rather than sealed by this process. */
+  readonly recovered: boolean
+}
+
+export type WalErrorCode = 'full' | 'io' | 'closed'
+
+/** Why an append was refused: the log is at its size limit, the disk failed, or it is closed. */
+export class WalError extends Error {
+  override name = 'WalError'
+  constructor(
+    readonly code: WalErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+export class WalLockedError extends Error {
+  override name = 'WalLockedError'
+}
+
+export type WalOptions = {
+  dir: string
+  /** Refuse appends that would take the unapplied log past this many bytes. */
+  maxBytes: number
+  /** After each group commit: how many appends it made durable and how long write + fsync took. */
+  onCommit?: (appends: number, ms: number) => void
+  /** Every failed write, fsync or file creation. */
+  onError?: (error: Error) => void
+  /**
+   * A batch sealed early because its file failed: the records written before the failure are
+   * durable and acknowledged, so they still go to the warehouse.
+   */
+  onSealedEarly?: (batch: SealedBatch) => void
+}
+
+type Pending = {
+  batch: OpenBatch
+  record: Buffer
+  events: number
+  resolve: () => void
+  reject: (e: Error) => void
+}
+
+type OpenBatch = {
+  id: string
+  seq: number
+  path: string
+  handle: FileHandle | undefined
+  /** Durable bytes and events: what replay would find. */
+  bytes: number
+  events: number
+  /** Bytes queued for this batch but not yet durable. */
+  queued: number
+  inflight: number
+  sealed: boolean
+  broken: boolean
+  lastWrite: number
+  drained: Array<() => void>
+}
+
+export type RecoveryReport = { batches: SealedBatch[]; truncated: string[]; removed: string[] }
+
+export class WriteAheadLog {
+  readonly dir: string
+  readonly #options: WalOptions
+  readonly #lock: string
+  #seq: number
+  #current: OpenBatch | undefined
+  #queue: Pending[] = []
+  #writing: Promise<void> | undefined
+  #draining = false
+  /** Bytes appended (queued or durable) and not yet removed. */
+  #bytes = 0
+  #closed = false
+
+  private constructor(options: WalOptions, seq: number) {
+    this.dir = options.dir
+    this.#options = options
+    this.#lock = join(options.dir, 'LOCK')
+    this.#seq = seq
+  }
+
+  /**
+   * Opens (creating) the log directory, takes its lock and recovers what an earlier process
+   * left. Synchronous, so a log that cannot be opened stops the start with a clear error.
+   */
+  static open(options: WalOptions): { wal: WriteAheadLog; recovered: RecoveryReport } {
+    // Only this process's user reads the log: its rows carry the day's visitor hashes.
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 })
+    takeLock(join(options.dir, 'LOCK'))
+    const recovered = recover(options.dir)
+    const seq = Math.max(0, ...recovered.batches.map((batch) => batch.seq))
+    const wal = new WriteAheadLog(options, seq)
+    wal.#bytes = recovered.batches.reduce((sum, batch) => sum + batch.bytes, 0)
+    return { wal, recovered }
+  }
+
+  /** Bytes of the log that the warehouse does not have yet (sealed, open and queued). */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** Durable events in the open batch. */
+  get openEvents(): number {
+    return this.#current && !this.#current.sealed ? this.#current.events : 0
+  }
+
+  /** When the open batch was last written to, or undefined when there is none. */
+  get openSince(): number | undefined {
+    return this.#current && !this.#current.sealed && this.#current.events > 0
+      ? this.#current.lastWrite
+      : undefined
+  }
+
+  /**
+   * Appends one request's rows (JSON objects, one per row) to the open batch and resolves once
+   * they are on disk. Rejects with a WalError: `full` (nothing written), `io` (the disk failed;
+   * nothing of this record will be replayed) or `closed`.
+   */
+  append(rows: readonly string[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new WalError('closed', 'the write-ahead log is closed'))
+    const batch = this.#openBatch()
+    const prefix = `{"batch_id":"${batch.id}",`
+    const payload = Buffer.from(rows.map((row) => `${prefix}${row.slice(1)}\n`).join(''), 'utf8')
+    const record = frame(payload)
+    if (this.bytes + record.length > this.#options.maxBytes) {
+      return Promise.reject(new WalError('full', 'the write-ahead log is at its size limit (SPOOL_MAX_MB)'))
+    }
+    batch.queued += record.length
+    batch.inflight++
+    this.#bytes += record.length
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ batch, record, events: rows.length, resolve, reject })
+      if (!this.#draining) {
+        this.#draining = true
+        this.#writing = this.#drain()
+      }
+    })
+  }
+
+  /**
+   * Closes the open batch to further appends, waits until everything appended to it is durable,
+   * and returns it, or undefined when it holds nothing.
+   */
+  seal(): Promise<SealedBatch | undefined> {
+    return this.#seal(this.#current)
+  }
+
+  async #seal(batch: OpenBatch | undefined): Promise<SealedBatch | undefined> {
+    if (!batch || batch.sealed) return undefined
+    batch.sealed = true
+    if (batch.inflight > 0) await new Promise<void>((resolve) => batch.drained.push(resolve))
+    await batch.handle?.close().catch(() => {})
+    batch.handle = undefined
+    if (batch.events === 0) {
+      await unlink(batch.path).catch(() => {})
+      return undefined
+    }
+    return {
+      id: batch.id,
+      seq: batch.seq,
+      path: batch.path,
+      bytes: batch.bytes,
+      events: batch.events,
+      sealedAt: batch.lastWrite,
+      recovered: false,
+    }
+  }
+
+  /** The batch's INSERT body: the payloads of its whole records with a valid checksum. */
+  async read(batch: SealedBatch): Promise<Buffer> {
+    return Buffer.concat(parse(await readFile(batch.path)).payloads)
+  }
+
+  /** Forgets a batch the warehouse has. A failed delete is reported, not thrown: replay skips it. */
+  async remove(batch: SealedBatch): Promise<void> {
+    this.#bytes -= batch.bytes
+    try {
+      await unlink(batch.path)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#options.onError?.(error as Error)
+    }
+  }
+
+  /** Refuses further appends, waits for queued writes and releases the lock. Sealed files stay. */
+  async close(): Promise<SealedBatch | undefined> {
+    if (this.#closed) return undefined
+    const last = await this.seal()
+    this.#closed = true
+    await this.#writing
+    try {
+      if (readFileSync(this.#lock, 'utf8').trim() === String(process.pid)) unlinkSync(this.#lock)
+    } catch {
+      // gone already, or the directory is unreadable: the next start treats the lock as stale
+    }
+    return last
+  }
+
+  #openBatch(): OpenBatch {
+    const current = this.#current
+    if (current && !current.sealed && !current.broken) return current
+    if (current && !current.sealed && current.broken) {
+      // A failed disk leaves the batch's good prefix durable: it is sealed like any other.
+      void this.#seal(current).then((sealed) => sealed && this.#options.onSealedEarly?.(sealed))
+    }
+    const seq = ++this.#seq
+    const id = newBatchId()
+    const batch: OpenBatch = {
+      id,
+      seq,
+      path: join(this.dir, `${String(seq).padStart(12, '0')}-${id}.wal`),
+      handle: undefined,
+      bytes: 0,
+      events: 0,
+      queued: 0,
+      inflight: 0,
+      sealed: false,
+      broken: false,
+      lastWrite: Date.now(),
+      drained: [],
+    }
+    this.#current = batch
+    return batch
+  }
+
+  async #drain(): Promise<void> {
+    for (;;) {
+      // Checked and cleared in one synchronous step: an append after this starts a new drain.
+      if (this.#queue.length === 0) {
+        this.#draining = false
+        return
+      }
+      const queue = this.#queue
+      this.#queue = []
+      // Usually one batch; two when the batch was sealed while appends were queued.
+      const groups = new Map<OpenBatch, Pending[]>()
+      for (const item of queue) {
+        const group = groups.get(item.batch)
+        if (group) group.push(item)
+        else groups.set(item.batch, [item])
+      }
+      for (const [batch, items] of groups) await this.#commit(batch, items)
+    }
+  }
+
+  async #commit(batch: OpenBatch, items: Pending[]): Promise<void> {
+    const bytes = items.reduce((sum, item) => sum + item.record.length, 0)
+    const started = performance.now()
+    let error: Error | undefined
+    if (batch.broken) {
+      error = new WalError('io', 'the write-ahead log file failed earlier')
+    } else {
+      const created = batch.handle === undefined
+      try {
+        batch.handle ??= await open(batch.path, 'wx', 0o600)
+        const buffer = Buffer.concat(items.map((item) => item.record))
+        let written = 0
+        while (written < buffer.length) {
+          const { bytesWritten } = await batch.handle.write(
+            buffer,
+            written,
+            buffer.length - written,
+            batch.bytes + written,
+          )
+          written += bytesWritten
+        }
+        await batch.handle.datasync()
+        if (created) await syncDirectory(this.dir)
+      } catch (cause) {
+        batch.broken = true
+        // Cut off whatever part of these records reached the file, so a replay finds only whole
+        // records that were acknowledged. If even that fails, the checksums still reject them.
+        await batch.handle?.truncate(batch.bytes).catch(() => {})
+        const reason = cause as NodeJS.ErrnoException
+        error = new WalError('io', `cannot write the write-ahead log in ${this.dir}: ${reason.message}`, {
+          cause,
+        })
+        this.#options.onError?.(error)
+      }
+    }
+    batch.queued -= bytes
+    batch.inflight -= items.length
+    if (error) {
+      this.#bytes -= bytes
+      for (const item of items) item.reject(error)
+    } else {
+      batch.bytes += bytes
+      batch.events += items.reduce((sum, item) => sum + item.events, 0)
+      batch.lastWrite = Date.now()
+      this.#options.onCommit?.(items.length, performance.now() - started)
+      for (const item of items) item.resolve()
+    }
+    if (batch.inflight === 0) for (const resolve of batch.drained.splice(0)) resolve()
+  }
+}
+
+export const BATCH_ID = /^[a-p]{32}$/
+
+export function newBatchId(): string {
+  return Array.from(randomBytes(16), (byte) => String.fromCharCode(97 + (byte >> 4), 97 + (byte & 15))).join(
+    '',
+  )
+}
+
+function frame(payload: Buffer): Buffer {
+  const record = Buffer.allocUnsafe(HEADER + payload.length)
+  record.writeUInt32BE(MAGIC, 0)
+  record.writeUInt32BE(payload.length, 4)
+  record.writeUInt32BE(crc32(payload), 8)
+  payload.copy(record, HEADER)
+  return record
+}
+
+/** The whole, valid records at the start of a file, and the length they span. */
+export function parse(file: Buffer): { payloads: Buffer[]; length: number; events: number } {
+  const payloads: Buffer[] = []
+  let offset = 0
+  let events = 0
+  while (offset + HEADER <= file.length) {
+    if (file.readUInt32BE(offset) !== MAGIC) break
+    const length = file.readUInt32BE(offset + 4)
+    const end = offset + HEADER + length
+    if (end > file.length) break
+    const payload = file.subarray(offset + HEADER, end)
+    if (crc32(payload) !== file.readUInt32BE(offset + 8)) break
+    payloads.push(payload)
+    for (const byte of payload) if (byte === NEWLINE) events++
+    offset = end
+  }
+  return { payloads, length: offset, events }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+function recover(dir: string): RecoveryReport {
+  const batches: SealedBatch[] = []
+  const truncated: string[] = []
+  const removed: string[] = []
+  const files = readdirSync(dir)
+    .map((name) => ({ name, match: FILE.exec(name) }))
+    .filter((file): file is { name: string; match: RegExpExecArray } => file.match !== null)
+    .sort((a, b) => a.name.localeCompare(b.name))
+  for (const { name, match } of files) {
+    const path = join(dir, name)
+    const content = readFileSync(path)
+    const { length, events } = parse(content)
+    if (events === 0) {
+      unlinkSync(path)
+      removed.push(name)
+      continue
+    }
+    if (length < content.length) {
+      truncateSync(path, length)
+      truncated.push(name)
+    }
+    batches.push({
+      id: match[2] as string,
+      seq: Number(match[1]),
+      path,
+      bytes: length,
+      events,
+      sealedAt: statSync(path).mtimeMs,
+      recovered: true,
+    })
+  }
+  return { batches, truncated, removed }
+}
+
+/** One process per log: a LOCK file holding the owner's pid, taken over when that process is gone. */
+function takeLock(path: string): void {
+  try {
+    const fd = openSync(path, 'wx')
+    writeFileSync(fd, String(process.pid))
+    closeSync(fd)
+    return
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+  const owner = Number(readFileSync(path, 'utf8').trim())
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+    throw new WalLockedError(
+      `the write-ahead log in ${path.slice(0, -'/LOCK'.length)} is in use by process ${owner}; give each Tally process its own DATA_DIR`,
+    )
+  }
+  writeFileSync(path, String(process.pid))
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

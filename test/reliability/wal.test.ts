@@ -1,0 +1,210 @@
+import { spawn } from 'node:child_process'
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { backoff, createBatcher, shouldSkip } from '../../collector/batcher.ts'
+import { clientPrefix, createRateLimiter } from '../../collector/rate-limit.ts'
+import { parse, WalError, WalLockedError, WriteAheadLog } from '../../collector/wal.ts'
+
+const dirs: string[] = []
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-wal-'))
+  dirs.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+const rowJson = (n: number) => JSON.stringify({ path: `/p/${n}`, type: 'pageview' })
+
+describe('the write-ahead log', () => {
+  it('group-commits: many concurrent appends share a few fsyncs', async () => {
+    const commits: number[] = []
+    const { wal } = WriteAheadLog.open({
+      dir: tempDir(),
+      maxBytes: 64 << 20,
+      onCommit: (appends) => commits.push(appends),
+    })
+    await Promise.all(Array.from({ length: 500 }, (_, n) => wal.append([rowJson(n)])))
+    expect(commits.reduce((a, b) => a + b, 0)).toBe(500)
+    expect(commits.length).toBeLessThan(50)
+    const sealed = await wal.seal()
+    expect(sealed?.events).toBe(500)
+    await wal.close()
+  })
+
+  it('resolves sequential appends one after another (no append waits on a finished drain)', async () => {
+    const { wal } = WriteAheadLog.open({ dir: tempDir(), maxBytes: 64 << 20 })
+    for (let n = 0; n < 50; n++) await wal.append([rowJson(n)])
+    expect(wal.openEvents).toBe(50)
+    await wal.close()
+  })
+
+  it('stores each batch as the body of its INSERT, every row tagged with the batch id', async () => {
+    const dir = tempDir()
+    const { wal } = WriteAheadLog.open({ dir, maxBytes: 64 << 20 })
+    await wal.append([rowJson(1), rowJson(2)])
+    const sealed = await wal.seal()
+    if (!sealed) throw new Error('nothing sealed')
+    const body = (await wal.read(sealed)).toString()
+    expect(
+      body
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      { batch_id: sealed.id, path: '/p/1', type: 'pageview' },
+      { batch_id: sealed.id, path: '/p/2', type: 'pageview' },
+    ])
+    await wal.close()
+  })
+
+  it('recovers whole records and cuts a torn tail off', async () => {
+    const dir = tempDir()
+    const first = WriteAheadLog.open({ dir, maxBytes: 64 << 20 }).wal
+    await first.append([rowJson(1)])
+    await first.append([rowJson(2), rowJson(3)])
+    const sealed = await first.seal()
+    await first.close()
+    if (!sealed) throw new Error('nothing sealed')
+    const whole = statSync(sealed.path).size
+    // A crash in the middle of a write: half a record, then garbage.
+    appendFileSync(sealed.path, Buffer.from([0x54, 0x57, 0x4c, 0x31, 0, 0, 0, 99, 1, 2]))
+    const { wal, recovered } = WriteAheadLog.open({ dir, maxBytes: 64 << 20 })
+    expect(recovered.batches.map((batch) => [batch.id, batch.events, batch.recovered])).toEqual([
+      [sealed.id, 3, true],
+    ])
+    expect(recovered.truncated).toEqual([sealed.path.split('/').at(-1)])
+    expect(statSync(sealed.path).size).toBe(whole)
+    expect(wal.bytes).toBe(whole)
+    await wal.close()
+  })
+
+  it('stops at a record whose checksum does not match', () => {
+    const dir = tempDir()
+    const name = `000000000001-${'a'.repeat(32)}.wal`
+    const payload = Buffer.from('{"a":1}\n')
+    const record = Buffer.alloc(12 + payload.length)
+    record.writeUInt32BE(0x54574c31, 0)
+    record.writeUInt32BE(payload.length, 4)
+    record.writeUInt32BE(12345, 8) // wrong checksum
+    payload.copy(record, 12)
+    writeFileSync(join(dir, name), record)
+    expect(parse(readFileSync(join(dir, name)))).toEqual({ payloads: [], length: 0, events: 0 })
+    const { recovered } = WriteAheadLog.open({ dir, maxBytes: 1 << 20 })
+    expect(recovered.batches).toEqual([])
+    expect(recovered.removed).toEqual([name])
+  })
+
+  it('refuses appends past its size limit, and nothing of them is written', async () => {
+    const { wal } = WriteAheadLog.open({ dir: tempDir(), maxBytes: 300 })
+    await wal.append([rowJson(1)])
+    const before = wal.bytes
+    await expect(wal.append(Array.from({ length: 20 }, (_, n) => rowJson(n)))).rejects.toMatchObject({
+      code: 'full',
+    })
+    expect(wal.bytes).toBe(before)
+    await wal.close()
+  })
+
+  it('belongs to one live process at a time', async () => {
+    const dir = tempDir()
+    const other = spawn('sleep', ['30'])
+    try {
+      writeFileSync(join(dir, 'LOCK'), String(other.pid))
+      expect(() => WriteAheadLog.open({ dir, maxBytes: 1 << 20 })).toThrow(WalLockedError)
+    } finally {
+      other.kill('SIGKILL')
+    }
+    await new Promise((resolve) => other.once('exit', resolve))
+    // A dead owner's lock is taken over.
+    const { wal } = WriteAheadLog.open({ dir, maxBytes: 1 << 20 })
+    expect(readFileSync(join(dir, 'LOCK'), 'utf8')).toBe(String(process.pid))
+    await wal.close()
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('refuses appends once closed', async () => {
+    const { wal } = WriteAheadLog.open({ dir: tempDir(), maxBytes: 1 << 20 })
+    await wal.close()
+    await expect(wal.append([rowJson(1)])).rejects.toBeInstanceOf(WalError)
+  })
+})
+
+describe('the write buffer', () => {
+  it('answers full with a Retry-After once the log is at SPOOL_MAX_MB, and keeps what it took', async () => {
+    const batcher = createBatcher({
+      dir: tempDir(),
+      maxBytes: 4_000,
+      intervalMs: 60_000,
+      sink: {
+        prepare: () => Promise.reject(new Error('warehouse down')),
+        insert: () => Promise.reject(new Error('unreachable')),
+        applied: async () => new Set(),
+      },
+    })
+    const row = { hour: '2026-01-01 00:00:00', path: '/x' } as never
+    const results = []
+    for (let n = 0; n < 100; n++) results.push(await batcher.offer([row]))
+    expect(results[0]).toEqual({ ok: true })
+    expect(results.at(-1)).toEqual({ ok: false, reason: 'full', retryAfter: 30 })
+    const taken = results.filter((result) => result.ok).length
+    expect(batcher.buffered).toBe(taken)
+    expect(batcher.healthy).toBe(false)
+    await batcher.close(0)
+  })
+
+  it('backs off exponentially with jitter, up to 30 s', () => {
+    expect(backoff(1, () => 0)).toBe(125)
+    expect(backoff(1, () => 1)).toBe(250)
+    expect(backoff(3, () => 1)).toBe(1_000)
+    expect(backoff(20, () => 1)).toBe(30_000)
+    expect(backoff(20, () => 0)).toBe(15_000)
+  })
+
+  it('skips a batch the ledger knows unless its token can still deduplicate it', () => {
+    expect(shouldSkip(false, true, 0)).toBe(false)
+    expect(shouldSkip(true, true, 1_000)).toBe(false)
+    expect(shouldSkip(true, true, 11 * 60_000)).toBe(true)
+    expect(shouldSkip(true, false, 0)).toBe(true)
+    expect(shouldSkip(false, false, 0)).toBe(false)
+  })
+})
+
+describe('the rate limiter', () => {
+  it('allows a minute of events at once, then the rate, per client', () => {
+    let now = 0
+    const limiter = createRateLimiter({ perMinute: 60, now: () => now })
+    expect(limiter.take('198.51.100.7', 60)).toBe(true)
+    expect(limiter.take('198.51.100.7', 1)).toBe(false)
+    expect(limiter.retryAfter('198.51.100.7', 1)).toBe(1)
+    expect(limiter.take('198.51.100.8', 1)).toBe(true)
+    now += 1_000
+    expect(limiter.take('198.51.100.7', 1)).toBe(true)
+    expect(limiter.take('198.51.100.7', 1)).toBe(false)
+    now += 120_000
+    expect(limiter.take('198.51.100.7', 60)).toBe(true)
+  })
+
+  it('counts an IPv6 client by its /64 and keeps a bounded number of clients', () => {
+    expect(clientPrefix('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64')
+    expect(clientPrefix('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64')
+    expect(clientPrefix('2001:db8::1')).toBe('2001:db8:0:0::/64')
+    expect(clientPrefix('203.0.113.5')).toBe('203.0.113.5')
+    const limiter = createRateLimiter({ perMinute: 10, maxClients: 100 })
+    expect(limiter.take('2001:db8:1:2::1', 10)).toBe(true)
+    expect(limiter.take('2001:db8:1:2::ffff', 1)).toBe(false)
+    for (let n = 0; n < 1_000; n++) limiter.take(`10.0.${n >> 8}.${n & 255}`, 1)
+    expect(limiter.clients).toBe(100)
+  })
+})
