@@ -1,0 +1,189 @@
+/**
+ * A synthetic storefront for `npm run demo`: a car-parts shop whose visitors arrive from search,
+ * social, e-mail, ads or directly, on desktops, phones and tablets, from a handful of countries,
+ * browse products that lead to one another, search (sometimes for what the shop lacks), buy, and
+ * see one of three variants of the home-page offer. Each variant has a TRUE conversion rate per
+ * segment (device × source, nudged by country), so the insights can be checked against the truth.
+ *
+ * Pure and seeded: the same seed gives the same visits, event for event, as the beacon would send
+ * them (`prev` context, the clicked offer carried to carts and orders).
+ */
+
+import { BUY_AFTER_CLICK, clickRate, OFFER_ID, VARIANTS, type Variant } from './offer-truth.ts'
+import { oneOf, pick, type Random } from './random.ts'
+import { byId, COMPANIONS, INTEREST, inCategory, PRODUCTS, type Product, SEARCHES } from './shop.ts'
+import { ARRIVALS, COUNTRIES, DEVICES, type Device, SOURCES, type Source, USER_AGENTS } from './visitors.ts'
+
+export type Visit = {
+  device: Device
+  country: string
+  source: Source
+  headers: Record<string, string>
+  events: Record<string, unknown>[]
+  /** The offer variant shown, if any, the source it was recorded under, and what followed. */
+  offer?: { variant: Variant; clicked: boolean; converted: boolean; source: Source }
+}
+
+type Ref = { id: string; category: string }
+
+/**
+ * One visitor's events, in the order the beacon sends them, with the tab context it keeps:
+ * `prev` (the previous page and the last product viewed) and the last clicked offer on carts
+ * and orders. `ip` makes the visitor distinct (the demo plays the reverse proxy in front of the
+ * collector, which is why it may set `X-Forwarded-For` and the country header).
+ */
+export function createVisit(options: {
+  random: Random
+  origin: string
+  site: string
+  ip: string
+  optOutShare?: number
+}): Visit {
+  const { random, origin, site } = options
+  const device = pick(random, DEVICES)
+  const country = pick(random, COUNTRIES)
+  const source = pick(random, SOURCES)
+  const arrival = pick(random, ARRIVALS[source])
+  const headers: Record<string, string> = {
+    'content-type': 'text/plain;charset=UTF-8',
+    'user-agent': pick(random, USER_AGENTS[device]),
+    'x-forwarded-for': options.ip,
+    'cf-ipcountry': country,
+    origin,
+  }
+  if (random() < (options.optOutShare ?? 0.02)) headers['sec-gpc'] = '1'
+
+  const events: Record<string, unknown>[] = []
+  let previousUrl: string | undefined
+  let lastProduct: Ref | undefined
+  let clickedOffer: { id: string; variant: string } | undefined
+  let referrer: string | undefined = arrival.referrer
+  let currentUrl = ''
+  const context = () =>
+    previousUrl || lastProduct ? { prev: { url: previousUrl, product: lastProduct } } : {}
+  const send = (type: string, fields: Record<string, unknown> = {}) => {
+    const event: Record<string, unknown> = { type, site, url: currentUrl, ...fields }
+    if (referrer) event.referrer = referrer
+    Object.assign(event, context())
+    if (/^(add_to_cart|checkout|purchase)$/.test(type) && clickedOffer && !event.offer)
+      event.offer = clickedOffer
+    events.push(JSON.parse(JSON.stringify(event)))
+  }
+  const visit = (path: string) => {
+    const url = `${origin}${path}`
+    if (currentUrl) {
+      referrer = currentUrl
+      previousUrl = currentUrl
+    }
+    currentUrl = url
+    send('pageview')
+  }
+  const viewProduct = (product: Product) => {
+    visit(`/p/${product.id}`)
+    send('product_view', { product: { id: product.id, category: product.category, price: product.price } })
+    lastProduct = { id: product.id, category: product.category }
+  }
+
+  // Landing: campaigns, search results and posts mostly link to a product; the rest start at the
+  // home page or a category.
+  const interest = source === 'paid' ? (random() < 0.6 ? 'brakes' : 'tyres') : pick(random, INTEREST)
+  const tags = arrival.utm ? `?${arrival.utm}` : ''
+  const first = oneOf(random, inCategory(interest))
+  const onProduct = source !== 'direct' && random() < 0.65
+  if (onProduct) {
+    visit(`/p/${first.id}${tags}`)
+    send('product_view', { product: { id: first.id, category: first.category, price: first.price } })
+    lastProduct = { id: first.id, category: first.category }
+  } else {
+    visit(random() < 0.75 ? `/${tags}` : `/c/${interest}${tags}`)
+    // Some leave from the first page.
+    if (random() < 0.3) return { device, country, source, headers, events }
+    viewProduct(first)
+  }
+  // The collector classifies each event's source from its own referrer and URL: only the landing
+  // page keeps the campaign or the referring site; a page reached from the shop itself is direct.
+  const recorded: Source = onProduct ? source : 'direct'
+
+  // The offer banner on the first product page: one of three variants. Its call to action is an
+  // express checkout on the same page, so the impression, the click and the order share the
+  // page's source and its product's category, the segment the insights credit them to.
+  let offer: Visit['offer']
+  if (random() < 0.9) {
+    const variant = oneOf(random, VARIANTS)
+    send('offer_impression', { offer: { id: OFFER_ID, variant } })
+    const clicked = random() < clickRate(variant, device, recorded, country)
+    offer = { variant, clicked, converted: false, source: recorded }
+    if (clicked) {
+      send('offer_click', { offer: { id: OFFER_ID, variant } })
+      clickedOffer = { id: OFFER_ID, variant }
+      if (random() < BUY_AFTER_CLICK) {
+        const quantity = random() < 0.2 ? 2 : 1
+        const line = { id: first.id, category: first.category, price: first.price, quantity }
+        const order = { revenue: round(first.price * quantity), currency: 'EUR', items: [line] }
+        send('add_to_cart', { product: line })
+        send('checkout', { order })
+        send('purchase', { order })
+        offer.converted = true
+        return { device, country, source, headers, events, offer }
+      }
+    }
+  }
+
+  // Browsing: products that lead to one another, sometimes a search.
+  if (random() < 0.18) {
+    const [query, results] = pick(
+      random,
+      SEARCHES.map(([term, found, weight]) => [[term, found] as const, weight] as const),
+    )
+    visit('/search')
+    send('search', { search: { query, results } })
+    if (results > 0 && random() < 0.7) viewProduct(oneOf(random, inCategory(interest)))
+  }
+  let views = 1
+  const wanted = Math.floor(-Math.log(1 - random()) * 2.2) + (random() < 0.75 ? 1 : 0)
+  const cart: { id: string; category: string; price: number; quantity: number }[] = []
+  while (views < wanted && views < 12) {
+    const companions = lastProduct ? (COMPANIONS[lastProduct.id] ?? []) : []
+    const roll = random()
+    const next =
+      companions.length > 0 && roll < 0.55
+        ? (byId.get(oneOf(random, companions)) as Product)
+        : roll < 0.85
+          ? oneOf(random, inCategory(interest))
+          : oneOf(random, PRODUCTS)
+    viewProduct(next)
+    views++
+    // Clicked-offer visitors who did not buy on the offer stay out of the cart, so that every
+    // purchase credited to the offer is one the offer's true rate accounts for.
+    if (!clickedOffer && random() < 0.11) {
+      const line = { id: next.id, category: next.category, price: next.price, quantity: 1 }
+      cart.push(line)
+      send('add_to_cart', { product: line })
+      if (random() < 0.12) {
+        send('remove_from_cart', { product: line })
+        cart.pop()
+      }
+    }
+  }
+  if (cart.length > 0 && random() < 0.55) {
+    const order = {
+      revenue: round(cart.reduce((sum, line) => sum + line.price * line.quantity, 0)),
+      currency: 'EUR',
+      items: cart,
+    }
+    visit('/checkout')
+    send('checkout', { order })
+    if (random() < 0.78) {
+      visit('/thanks')
+      send('purchase', { order })
+    }
+  }
+  if (random() < 0.03)
+    send('custom', {
+      name: 'newsletter_signup',
+      props: { placement: random() < 0.5 ? 'footer' : 'checkout' },
+    })
+  return { device, country, source, headers, events, ...(offer ? { offer } : {}) }
+}
+
+const round = (value: number) => Math.round(value * 100) / 100

@@ -1,0 +1,117 @@
+import { daysBetween, previousRange } from '../state.ts'
+import { getJson } from './api.ts'
+import { h } from './dom.ts'
+import { change, fmtDay, fmtInt, fmtMoney, fmtRate } from './format.ts'
+import { type Ctx, guarded, type Panel, unappliedNote } from './panel.ts'
+import { viewQuery } from './view-query.ts'
+
+type Overview = {
+  from: string
+  to: string
+  pageviews: number
+  visitors: number
+  events: Record<string, number>
+  revenue: number | null
+  conversion_rate: number | null
+}
+type OverviewAnswer = { current: Overview | null; previous: Overview | null; suppressed: number }
+
+const CARDS: {
+  key: 'visitors' | 'pageviews' | 'conversion_rate' | 'revenue'
+  label: string
+  kind: 'int' | 'rate' | 'money'
+}[] = [
+  { key: 'visitors', label: 'Visitors', kind: 'int' },
+  { key: 'pageviews', label: 'Pageviews', kind: 'int' },
+  { key: 'conversion_rate', label: 'Conversion rate', kind: 'rate' },
+  { key: 'revenue', label: 'Revenue', kind: 'money' },
+]
+
+/** The overview cards: visitors, pageviews, conversion and revenue against the previous range. */
+export function overviewCards(): Panel {
+  const section = h('section', {
+    class: 'cards',
+    id: 'panel-overview',
+    'aria-label': 'Overview',
+    'aria-busy': 'true',
+  })
+  const note = h('div', { class: 'notes', id: 'overview-note' })
+  const element = h('div', { class: 'overview' }, section, note)
+  const load = (ctx: Ctx): Promise<void> =>
+    guarded(
+      section,
+      section,
+      ctx,
+      async () => {
+        const answer = await getJson<OverviewAnswer>('overview', viewQuery(ctx, 'overview'), ctx.signal)
+        const { current, previous } = answer
+        const days = daysBetween(ctx.state.from, ctx.state.to)
+        const prev = previousRange(ctx.state)
+        section.replaceChildren(
+          ...CARDS.map((card) => {
+            const value = current ? current[card.key] : null
+            const before = previous ? previous[card.key] : null
+            const text =
+              value === null || value === undefined
+                ? '—'
+                : card.kind === 'int'
+                  ? fmtInt(value)
+                  : card.kind === 'rate'
+                    ? fmtRate(value)
+                    : fmtMoney(value)
+            let delta: HTMLElement
+            if (value === null || value === undefined || before === null || before === undefined) {
+              delta = h(
+                'span',
+                { class: 'delta flat' },
+                value === null || value === undefined
+                  ? 'held back'
+                  : h(
+                      'span',
+                      { class: 'muted' },
+                      `nothing to compare in the previous ${days === 1 ? 'day' : `${days} days`}`,
+                    ),
+              )
+            } else {
+              const moved = change(value, before, card.kind === 'rate' ? 'points' : 'relative')
+              const direction = moved.value > 0 ? 'up' : moved.value < 0 ? 'down' : 'flat'
+              const arrow = direction === 'up' ? '▲' : direction === 'down' ? '▼' : '■'
+              delta = h(
+                'span',
+                { class: `delta ${direction}`, 'data-previous': String(before) },
+                h('span', { 'aria-hidden': 'true' }, `${arrow} `),
+                h(
+                  'span',
+                  { class: 'sr-only' },
+                  direction === 'up' ? 'up ' : direction === 'down' ? 'down ' : 'unchanged ',
+                ),
+                moved.text,
+                ' ',
+                h('span', { class: 'muted' }, `vs ${fmtDay(prev.from)}–${fmtDay(prev.to)}`),
+              )
+            }
+            return h(
+              'article',
+              { class: 'card', 'data-card': card.key },
+              h('h2', {}, card.label),
+              h(
+                'span',
+                { class: 'figure', 'data-value': value === null || value === undefined ? '' : String(value) },
+                text,
+              ),
+              delta,
+            )
+          }),
+        )
+        const notes: string[] = []
+        if (!current) notes.push(`Fewer than ${ctx.k} visitors in this range: its figures are held back.`)
+        else if (current.revenue === null)
+          notes.push(`Fewer than ${ctx.k} visitors bought: revenue and conversion are held back.`)
+        const unapplied = unappliedNote(ctx, 'overview')
+        note.replaceChildren(...notes.map((text) => h('p', { class: 'note' }, text)), unapplied ?? '')
+        note.hidden = notes.length === 0 && !unapplied
+      },
+      () => void load(ctx),
+    )
+  return { element, load }
+}

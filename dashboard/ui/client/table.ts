@@ -1,0 +1,156 @@
+import { type CsvCell, download, toCsv } from './csv.ts'
+import { h, type Kid, s } from './dom.ts'
+import { fmtInt, fmtMoney, fmtRate } from './format.ts'
+
+/**
+ * A table of released rows, with its CSV export and the count of rows held back. What the table
+ * shows and what the CSV holds come from the same column list and the same rows.
+ */
+
+export type Kind = 'text' | 'int' | 'money' | 'rate'
+export type Row = Record<string, unknown>
+
+export type Column = {
+  key: string
+  label: string
+  kind: Kind
+  /** A value other than `row[key]`, e.g. a rate computed from two counts. */
+  value?: (row: Row) => CsvCell
+  /** Shown instead of the formatted value (the CSV keeps the raw value). */
+  render?: (row: Row) => Kid
+  /** Draws the row's share of the column's largest value behind this cell. */
+  bar?: boolean
+  /** Only on screen: no CSV column (e.g. an interval drawing whose bounds are columns of their own). */
+  screenOnly?: boolean
+  /** Only in the CSV: what the screen shows another way (a badge, say). */
+  csvOnly?: boolean
+}
+
+export const cellValue = (column: Column, row: Row): CsvCell =>
+  column.value ? column.value(row) : (row[column.key] as CsvCell)
+
+export function formatValue(kind: Kind, value: CsvCell): string {
+  if (value === null || value === undefined || value === '') return kind === 'text' ? '' : '–'
+  const number = Number(value)
+  switch (kind) {
+    case 'int':
+      return fmtInt(number)
+    case 'money':
+      return fmtMoney(number)
+    case 'rate':
+      return fmtRate(number)
+    default:
+      return String(value)
+  }
+}
+
+export function suppressedNote(suppressed: number, k: number): HTMLElement | null {
+  if (!suppressed) return null
+  return h(
+    'p',
+    { class: 'suppressed', 'data-suppressed': suppressed },
+    `${fmtInt(suppressed)} ${suppressed === 1 ? 'row' : 'rows'} hidden: fewer than ${k} visitors`,
+  )
+}
+
+export function dataTable(options: {
+  caption: string
+  columns: Column[]
+  rows: Row[]
+  rowClass?: (row: Row) => string
+}) {
+  const { rows } = options
+  const columns = options.columns.filter((column) => !column.csvOnly)
+  const max: Record<string, number> = {}
+  for (const column of columns) {
+    if (column.bar) max[column.key] = Math.max(0, ...rows.map((row) => Number(cellValue(column, row)) || 0))
+  }
+  const head = h(
+    'thead',
+    {},
+    h(
+      'tr',
+      {},
+      columns.map((column) =>
+        h(
+          'th',
+          { scope: 'col', class: column.kind === 'text' ? '' : 'num', 'data-key': column.key },
+          column.label,
+        ),
+      ),
+    ),
+  )
+  const body = h(
+    'tbody',
+    {},
+    rows.map((row) =>
+      h(
+        'tr',
+        { class: options.rowClass?.(row) ?? null },
+        columns.map((column, index) => {
+          const value = cellValue(column, row)
+          const cell = h(
+            index === 0 ? 'th' : 'td',
+            {
+              scope: index === 0 ? 'row' : null,
+              class: [column.kind === 'text' ? 'label' : 'num', column.bar ? 'bar' : ''].join(' ').trim(),
+              'data-key': column.key,
+              title: column.kind === 'text' && typeof value === 'string' && value.length > 28 ? value : null,
+              'data-value': column.screenOnly
+                ? null
+                : value === undefined || value === null
+                  ? ''
+                  : String(value),
+            },
+            column.render ? column.render(row) : formatValue(column.kind, value),
+          )
+          const top = max[column.key]
+          // The share is set through the CSSOM, which a strict style-src policy allows.
+          if (column.bar && top) cell.style.setProperty('--share', `${((Number(value) || 0) / top) * 100}%`)
+          return cell
+        }),
+      ),
+    ),
+  )
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h('table', {}, h('caption', { class: 'sr-only' }, options.caption), head, body),
+  )
+}
+
+export function csvButton(options: {
+  title: string
+  filename: () => string
+  columns: () => Column[]
+  rows: () => Row[]
+}) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'small csv',
+      'aria-label': `Export ${options.title} as CSV`,
+      onclick: () => {
+        const columns = options.columns().filter((column) => !column.screenOnly)
+        const lines = options.rows().map((row) => columns.map((column) => cellValue(column, row)))
+        download(options.filename(), toCsv(columns, lines))
+      },
+    },
+    'CSV',
+  )
+}
+
+/** A rate and its interval as a whisker on a 0..`scale` axis. */
+export function intervalGraphic(rate: number, low: number, high: number, scale: number): SVGSVGElement {
+  const x = (value: number) => 2 + (Math.min(Math.max(value, 0), scale) / scale) * 116
+  return s(
+    'svg',
+    { class: 'interval', viewBox: '0 0 120 14', 'aria-hidden': 'true', focusable: 'false' },
+    s('rect', { x: 0, y: 5, width: 120, height: 4, rx: 2 }),
+    s('line', { x1: x(low), x2: x(high), y1: 7, y2: 7 }),
+    s('line', { x1: x(low), x2: x(low), y1: 3, y2: 11 }),
+    s('line', { x1: x(high), x2: x(high), y1: 3, y2: 11 }),
+    s('circle', { cx: x(rate), cy: 7, r: 3.5 }),
+  )
+}

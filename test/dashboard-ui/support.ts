@@ -1,0 +1,249 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { serve } from '@hono/node-server'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { computeInsights } from '../../aggregator/jobs/insights.ts'
+import { createCollector } from '../../collector/collector.ts'
+import { type SeedReport, seedHistory } from '../../dashboard/demo/seed.ts'
+import { loadConfig } from '../../schemas/config.ts'
+import { createApp } from '../../server/app.ts'
+import { createLogger } from '../../server/logger.ts'
+import type { Warehouse } from '../../warehouse/client.ts'
+import { migrate } from '../../warehouse/migrate.ts'
+import { freePort } from '../support/clickhouse-server.ts'
+import { openTempEmbedded } from '../support/warehouse.ts'
+
+export const DASHBOARD_TOKEN = 'dashboard-ui-token-for-tests-0123456789'
+export const API_TOKEN = 'dashboard-ui-api-token-for-tests-012345'
+export const K = 5
+export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url))
+
+export type Dashboard = {
+  url: string
+  warehouse: Warehouse
+  report: SeedReport
+  /** The UTC day the seeded history ends on (today). */
+  today: string
+  /** GET a read-API path with a bearer token, parsed. */
+  api<T = Record<string, unknown>>(path: string, token?: string): Promise<T>
+  /** Sends events as one visitor at a given time, through the real collector. */
+  visit(at: Date, headers: Record<string, string>, events: object[]): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * The real service (collector, read API, dashboard) on a socket over a fresh embedded warehouse,
+ * with `days` of the demo's synthetic shop recorded through the collector's HTTP handler (each
+ * request stamped at its own past hour), then the insights job run once. A second site, `empty`,
+ * has no traffic at all.
+ */
+export async function startDashboard(options: { days: number; perDay: number }): Promise<Dashboard> {
+  const { warehouse, dispose } = await openTempEmbedded()
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-dashboard-ui-'))
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    FLUSH_INTERVAL_MS: '200',
+    DATA_DIR: dataDir,
+    SITES: `demo=${origin},empty=${origin}`,
+    TRUST_PROXY: '1',
+    RATE_LIMIT: '0',
+    K_ANON: String(K),
+    DASHBOARD_TOKEN,
+    API_TOKEN,
+  })
+  const logger = createLogger(config.logLevel)
+  const migrations = await migrate(warehouse)
+  const clock = new AsyncLocalStorage<Date>()
+  const collector = createCollector({ config, warehouse, logger, now: () => clock.getStore() ?? new Date() })
+  const app = createApp({ logger, config, collector, health: { warehouse, migrations } })
+  const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' })
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve())
+    server.once('error', reject)
+  })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  const post = (headers: Record<string, string>, body: string, at: Date) =>
+    clock.run(at, () =>
+      Promise.resolve(collector.routes.request('/api/event', { method: 'POST', headers, body })),
+    )
+  const until = new Date()
+  const from = new Date(until.getTime() - (options.days - 1) * 86_400_000)
+  from.setUTCHours(0, 0, 0, 0)
+  const report = await seedHistory({
+    post,
+    site: 'demo',
+    origin,
+    from,
+    until,
+    perDay: options.perDay,
+    seed: 7,
+  })
+  await collector.batcher.flush()
+  await computeInsights(warehouse, new Date(), { kAnon: K })
+
+  return {
+    url,
+    warehouse,
+    report,
+    today: until.toISOString().slice(0, 10),
+    api: async <T>(path: string, token = path.startsWith('/api/v1/') ? API_TOKEN : DASHBOARD_TOKEN) => {
+      const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+      if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
+      return (await response.json()) as T
+    },
+    visit: async (at, headers, events) => {
+      const response = await post(
+        { 'content-type': 'application/json', origin, ...headers },
+        JSON.stringify({ events }),
+        at,
+      )
+      if (response.status !== 202)
+        throw new Error(`collector answered ${response.status}: ${await response.text()}`)
+      await collector.batcher.flush()
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await collector.close()
+      await dispose()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: LAUNCH_ARGS })
+}
+
+export type Session = {
+  context: BrowserContext
+  page: Page
+  /** Console errors and page errors, including CSP violations. */
+  problems: string[]
+}
+
+/** A fresh browser profile at a given viewport, its downloads accepted. */
+export async function openSession(
+  browser: Browser,
+  viewport = { width: 1366, height: 900 },
+): Promise<Session> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'en-US' })
+  context.setDefaultTimeout(10_000)
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text())
+  })
+  page.on('pageerror', (error) => problems.push(error.message))
+  return { context, page, problems }
+}
+
+export async function signIn(page: Page, url: string, path = '/'): Promise<void> {
+  await page.goto(`${url}${path}`)
+  await page.fill('#token', DASHBOARD_TOKEN)
+  await Promise.all([page.waitForURL((target) => target.pathname === '/'), page.click('button[type=submit]')])
+  await ready(page)
+}
+
+/** Waits until every view of the current state has loaded. */
+export async function ready(page: Page, after = 0): Promise<void> {
+  await page.waitForFunction(
+    (generation) => {
+      const root = document.getElementById('views')
+      return root?.dataset.state === 'ready' && Number(root.dataset.generation) > generation
+    },
+    after,
+    { timeout: 15_000 },
+  )
+}
+
+export const generation = (page: Page) =>
+  page.evaluate(() => Number(document.getElementById('views')?.dataset.generation ?? 0))
+
+/** Waits until a panel has drawn what its last change asked for (a tab, say). */
+export async function settled(page: Page, panel: string): Promise<void> {
+  await page.waitForSelector(`#panel-${panel}[aria-busy="false"]`)
+}
+
+/** Picks an option of a filter select and waits for the views it reloads. */
+export async function choose(page: Page, select: string, value: string): Promise<void> {
+  const before = await generation(page)
+  await page.selectOption(select, value)
+  await ready(page, before)
+}
+
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const path = join(ARTIFACTS, name)
+  await page.screenshot({ path, fullPage })
+  return path
+}
+
+/** A panel's table as the page shows it: header labels and, per row, each cell's raw value. */
+export async function tableOf(page: Page, panel: string, within = '') {
+  return page.evaluate(
+    ({ panel, within }) => {
+      const table = document.querySelector(`#panel-${panel} ${within} table`)
+      if (!table) return null
+      const keys = Array.from(
+        table.querySelectorAll('thead th'),
+        (th) => (th as HTMLElement).dataset.key ?? '',
+      )
+      const rows = Array.from(table.querySelectorAll('tbody tr'), (tr) =>
+        Object.fromEntries(
+          Array.from(tr.children, (cell) => [
+            (cell as HTMLElement).dataset.key,
+            (cell as HTMLElement).dataset.value,
+          ]),
+        ),
+      )
+      return { keys, rows }
+    },
+    { panel, within },
+  )
+}
+
+/** RFC 4180 CSV, as the export writes it. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i] as string
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') {
+        cell += '"'
+        i++
+      } else if (char === '"') quoted = false
+      else cell += char
+    } else if (char === '"') quoted = true
+    else if (char === ',') {
+      row.push(cell)
+      cell = ''
+    } else if (char === '\n') {
+      row.push(cell.replace(/\r$/, ''))
+      rows.push(row)
+      row = []
+      cell = ''
+    } else cell += char
+  }
+  if (cell || row.length) rows.push([...row, cell])
+  return rows
+}
