@@ -1,0 +1,492 @@
+// @ts-check
+/**
+ * A storefront's traffic as the collector sees it: the beacon's single events (pageviews, product
+ * views, carts, checkouts, purchases, searches, offers, custom events), sent with `sendBeacon`'s
+ * headers by many distinct visitors behind one reverse proxy (`X-Forwarded-For`), each with a normal
+ * browser user agent and a tab context (`prev`, the last offer clicked) that evolves as it browses.
+ *
+ * Plain JavaScript with no imports and no runtime API beyond the language, so that k6
+ * (`load/ingest.js`) and Node (`load/run.ts`, `load/bench.ts`) generate the same mix. Seeded, so a
+ * run can be repeated request for request.
+ */
+
+/** @typedef {import('./scenario.d.ts').Visit} Visit */
+/** @typedef {import('./scenario.d.ts').TrafficOptions} TrafficOptions */
+/** @typedef {import('./scenario.d.ts').Traffic} Traffic */
+
+/** Share of each event type in the mix, in percent. */
+export const EVENT_MIX = {
+  pageview: 40,
+  product_view: 22,
+  search: 6,
+  add_to_cart: 6,
+  remove_from_cart: 1,
+  checkout: 2.5,
+  purchase: 1.5,
+  offer_impression: 14,
+  offer_click: 3,
+  custom: 4,
+}
+
+const CATEGORIES = [
+  'brakes',
+  'tyres',
+  'oil',
+  'filters',
+  'lighting',
+  'batteries',
+  'wipers',
+  'tools',
+  'accessories',
+  'suspension',
+  'exhaust',
+  'cooling',
+]
+const PRODUCTS_PER_CATEGORY = 40
+const OFFERS = ['free-shipping', 'bundle-10', 'winter-tyres', 'oil-2for1', 'newsletter-5', 'clearance']
+const VARIANTS = ['control', 'a', 'b']
+const SEARCHES = [
+  'brake pads',
+  'ceramic brake pads',
+  'brake discs front',
+  'oil 5w30',
+  'oil 0w20 synthetic',
+  'oil filter',
+  'air filter',
+  'cabin filter',
+  'wiper blades',
+  'wiper blades 24 inch',
+  'h7 bulb',
+  'led headlight',
+  'car battery 70ah',
+  'jump starter',
+  'winter tyres 205/55 r16',
+  'all season tyres',
+  'tyre pressure gauge',
+  'torque wrench',
+  'socket set',
+  'floor jack',
+  'coolant',
+  'antifreeze g12',
+  'shock absorber',
+  'exhaust clamp',
+  'roof box',
+  'phone holder',
+  'dash cam',
+  'seat covers',
+  'Bremsbeläge',
+  'huile moteur',
+  'spark plugs',
+  'timing belt kit',
+  'xyzzy',
+]
+const BLOG = ['how-to-change-brake-pads', 'winter-checklist', 'oil-grades-explained', 'choosing-tyres']
+const CUSTOM = [
+  { name: 'newsletter_signup', props: { placement: 'footer' } },
+  { name: 'filter_used', props: { filter: 'price', value: 'under-50' } },
+  { name: 'video_play', props: { video: 'brake-pads-howto', seconds: 30 } },
+  { name: 'size_guide_open', props: {} },
+]
+
+/** Where visitors land from: [weight, referrer, extra query on the landing page]. */
+const LANDINGS = /** @type {Array<[number, string | undefined, string]>} */ ([
+  [38, undefined, ''],
+  [22, 'https://www.google.com/', ''],
+  [4, 'https://www.bing.com/', ''],
+  [3, 'https://duckduckgo.com/', ''],
+  [6, 'https://l.facebook.com/', '?fbclid=IwAR2x9Q7dKs0mP3vR8tYz'],
+  [4, 'https://www.instagram.com/', ''],
+  [2, 'https://www.reddit.com/r/MechanicAdvice/comments/1abc2de/brakes/', ''],
+  [6, undefined, '?utm_source=newsletter&utm_medium=email&utm_campaign=spring-sale'],
+  [6, 'https://www.google.com/', '?utm_source=google&utm_medium=cpc&utm_campaign=brakes&gclid=Cj0KCQiA'],
+  [3, 'https://t.co/', '?utm_source=twitter&utm_medium=social'],
+  [2, 'https://www.autoforum.example/threads/123', ''],
+  [4, 'https://www.google.de/', ''],
+])
+
+const LANGUAGES = /** @type {Array<[number, string]>} */ ([
+  [45, 'en-US,en;q=0.9'],
+  [15, 'en-GB,en;q=0.9'],
+  [15, 'de-DE,de;q=0.9,en;q=0.8'],
+  [10, 'fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7'],
+  [8, 'es-ES,es;q=0.9'],
+  [7, 'nl-NL,nl;q=0.9,en;q=0.8'],
+])
+
+/** @param {number} from @param {number} to */
+const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+
+/**
+ * Normal browsers only, in roughly their share of a European storefront's traffic, each over the
+ * versions in use at once: a few hundred distinct strings, as real traffic has.
+ * @type {Array<[number, string[]]>}
+ */
+const USER_AGENTS = [
+  [
+    24,
+    range(120, 131).map(
+      (v) =>
+        `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`,
+    ),
+  ],
+  [
+    20,
+    ['16_6', '17_1', '17_4', '17_5', '17_6', '18_0', '18_1'].map(
+      (os) =>
+        `Mozilla/5.0 (iPhone; CPU iPhone OS ${os} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${os.split('_')[0]}.${os.split('_')[1]} Mobile/15E148 Safari/604.1`,
+    ),
+  ],
+  [
+    17,
+    range(118, 131).flatMap((v) => [
+      `Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Mobile Safari/537.36`,
+    ]),
+  ],
+  [
+    7,
+    ['16.6', '17.2', '17.5', '17.6', '18.1'].map(
+      (v) =>
+        `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${v} Safari/605.1.15`,
+    ),
+  ],
+  [
+    6,
+    range(122, 131).map(
+      (v) =>
+        `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`,
+    ),
+  ],
+  [
+    6,
+    range(122, 131).map(
+      (v) =>
+        `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36 Edg/${v}.0.0.0`,
+    ),
+  ],
+  [
+    5,
+    range(115, 133).flatMap((v) => [
+      `Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:${v}.0) Gecko/20100101 Firefox/${v}.0`,
+      `Mozilla/5.0 (X11; Linux x86_64; rv:${v}.0) Gecko/20100101 Firefox/${v}.0`,
+      `Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:${v}.0) Gecko/20100101 Firefox/${v}.0`,
+    ]),
+  ],
+  [
+    4,
+    range(23, 26).map(
+      (v) =>
+        `Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/${v}.0 Chrome/${v + 92}.0.0.0 Mobile Safari/537.36`,
+    ),
+  ],
+  [
+    3,
+    ['16_6', '17_5', '18_1'].map(
+      (os) =>
+        `Mozilla/5.0 (iPad; CPU OS ${os} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${os.split('_')[0]}.0 Mobile/15E148 Safari/604.1`,
+    ),
+  ],
+  [
+    1,
+    range(124, 131).map(
+      (v) =>
+        `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`,
+    ),
+  ],
+  [
+    4,
+    [
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 339.0.3.12.91 (iPhone14,5; iOS 17_5; en_US; en; scale=3.00; 1170x2532; 609846989)',
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/487.0.0.51.109;FBBV/658148476;FBDV/iPhone15,3;FBMD/iPhone;FBSN/iOS;FBSV/18.1;FBSS/3;FBID/phone;FBLC/en_US;FBOP/5]',
+      'Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A.240805.005; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/129.0.6668.100 Mobile Safari/537.36',
+    ],
+  ],
+]
+
+/** Every user agent of the mix, for checks (none of them may look like a bot). */
+export const ALL_USER_AGENTS = USER_AGENTS.flatMap(([, list]) => list)
+
+/** A small, fast, seedable generator (mulberry32): the same seed gives the same traffic. */
+export function createRandom(seed = 1) {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * @template T
+ * @param {() => number} random
+ * @param {Array<[number, T]>} table
+ * @returns {() => T}
+ */
+function weighted(random, table) {
+  const total = table.reduce((sum, [weight]) => sum + weight, 0)
+  return () => {
+    let roll = random() * total
+    for (const [weight, value] of table) {
+      roll -= weight
+      if (roll < 0) return value
+    }
+    return /** @type {[number, T]} */ (table[table.length - 1])[1]
+  }
+}
+
+/**
+ * @template T
+ * @param {() => number} random
+ * @param {readonly T[]} list
+ * @returns {T}
+ */
+const pick = (random, list) => /** @type {T} */ (list[Math.floor(random() * list.length)])
+
+/**
+ * A public IPv4 address, outside private, shared, loopback, link-local, test and multicast ranges.
+ * @param {() => number} random
+ */
+function publicIp(random) {
+  for (;;) {
+    const a = 1 + Math.floor(random() * 222)
+    const b = Math.floor(random() * 256)
+    if (a === 10 || a === 127 || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254)) continue
+    if ((a === 172 && b >= 16 && b < 32) || (a === 192 && (b === 168 || b === 0)) || a === 198 || a === 203)
+      continue
+    return `${a}.${b}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`
+  }
+}
+
+/** @param {number} value */
+const round2 = (value) => Math.round(value * 100) / 100
+
+/**
+ * The traffic of `visitors` distinct fake visitors. Each `next()` is one request of one visitor,
+ * continuing where that visitor's previous request left off.
+ * @param {TrafficOptions} [options]
+ * @returns {Traffic}
+ */
+export function createTraffic(options = {}) {
+  const site = options.site ?? 'demo'
+  const origin = (options.origin ?? 'https://shop.example').replace(/\/$/, '')
+  const random = createRandom(options.seed ?? 1)
+  const visitorCount = options.visitors ?? 20_000
+  const optOutShare = options.optOutShare ?? 0
+  const mix = /** @type {Array<[number, string]>} */ (
+    Object.entries(options.mix ?? EVENT_MIX).map(([type, weight]) => [weight, type])
+  )
+  const nextType = weighted(random, mix)
+  const nextUa = weighted(
+    random,
+    USER_AGENTS.map(([weight, list]) => [weight, list]),
+  )
+  const nextLanding = weighted(
+    random,
+    LANDINGS.map(([weight, referrer, query]) => [weight, { referrer, query }]),
+  )
+  const nextLanguage = weighted(random, LANGUAGES)
+
+  const products = CATEGORIES.flatMap((category, c) =>
+    range(1, PRODUCTS_PER_CATEGORY).map((n) => ({
+      id: `${category.slice(0, 3)}-${1000 + n}`,
+      category,
+      slug: `${category}-${n}`,
+      price: round2(4.9 + ((c * 37 + n * 13) % 190) + 0.99),
+    })),
+  )
+  // Popularity is skewed: a few products get most of the views, as in any shop.
+  const popularProduct = () =>
+    /** @type {(typeof products)[number]} */ (products[Math.floor(products.length * random() ** 2.2)])
+
+  /**
+   * @typedef {{ id: string, category: string, slug: string, price: number }} Product
+   * @typedef {{ ip: string, ua: string, language: string, optOut: boolean, landing: { referrer: string | undefined, query: string },
+   *   page: string | undefined, pagePrev: string | undefined, referrer: string | undefined,
+   *   product: { id: string, category: string } | undefined, offer: { id: string, variant: string } | undefined,
+   *   cart: Product[] }} Visitor
+   * @type {Visitor[]}
+   */
+  const visitors = []
+  const visitor = () => {
+    const index = Math.floor(random() * visitorCount)
+    let found = visitors[index]
+    if (!found) {
+      found = {
+        ip: publicIp(random),
+        ua: pick(random, nextUa()),
+        language: nextLanguage(),
+        optOut: random() < optOutShare,
+        landing: nextLanding(),
+        page: undefined,
+        pagePrev: undefined,
+        referrer: undefined,
+        product: undefined,
+        offer: undefined,
+        cart: [],
+      }
+      visitors[index] = found
+    }
+    return found
+  }
+
+  /**
+   * Moves the tab to `path` unless it is already there, as the beacon sees it: the first page
+   * carries the landing query (campaign tags, click ids) and the external referrer, later pages
+   * have the page before as referrer and as `prev.url`.
+   * @param {Visitor} who
+   * @param {string | undefined} path undefined: stay on the current page
+   */
+  const visit = (who, path) => {
+    if (who.page === undefined) {
+      const query = who.landing.query
+      const first = path ?? '/'
+      who.page = `${origin}${first}${query && first.includes('?') ? `&${query.slice(1)}` : query}`
+      who.referrer = who.landing.referrer
+    } else if (path !== undefined && who.page !== `${origin}${path}`) {
+      who.pagePrev = who.page
+      who.referrer = who.page
+      who.page = `${origin}${path}`
+    }
+    return who.page
+  }
+
+  /** @param {number} roll */
+  const pagePath = (roll) => {
+    if (roll < 0.2) return '/'
+    if (roll < 0.45) return `/c/${pick(random, CATEGORIES)}${random() < 0.2 ? '?sort=price&page=2' : ''}`
+    if (roll < 0.75) return `/p/${popularProduct().slug}`
+    if (roll < 0.82) return '/cart'
+    if (roll < 0.87) return `/blog/${pick(random, BLOG)}`
+    if (roll < 0.92) return '/account'
+    if (roll < 0.96) return `/orders/${1_000_000 + Math.floor(random() * 8_999_999)}`
+    return `/account/reset?email=visitor${Math.floor(random() * 1000)}@mail.example`
+  }
+
+  /** @param {Array<{ price: number, quantity: number }>} items */
+  const orderOf = (items) => ({
+    revenue: round2(items.reduce((sum, item) => sum + item.price * item.quantity, 0)),
+    currency: 'EUR',
+    items,
+  })
+
+  /** @param {string} id */
+  const productById = (id) => products.find((p) => p.id === id)
+
+  return {
+    next() {
+      const who = visitor()
+      const type = nextType()
+      /** @type {Record<string, unknown>} */
+      const fields = {}
+      /** @type {string | undefined} */
+      let path
+      switch (type) {
+        case 'pageview':
+          path = pagePath(random())
+          break
+        case 'product_view':
+        case 'add_to_cart': {
+          // Most carts take the product just viewed.
+          const viewed =
+            who.product && type === 'add_to_cart' && random() < 0.8 ? productById(who.product.id) : undefined
+          const chosen = viewed ?? popularProduct()
+          path = `/p/${chosen.slug}`
+          fields.product = { id: chosen.id, category: chosen.category, price: chosen.price }
+          if (type === 'add_to_cart') {
+            const quantity = random() < 0.85 ? 1 : 2
+            fields.product = { id: chosen.id, category: chosen.category, price: chosen.price, quantity }
+            who.cart.push(chosen)
+          }
+          break
+        }
+        case 'remove_from_cart': {
+          const chosen = who.cart.pop() ?? popularProduct()
+          path = '/cart'
+          fields.product = { id: chosen.id, category: chosen.category, price: chosen.price }
+          break
+        }
+        case 'checkout':
+        case 'purchase': {
+          const items = (who.cart.length > 0 ? who.cart : [popularProduct()])
+            .slice(0, 5)
+            .map((p) => ({ id: p.id, category: p.category, price: p.price, quantity: 1 }))
+          path = type === 'checkout' ? '/checkout' : '/checkout/confirmation'
+          if (type === 'purchase' || random() < 0.7) fields.order = orderOf(items)
+          if (type === 'purchase') who.cart = []
+          break
+        }
+        case 'search': {
+          const query = pick(random, SEARCHES)
+          path = `/search?q=${encodeURIComponent(query).replace(/%20/g, '+')}`
+          fields.search = { query, results: query === 'xyzzy' ? 0 : 1 + Math.floor(random() * 60) }
+          break
+        }
+        case 'offer_impression':
+        case 'offer_click': {
+          const offer = { id: pick(random, OFFERS), variant: pick(random, VARIANTS) }
+          fields.offer = offer
+          break
+        }
+        default: {
+          const custom = pick(random, CUSTOM)
+          fields.name = custom.name
+          if (Object.keys(custom.props).length > 0) fields.props = custom.props
+        }
+      }
+
+      // The beacon's shape: the fields, then type, site, url and referrer, then the tab context.
+      const url = visit(who, path)
+      /** @type {Record<string, unknown>} */
+      const event = { ...fields, type, site, url }
+      if (who.referrer !== undefined) event.referrer = who.referrer
+      if (who.pagePrev || who.product) {
+        event.prev = {
+          ...(who.pagePrev ? { url: who.pagePrev } : {}),
+          ...(who.product ? { product: who.product } : {}),
+        }
+      }
+      if (
+        (type === 'add_to_cart' || type === 'checkout' || type === 'purchase') &&
+        who.offer &&
+        !event.offer
+      ) {
+        event.offer = who.offer
+      }
+      if (type === 'product_view') {
+        const viewed = /** @type {{ id: string, category: string }} */ (fields.product)
+        who.product = { id: viewed.id, category: viewed.category }
+      }
+      if (type === 'offer_click') who.offer = /** @type {{ id: string, variant: string }} */ (fields.offer)
+
+      /** @type {Record<string, string>} */
+      const headers = {
+        'content-type': 'text/plain;charset=UTF-8',
+        origin,
+        referer: `${origin}/`,
+        'user-agent': who.ua,
+        accept: '*/*',
+        'accept-language': who.language,
+        'accept-encoding': 'gzip, deflate, br, zstd',
+        'sec-fetch-dest': 'empty',
+        'sec-fetch-mode': 'no-cors',
+        'sec-fetch-site': 'cross-site',
+        'x-forwarded-for': who.ip,
+      }
+      if (who.optOut) headers['sec-gpc'] = '1'
+      return { type, event, body: JSON.stringify(event), headers, expect: who.optOut ? 204 : 202 }
+    },
+  }
+}
+
+/**
+ * A pool of `size` requests, for clients that cycle through prepared requests instead of
+ * generating each one while measuring.
+ * @param {number} size
+ * @param {TrafficOptions} [options]
+ * @returns {Visit[]}
+ */
+export function trafficPool(size, options) {
+  const traffic = createTraffic(options)
+  return Array.from({ length: size }, () => traffic.next())
+}
