@@ -1,4 +1,5 @@
 import { isbot } from 'isbot'
+import { LRUCache } from 'lru-cache'
 
 /*
  * Automation that `isbot` may not list, or may drop from its list in a later release. Every entry
@@ -30,9 +31,20 @@ const AUTOMATION = new RegExp(
   'i',
 )
 
+// isbot's pattern is long and runs before anything else on every request, while real traffic
+// repeats a few hundred user agents: verdicts are remembered, in a bounded cache (junk user
+// agents cannot grow memory) that leaves out unusually long strings.
+const verdicts = new LRUCache<string, boolean>({ max: 1000 })
+const MAX_CACHED_LENGTH = 512
+
 /** True for crawlers, scripts and automated browsers; a missing or blank user agent counts as one. */
 export const isBot = (userAgent: string | undefined | null): boolean => {
   const ua = userAgent?.trim()
   if (!ua) return true
-  return AUTOMATION.test(ua) || isbot(ua)
+  let verdict = verdicts.get(ua)
+  if (verdict === undefined) {
+    verdict = AUTOMATION.test(ua) || isbot(ua)
+    if (ua.length <= MAX_CACHED_LENGTH) verdicts.set(ua, verdict)
+  }
+  return verdict
 }

@@ -1,24 +1,46 @@
+import { resolve } from 'node:path'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
+import { bearerAuth } from '../dashboard/api/tokens.ts'
 import type { Config } from '../schemas/config.ts'
 import type { Logger } from '../server/logger.ts'
 import type { Warehouse } from '../warehouse/client.ts'
-import { insertEvents } from '../warehouse/insert-events.ts'
-import { type Batcher, createBatcher } from './batcher.ts'
+import {
+  appliedBatches,
+  type InsertPath,
+  insertBatch,
+  prepareInsertPath,
+  pruneLedger,
+} from '../warehouse/insert-events.ts'
+import { type Batcher, type BatchSink, createBatcher } from './batcher.ts'
 import { beaconRoutes } from './beacon/routes.ts'
 import { utcDay } from './clock.ts'
 import { createCountryLookup, createUaClassifier } from './coarsen.ts'
 import { Metrics } from './metrics.ts'
 import { createEventPipeline, DROP_REASONS } from './pipeline.ts'
+import { createRateLimiter } from './rate-limit.ts'
 import { eventRoutes } from './routes/event.ts'
 import { createSaltStore, type SaltStore } from './salts.ts'
 
 export type CollectorDeps = {
-  config: Pick<Config, 'sites' | 'queryParams' | 'flushIntervalMs' | 'trustProxy'>
+  config: Pick<
+    Config,
+    | 'sites'
+    | 'queryParams'
+    | 'flushIntervalMs'
+    | 'trustProxy'
+    | 'dataDir'
+    | 'spoolMaxBytes'
+    | 'rateLimit'
+    | 'requestTimeoutMs'
+    | 'tokens'
+  >
   warehouse: Warehouse
   logger: Logger
   metrics?: Metrics
   now?: () => Date
+  /** Fault injection for the reliability tests (`TALLY_FAILPOINT`). */
+  failpoint?: string | undefined
 }
 
 export type Collector = {
@@ -27,7 +49,8 @@ export type Collector = {
   metrics: Metrics
   batcher: Batcher
   health(): { name: string; status: 'ok' | 'degraded'; detail: Record<string, unknown> }
-  close(): Promise<void>
+  /** Stops taking events and writes what it can to the warehouse within `deadlineMs`; the rest stays in the log. */
+  close(deadlineMs?: number): Promise<void>
 }
 
 /** The collector room: event intake, the beacon, `/metrics`, and the write buffer behind them. */
@@ -43,20 +66,124 @@ export function createCollector(deps: CollectorDeps): Collector {
   for (const reason of DROP_REASONS) droppedCount({ reason }, 0)
   const flushed = metrics.counter('tally_events_flushed_total', 'Events written to the warehouse.')
   const flushErrors = metrics.counter('tally_flush_errors_total', 'Failed writes to the warehouse (retried).')
+  const retries = metrics.counter(
+    'tally_flush_retries_total',
+    'Inserts retried after a failure (the batch stays in the write-ahead log meanwhile).',
+  )
+  const refused = metrics.counter(
+    'tally_requests_refused_total',
+    'Requests refused before their events were looked at, by reason.',
+  )
+  for (const reason of ['rate_limited', 'timeout', 'unavailable']) refused({ reason }, 0)
+  const walCommits = metrics.counter(
+    'tally_wal_fsyncs_total',
+    'Group commits (one write and one fsync each).',
+  )
+  const walAppends = metrics.counter('tally_wal_appends_total', 'Requests made durable by those commits.')
+  const walSeconds = metrics.counter('tally_wal_fsync_seconds_total', 'Time spent writing and fsyncing.')
+  const walErrors = metrics.counter('tally_wal_errors_total', 'Failed writes to the write-ahead log.')
+  const replayed = metrics.counter(
+    'tally_replayed_batches_total',
+    'Batches found in the write-ahead log at start, by outcome.',
+  )
+  const skipped = metrics.counter(
+    'tally_dedup_skipped_batches_total',
+    'Batches not inserted again because the warehouse already had them.',
+  )
 
+  const log = deps.logger
+  const throttled = throttle(10_000)
+  let path: InsertPath | undefined
+  const sink: BatchSink = {
+    prepare: async () => {
+      path = await prepareInsertPath(deps.warehouse)
+      // Old batch ids are of no further use; failing to drop them is not worth a retry loop.
+      pruneLedger(deps.warehouse, now()).catch(() => {})
+      log.info({ dedupTokens: path.tokens, version: path.version }, 'write path ready')
+      return path
+    },
+    insert: (batch, signal) => {
+      if (!path) throw new Error('write path not prepared')
+      return insertBatch(deps.warehouse, path, batch, signal)
+    },
+    applied: (ids) => appliedBatches(deps.warehouse, ids),
+  }
+  const walDir = resolve(deps.config.dataDir, 'wal')
   const batcher = createBatcher({
-    write: (rows) => insertEvents(deps.warehouse, rows),
+    dir: walDir,
+    maxBytes: deps.config.spoolMaxBytes,
+    sink,
     intervalMs: deps.config.flushIntervalMs,
-    onFlush: (rows) => flushed({}, rows),
-    onError: (error, rows) => {
-      flushErrors()
-      deps.logger.warn(
-        { rows, err: error instanceof Error ? error.message : String(error) },
-        'flush failed; will retry',
-      )
+    failpoint: deps.failpoint,
+    on: {
+      flushed: (rows) => flushed({}, rows),
+      failed: (error, rows, attempt) => {
+        flushErrors()
+        if (attempt > 1) retries()
+        if (throttled('flush'))
+          log.warn(
+            { rows, attempt, err: error instanceof Error ? error.message : String(error) },
+            'warehouse write failed; the batch stays in the write-ahead log and is retried',
+          )
+      },
+      walError: (error) => {
+        walErrors()
+        if (throttled('wal'))
+          log.error(
+            { dir: walDir, err: error.message },
+            'cannot write the write-ahead log; answering 503 until it can (disk full or not writable?)',
+          )
+      },
+      commit: (appends, ms) => {
+        walCommits()
+        walAppends({}, appends)
+        walSeconds({}, ms / 1000)
+      },
+      skipped: () => skipped(),
+      recovered: (report) => {
+        replayed({ outcome: 'found' }, report.batches.length)
+        if (report.batches.length > 0 || report.truncated.length > 0) {
+          log.info(
+            {
+              dir: walDir,
+              batches: report.batches.length,
+              events: report.batches.reduce((sum, batch) => sum + batch.events, 0),
+              truncated: report.truncated,
+            },
+            'replaying the write-ahead log',
+          )
+        }
+      },
     },
   })
-  metrics.gauge('tally_buffered_events', 'Events waiting in the write buffer.', () => batcher.buffered)
+  metrics.gauge(
+    'tally_buffered_events',
+    'Events acknowledged and not yet in the warehouse.',
+    () => batcher.buffered,
+  )
+  metrics.gauge(
+    'tally_backlog_events',
+    'Events in the write-ahead log waiting for the warehouse.',
+    () => batcher.stats.backlogEvents,
+  )
+  metrics.gauge(
+    'tally_backlog_batches',
+    'Batches in the write-ahead log waiting for the warehouse.',
+    () => batcher.stats.backlogBatches,
+  )
+  metrics.gauge(
+    'tally_backlog_bytes',
+    'Bytes of the write-ahead log (SPOOL_MAX_MB is its limit).',
+    () => batcher.stats.backlogBytes,
+  )
+  metrics.gauge('tally_spool_max_bytes', 'SPOOL_MAX_MB in bytes.', () => deps.config.spoolMaxBytes)
+  const rateLimiter =
+    deps.config.rateLimit > 0 ? createRateLimiter({ perMinute: deps.config.rateLimit }) : undefined
+  metrics.gauge(
+    'tally_rate_limited_clients',
+    'Clients with a rate-limit bucket in memory.',
+    () => rateLimiter?.clients ?? 0,
+  )
 
   const salts = createSaltStore(deps.warehouse, { now })
   const saltFor = (at: Date) => {
@@ -66,48 +193,76 @@ export function createCollector(deps: CollectorDeps): Collector {
   }
 
   const allowedOrigins = new Set([...deps.config.sites.values()].flat())
-  const routes = new Hono()
-    .route('/', beaconRoutes())
-    .route(
-      '/',
-      eventRoutes({
-        processEvent: createEventPipeline({
-          sites: deps.config.sites,
-          queryParams: deps.config.queryParams,
-          classifyUa: createUaClassifier(),
-          lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
-        }),
-        saltFor,
-        batcher,
-        allowedOrigins,
-        trustProxy: deps.config.trustProxy,
-        now,
-        remoteAddress: (c) => {
-          try {
-            return getConnInfo(c).remote.address
-          } catch {
-            return undefined
-          }
-        },
-        count: {
-          received: (n) => received({}, n),
-          accepted: (n) => accepted({}, n),
-          dropped: (reason, n) => droppedCount({ reason }, n),
-        },
+  const routes = new Hono().route('/', beaconRoutes()).route(
+    '/',
+    eventRoutes({
+      processEvent: createEventPipeline({
+        sites: deps.config.sites,
+        queryParams: deps.config.queryParams,
+        classifyUa: createUaClassifier(),
+        lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
       }),
-    )
-    .get('/metrics', (c) => c.text(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }))
+      saltFor,
+      batcher,
+      allowedOrigins,
+      trustProxy: deps.config.trustProxy,
+      rateLimiter,
+      requestTimeoutMs: deps.config.requestTimeoutMs,
+      now,
+      remoteAddress: (c) => {
+        try {
+          return getConnInfo(c).remote.address
+        } catch {
+          return undefined
+        }
+      },
+      count: {
+        received: (n) => received({}, n),
+        accepted: (n) => accepted({}, n),
+        dropped: (reason, n) => droppedCount({ reason }, n),
+        refused: (reason, n) => refused({ reason }, n),
+      },
+    }),
+  )
+  // Operator endpoints take ADMIN_TOKEN when one is set (Prometheus sends it as a bearer token).
+  const admin = deps.config.tokens.admin
+  if (admin) routes.use('/metrics', bearerAuth(admin, 'tally-admin'))
+  routes.get('/metrics', (c) =>
+    c.text(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }),
+  )
 
   return {
     routes,
     salts,
     metrics,
     batcher,
-    health: () => ({
-      name: 'write_buffer',
-      status: batcher.healthy ? 'ok' : 'degraded',
-      detail: { buffered: batcher.buffered },
-    }),
-    close: () => batcher.close(),
+    health: () => {
+      const stats = batcher.stats
+      return {
+        name: 'write_buffer',
+        status: batcher.healthy ? 'ok' : 'degraded',
+        detail: {
+          buffered: stats.backlogEvents,
+          backlogBatches: stats.backlogBatches,
+          backlogBytes: stats.backlogBytes,
+          spoolMaxBytes: stats.maxBytes,
+          walWritable: stats.walWritable,
+          failedAttempts: stats.failures,
+          ...(stats.lastError ? { lastError: stats.lastError } : {}),
+        },
+      }
+    },
+    close: (deadlineMs) => batcher.close(deadlineMs),
+  }
+}
+
+/** True at most once per `ms` for each key: a failing disk or warehouse is logged, not flooded. */
+function throttle(ms: number): (key: string) => boolean {
+  const last = new Map<string, number>()
+  return (key) => {
+    const now = Date.now()
+    if (now - (last.get(key) ?? 0) < ms) return false
+    last.set(key, now)
+    return true
   }
 }

@@ -5,7 +5,7 @@ import { utcHour } from './clock.ts'
 import type { UaClass } from './coarsen.ts'
 import { cleanLabel } from './labels.ts'
 import { type HeaderReader, isOptedOut } from './opt-out.ts'
-import { referrerHost, type ScrubbedUrl, scrubText, scrubUrl } from './scrub.ts'
+import { referrerHost, type ScrubbedUrl, scrubText, scrubUrl, scrubUtmTags } from './scrub.ts'
 import { classifySource } from './sources.ts'
 import { visitorHash } from './visitor-hash.ts'
 
@@ -84,6 +84,8 @@ export function createEventPipeline(deps: PipelineDeps) {
     const visitor = visitorHash(salt, event.site, request.ip, request.userAgent)
     const ua = deps.classifyUa(request.userAgent)
     const referrer = referrerHost(event.referrer)
+    // A page's own campaign tags win; without them the event carries the tab's landing campaign.
+    const utm = page.utm.source || page.utm.medium || page.utm.campaign ? page.utm : scrubUtmTags(event.utm)
     return {
       ...emptyRow(),
       ...describeEvent(event),
@@ -93,14 +95,14 @@ export function createEventPipeline(deps: PipelineDeps) {
       visitor,
       path: page.path,
       referrer_host: referrer,
-      utm_source: page.utm.source,
-      utm_medium: page.utm.medium,
-      utm_campaign: page.utm.campaign,
+      utm_source: utm.source,
+      utm_medium: utm.medium,
+      utm_campaign: utm.campaign,
       source: classifySource({
         referrerHost: referrer,
         pageHost: page.host,
-        utmSource: page.utm.source,
-        utmMedium: page.utm.medium,
+        utmSource: utm.source,
+        utmMedium: utm.medium,
       }),
       device: ua.device,
       browser: ua.browser,

@@ -209,6 +209,21 @@ const encodeQuery = (text: string): string =>
 
 const UTM_FIELDS = { utm_source: 'source', utm_medium: 'medium', utm_campaign: 'campaign' } as const
 
+/** One campaign tag as the aggregates keep it: scrubbed, lower-cased, at most 128 characters. */
+export const scrubUtm = (value: string): string => clip(scrubText(value).toLowerCase(), MAX_UTM)
+
+type UtmTags = { source?: string | undefined; medium?: string | undefined; campaign?: string | undefined }
+
+/** Campaign tags sent alongside an event (the tab's landing campaign), treated as a URL's are. */
+export function scrubUtmTags(tags: UtmTags = {}): ScrubbedUrl['utm'] {
+  const { source, medium, campaign } = tags
+  return {
+    source: source ? scrubUtm(source) : '',
+    medium: medium ? scrubUtm(medium) : '',
+    campaign: campaign ? scrubUtm(campaign) : '',
+  }
+}
+
 const parseHttpUrl = (raw: string): URL | null => {
   try {
     const url = new URL(raw)
@@ -235,7 +250,7 @@ export function scrubUrl(raw: string, keepParams: ReadonlySet<string>): Scrubbed
     if (lower.startsWith('utm_')) {
       const field = UTM_FIELDS[lower as keyof typeof UTM_FIELDS]
       // A repeated tag keeps its first value: the one the link was built with.
-      if (field && utm[field] === '') utm[field] = clip(scrubText(value).toLowerCase(), MAX_UTM)
+      if (field && utm[field] === '') utm[field] = scrubUtm(value)
     } else if (keepParams.has(name)) {
       params.push([name, clip(scrubText(value), MAX_PARAM)])
     }

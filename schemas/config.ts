@@ -92,11 +92,16 @@ export const ConfigSchema = z
     QUERY_PARAMS: QueryParams,
     K_ANON: int(2, 1000, 5),
     FLUSH_INTERVAL_MS: int(10, 60_000, 1000),
+    SPOOL_MAX_MB: int(1, 1_000_000, 256),
+    RATE_LIMIT: int(0, 1_000_000, 600),
+    REQUEST_TIMEOUT_MS: int(1000, 300_000, 10_000),
     RETENTION_DAYS: int(1, 3650, 395),
     DASHBOARD_TOKEN: token,
     API_TOKEN: token,
     ADMIN_TOKEN: token,
     TRUST_PROXY: flag,
+    /** Fault injection for the crash tests only; unset in any real deployment. */
+    TALLY_FAILPOINT: z.enum(['crash-after-insert']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .transform((env) => ({
@@ -116,10 +121,16 @@ export const ConfigSchema = z
     queryParams: env.QUERY_PARAMS,
     kAnon: env.K_ANON,
     flushIntervalMs: env.FLUSH_INTERVAL_MS,
+    /** The write-ahead log's size limit in bytes: past it the collector answers 503. */
+    spoolMaxBytes: env.SPOOL_MAX_MB * 1024 * 1024,
+    /** Events per minute per client (keyed hash of the address); 0 turns the limit off. */
+    rateLimit: env.RATE_LIMIT,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     retentionDays: env.RETENTION_DAYS,
     tokens: { dashboard: env.DASHBOARD_TOKEN, api: env.API_TOKEN, admin: env.ADMIN_TOKEN },
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
+    failpoint: env.TALLY_FAILPOINT,
   }))
 
 export type Config = z.infer<typeof ConfigSchema>

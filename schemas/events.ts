@@ -70,10 +70,22 @@ export const Prev = z.object({
   product: ProductRef.optional(),
 })
 
+/**
+ * The campaign the tab landed with: the landing URL's `utm_*` tags, which the beacon remembers
+ * for the tab and sends with every event, so that later pages keep the visit's campaign.
+ */
+export const Utm = z.object({
+  source: label.optional(),
+  medium: label.optional(),
+  campaign: label.optional(),
+})
+
 const base = {
   site: SiteId,
   url: PageUrl,
+  /** The tab's entry referrer: the other site the visit came from, on every event of the tab. */
   referrer: text(LIMITS.url).optional(),
+  utm: Utm.optional(),
   prev: Prev.optional(),
   /** The offer this tab last clicked, so a cart or purchase can be credited to it. */
   offer: Offer.optional(),

@@ -2,15 +2,21 @@ import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { demoShopRoutes } from '../collector/beacon/demo-routes.ts'
 import type { Collector } from '../collector/collector.ts'
+import { readApiRoutes } from '../dashboard/api/read-api.ts'
+import { dashboardRoutes } from '../dashboard/routes.ts'
+import type { Config } from '../schemas/config.ts'
 import { createErrorHandler } from './errors.ts'
 import { type HealthDeps, healthRoutes } from './health.ts'
+import { closeWhenBodyUnread } from './http-limits.ts'
 import type { Logger } from './logger.ts'
 import { requestLog } from './request-log.ts'
+import { securityHeaders } from './security-headers.ts'
 
 export type AppDeps = {
   logger: Logger
   collector: Collector
   health: HealthDeps
+  config: Config
 }
 
 /** The whole HTTP surface, composed from each room's router. */
@@ -18,6 +24,8 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
   app.use(requestId())
   app.use(requestLog(deps.logger))
+  app.use(securityHeaders())
+  app.use(closeWhenBodyUnread())
   app.onError(createErrorHandler(deps.logger))
   app.notFound((c) =>
     c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
@@ -28,6 +36,18 @@ export function createApp(deps: AppDeps): Hono {
   )
   app.route('/', deps.collector.routes)
   app.route('/', demoShopRoutes())
-  app.get('/', (c) => c.redirect('/demo-shop'))
+  app.route(
+    '/',
+    readApiRoutes({ config: deps.config, warehouse: deps.health.warehouse, logger: deps.logger }),
+  )
+  // The dashboard owns `/` and reads its figures through the read API above, in process.
+  app.route(
+    '/',
+    dashboardRoutes({
+      config: deps.config,
+      logger: deps.logger,
+      readApi: (path, init) => app.request(path, init),
+    }),
+  )
   return app
 }

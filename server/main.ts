@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server'
+import { aggregatorJobs } from '../aggregator/job-list.ts'
 import { rotateSalts } from '../aggregator/jobs/rotate-salts.ts'
 import { startScheduler } from '../aggregator/scheduler.ts'
 import { createCollector } from '../collector/collector.ts'
@@ -6,7 +7,11 @@ import { ConfigError, loadConfig } from '../schemas/config.ts'
 import { openWarehouse } from '../warehouse/client.ts'
 import { migrate } from '../warehouse/migrate.ts'
 import { createApp } from './app.ts'
+import { serverLimits } from './http-limits.ts'
 import { createLogger } from './logger.ts'
+
+const SHUTDOWN_MS = 10_000
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
 
 /** `npm start`: config, warehouse, migrations, then the collector on PORT. */
 async function main() {
@@ -21,6 +26,10 @@ async function main() {
     throw error
   }
   const logger = createLogger(config.logLevel)
+  // A stray rejection is a bug to fix, not a reason to drop what is buffered: log it and go on.
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection')
+  })
   const warehouse = await openWarehouse(config.warehouse)
   const migrations = await migrate(warehouse)
   logger.info(
@@ -31,7 +40,12 @@ async function main() {
     },
     'warehouse ready',
   )
-  const collector = createCollector({ config, warehouse, logger })
+  const collector = createCollector({
+    config,
+    warehouse,
+    logger,
+    failpoint: config.failpoint,
+  })
   const scheduler = startScheduler(
     [
       {
@@ -40,30 +54,51 @@ async function main() {
         runAtStart: true,
         run: (now) => rotateSalts(warehouse, collector.salts, now),
       },
+      ...aggregatorJobs({ warehouse, config, metrics: collector.metrics }),
     ],
     logger,
   )
-  const app = createApp({ logger, collector, health: { warehouse, migrations } })
+  const app = createApp({ logger, config, collector, health: { warehouse, migrations } })
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info({ port: info.port }, `tally listening on http://localhost:${info.port}`)
-  })
+  const server = serve(
+    {
+      fetch: app.fetch,
+      port: config.port,
+      hostname: config.host,
+      serverOptions: serverLimits(config.requestTimeoutMs),
+    },
+    (info) => {
+      logger.info({ port: info.port }, `tally listening on http://localhost:${info.port}`)
+    },
+  )
 
   let stopping = false
   const shutdown = async (signal: string) => {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'shutting down')
+    const started = Date.now()
     const deadline = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s; exiting')
+      logger.error(
+        'shutdown took longer than 10 s; exiting (what was not written stays in the write-ahead log)',
+      )
       process.exit(1)
-    }, 10_000)
+    }, SHUTDOWN_MS)
     deadline.unref()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-    await scheduler.stop()
-    await collector.close()
+    // Stop accepting; requests in flight get their answer (their events are being fsynced), then
+    // keep-alive connections that are still open are cut. No job starts any more; running ones end.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    const jobsDone = scheduler.stop()
+    if ('closeIdleConnections' in server) server.closeIdleConnections()
+    await Promise.race([closed, sleep(2_000)])
+    if ('closeAllConnections' in server) server.closeAllConnections()
+    // Write what the warehouse takes in the time left; the rest stays in the log for the next start.
+    await collector.close(Math.max(500, SHUTDOWN_MS - (Date.now() - started) - 2_500))
+    // The embedded warehouse must not be closed under a running query (chDB crashes), so a job
+    // still running is waited for as long as the deadline allows.
+    await jobsDone
     await warehouse.close()
-    logger.info('stopped')
+    logger.info({ ms: Date.now() - started, left: collector.batcher.buffered }, 'stopped')
     process.exit(0)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -1,8 +1,10 @@
 /**
  * The storefront beacon. It sends one small JSON event per page view or `tally(...)` call and keeps
- * only tab-scoped context (sessionStorage): the previous page, the last product viewed and the last
- * offer clicked. No cookie, no persistent id, no fingerprint; the only localStorage entry is the
- * visitor's own opt-out flag.
+ * only tab-scoped context (sessionStorage): the previous page, the last product viewed, the last
+ * offer clicked, and the tab's landing (another site's referrer, the landing URL's campaign tags),
+ * sent with every event so that source and campaign belong to the visit, not to each page. No
+ * cookie, no persistent id, no fingerprint; the only localStorage entry is the visitor's own
+ * opt-out flag.
  *
  * Written for size (< 1 KB gzipped): no object spread or optional chaining, which es2017 would
  * down-level into helpers.
@@ -19,8 +21,10 @@ type Tally = ((type: string, fields?: Fields) => void) & {
 const win = window as Window & { tally?: Tally }
 const nav = navigator as Navigator & { globalPrivacyControl?: boolean }
 const doc = document as Document & { prerendering?: boolean }
+const loc = location
 const OPT_OUT = 'tally:optout'
-// The tab's context: { url: last page, product: last product viewed, offer: last offer clicked }.
+// The tab's context: { url: last page, product: last product viewed, offer: last offer clicked,
+// ref: the entry referrer (another site's), utm: the landing URL's campaign }.
 const CONTEXT = 'tally:prev'
 const CREDITED = /^(add_to_cart|checkout|purchase)$/
 
@@ -35,21 +39,17 @@ const pick = (value: unknown, a: string, b: string): Ref | undefined => {
 let site: string | undefined
 let api: string
 
-// Per page, in memory: the url of the page before this one, and the referrer a full navigation
-// would have produced (an SPA route change keeps the landing page's document.referrer forever).
+// Per page, in memory: the url of the page before this one.
 let pagePrev: string | undefined
-let referrer = doc.referrer || undefined
-let path = location.pathname
-let here = location.href
+let path = loc.pathname
 
 // sendBeacon may be missing, refuse the request (queue full) or throw (bad URL): each falls back to fetch.
+// A string body goes as `text/plain;charset=UTF-8` either way: a simple request, with no preflight.
 const send = (body: string) => {
   try {
-    if (nav.sendBeacon(api, new Blob([body], { type: 'text/plain' }))) return
+    if (nav.sendBeacon(api, body)) return
   } catch {}
-  fetch(api, { method: 'POST', body, keepalive: true, headers: { 'Content-Type': 'text/plain' } }).catch(
-    () => {},
-  )
+  fetch(api, { method: 'POST', body, keepalive: true }).catch(() => {})
 }
 
 const track = (type: string, fields?: Fields) => {
@@ -61,11 +61,31 @@ const track = (type: string, fields?: Fields) => {
   ) {
     return
   }
-  const event: Fields = Object.assign({}, fields, { type, site, url: location.href, referrer })
-  const stored = JSON.parse(sessionStorage.getItem(CONTEXT) || '{}')
+  let stored = JSON.parse(sessionStorage.getItem(CONTEXT) || '0')
+  if (!stored) {
+    // The tab's first event: its landing. Values are cut to the schema's limits, as they are replayed.
+    const ref = doc.referrer
+    const utm: Ref = {}
+    stored = {}
+    if (ref && new URL(ref).origin !== loc.origin) stored.ref = ref.slice(0, 2048)
+    for (const key of ['source', 'medium', 'campaign']) {
+      const value = new URLSearchParams(loc.search).get(`utm_${key}`)
+      if (value) {
+        utm[key] = value.slice(0, 128)
+        stored.utm = utm
+      }
+    }
+  }
+  const event: Fields = Object.assign({}, fields, {
+    type,
+    site,
+    url: loc.href,
+    referrer: stored.ref,
+    utm: stored.utm,
+  })
   if (type === 'pageview') {
     pagePrev = stored.url
-    stored.url = location.href
+    stored.url = loc.href
   }
   if (pagePrev || stored.product) event.prev = { url: pagePrev, product: stored.product }
   if (type === 'product_view') stored.product = pick(event.product, 'id', 'category') || stored.product
@@ -93,11 +113,8 @@ tally.optIn = () => {
 }
 
 const routeChanged = () => {
-  const from = here
-  here = location.href
-  if (location.pathname !== path) {
-    path = location.pathname
-    referrer = from
+  if (loc.pathname !== path) {
+    path = loc.pathname
     tally('pageview')
   }
 }
@@ -113,8 +130,8 @@ try {
     win.tally = tally
     for (const method of ['pushState', 'replaceState'] as const) {
       const original = history[method]
-      history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
-        const result = original.apply(this, args)
+      history[method] = (...args: Parameters<History['pushState']>) => {
+        const result = original.apply(history, args)
         routeChanged()
         return result
       }
@@ -125,7 +142,7 @@ try {
       for (const args of queued) tally(args[0] as string, args[1] as Fields)
     }
     // A speculatively prerendered page may never be seen: count it only once it is shown.
-    if (doc.prerendering) doc.addEventListener('prerenderingchange', start, { once: true })
+    if (doc.prerendering) doc.addEventListener('prerenderingchange', start)
     else start()
   }
 } catch {}

@@ -73,23 +73,23 @@ describe('beacon in a real browser', () => {
     await until(2)
     await page.click('#nav-about')
     await until(3)
+    // A visit without an external referrer sends none on later pages either: a page of the shop is
+    // no referrer of the visit.
     expect(byType('pageview')[1]).toEqual({
       type: 'pageview',
       site: 'demo',
       url: `${origin}/demo-shop/about`,
-      referrer: `${origin}/demo-shop`,
       prev: { url: `${origin}/demo-shop` },
     })
     await page.evaluate(() => history.replaceState(null, '', '?sort=price'))
     expect(await calls(page)).toBe(3)
     await page.goBack()
     const events = await until(4)
-    // The referrer is what a real navigation would send (the address as it was when leaving);
-    // prev.url is the page as it was viewed.
-    expect(events[3]).toMatchObject({
+    // prev.url is the page as it was viewed, without the query added later.
+    expect(events[3]).toEqual({
       type: 'pageview',
+      site: 'demo',
       url: `${origin}/demo-shop`,
-      referrer: `${origin}/demo-shop/about?sort=price`,
       prev: { url: `${origin}/demo-shop/about` },
     })
     expectValid(events)
@@ -106,7 +106,6 @@ describe('beacon in a real browser', () => {
         type: 'product_view',
         site: 'demo',
         url: `${origin}/demo-shop/product/bp-1`,
-        referrer: `${origin}/demo-shop`,
         product: { id: 'bp-1', category: 'brakes', price: 39.9 },
         prev: { url: `${origin}/demo-shop` },
       },
@@ -154,7 +153,6 @@ describe('beacon in a real browser', () => {
         type: 'purchase',
         site: 'demo',
         url: `${origin}/demo-shop/product/bp-1`,
-        referrer: `${origin}/demo-shop`,
         order,
         offer,
         prev: { url: `${origin}/demo-shop`, product: { id: 'bp-1', category: 'brakes' } },
@@ -173,6 +171,69 @@ describe('beacon in a real browser', () => {
       product: { id: 'bp-1', category: 'brakes' },
       offer,
     })
+  })
+
+  it("sends the tab's landing referrer and campaign with every later event, across SPA and full navigations", async () => {
+    const { page, origin, until, byType, events } = await visit()
+    const referrer = 'https://www.google.com/'
+    const utm = { source: 'news', medium: 'email' }
+    await page.goto(`${origin}/demo-shop?utm_source=news&utm_medium=email`, { referer: referrer })
+    await until(2)
+    await page.click('#product-bp-1')
+    await until(4)
+    await page.click('#add-to-cart')
+    await page.click('#nav-about')
+    await until(6)
+    // A full navigation inside the shop: document.referrer is the shop now, the landing is kept.
+    await page.goto(`${origin}/demo-shop/product/bd-2`)
+    await until(9)
+    const sent = events()
+    expect(sent.map((event) => event.type)).toEqual([
+      'pageview',
+      'offer_impression',
+      'pageview',
+      'product_view',
+      'add_to_cart',
+      'pageview',
+      'pageview',
+      'product_view',
+      'offer_impression',
+    ])
+    for (const event of sent) expect(event).toMatchObject({ referrer, utm })
+    // The SPA route dropped the query: the later pages carry the campaign only in utm.
+    expect(byType('pageview').map((event) => new URL(event.url as string).search)).toEqual([
+      '?utm_source=news&utm_medium=email',
+      '',
+      '',
+      '',
+    ])
+    expect(byType('product_view')[0]).toEqual({
+      type: 'product_view',
+      site: 'demo',
+      url: `${origin}/demo-shop/product/bp-1`,
+      referrer,
+      utm,
+      product: { id: 'bp-1', category: 'brakes', price: 39.9 },
+      prev: { url: `${origin}/demo-shop?utm_source=news&utm_medium=email` },
+    })
+    expectValid(sent)
+    expect(await storage(page)).toEqual({ local: [], session: ['tally:prev'], cookie: '' })
+  })
+
+  it('takes no referrer from a landing linked by the shop itself, and cuts campaign tags to 128', async () => {
+    const { page, origin, until } = await visit()
+    const long = 'x'.repeat(200)
+    await page.goto(`${origin}/demo-shop?utm_campaign=${long}&utm_term=jane`, {
+      referer: `${origin}/demo-shop/about`,
+    })
+    await until(2)
+    await page.click('#nav-about')
+    const sent = await until(3)
+    for (const event of sent) {
+      expect(event).not.toHaveProperty('referrer')
+      expect(event.utm).toEqual({ campaign: long.slice(0, 128) })
+    }
+    expectValid(sent)
   })
 
   it.each([

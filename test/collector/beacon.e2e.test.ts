@@ -49,7 +49,7 @@ const countBy = <T>(items: T[], key: (item: T) => string) => {
 }
 
 describe('a visitor on the demo shop, end to end', () => {
-  it('lands in the rollups as one visitor with every step of the journey', async () => {
+  it('lands in the rollups as one visitor with every step of the journey, all from its landing source', async () => {
     const visitor = await openVisitor(browser, userAgent)
     const { page, byType } = visitor
     /** Waits until the beacon has sent `count` events of `type` in total. */
@@ -57,7 +57,10 @@ describe('a visitor on the demo shop, end to end', () => {
       expect.poll(() => byType(type).length, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(count)
     const searched = 'Disc'
 
-    await page.goto(`${service.url}/demo-shop`, { referer: 'https://www.example.org/' })
+    // A newsletter link, opened from a search page: the campaign is on the landing URL only.
+    await page.goto(`${service.url}/demo-shop?utm_source=news&utm_medium=email&utm_campaign=spring`, {
+      referer: 'https://www.google.com/',
+    })
     await sentOf('offer_impression')
     await page.click('#product-bp-1')
     await sentOf('product_view')
@@ -75,6 +78,10 @@ describe('a visitor on the demo shop, end to end', () => {
     await expect.poll(() => byType('product_view').at(-1)?.product).toMatchObject({ id: 'bd-2' })
     mkdirSync(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: fileURLToPath(new URL('demo-shop.png', ARTIFACTS)), fullPage: true })
+    // A full page load inside the shop keeps the visit's landing too.
+    const loaded = byType('pageview').length
+    await page.goto(`${service.url}/demo-shop/about`)
+    await sentOf('pageview', loaded + 1)
     await settle(page)
     await visitor.accepted()
     const events = visitor.events()
@@ -91,7 +98,12 @@ describe('a visitor on the demo shop, end to end', () => {
     const pathOf = (event: Sent) => new URL(event.url as string).pathname
     // The journey itself: each step the test took produced its event.
     expect(Object.keys(countBy(pageviews, pathOf))).toEqual(
-      expect.arrayContaining(['/demo-shop', '/demo-shop/product/bp-1', '/demo-shop/product/bd-2']),
+      expect.arrayContaining([
+        '/demo-shop',
+        '/demo-shop/product/bp-1',
+        '/demo-shop/product/bd-2',
+        '/demo-shop/about',
+      ]),
     )
     expect(views.map((event) => productOf(event).id)).toEqual(expect.arrayContaining(['bp-1', 'bd-2']))
     expect(carts.map((event) => productOf(event).id)).toEqual(['bp-1'])
@@ -103,6 +115,30 @@ describe('a visitor on the demo shop, end to end', () => {
     expect(Object.fromEntries(pages.map((row) => [row.path, row.pageviews]))).toEqual(
       countBy(pageviews, pathOf),
     )
+
+    // Source and campaign belong to the visit: every pageview, wherever the journey went, counts for
+    // the landing's, and so does every event of the visit.
+    const sources = await query<Record<string, string | number>>(
+      `SELECT source, referrer_host, utm_source, utm_medium, utm_campaign, sumMerge(pageviews) AS pageviews,
+         sumMerge(visitors_final) + uniqCombinedMerge(visitors) AS visitors
+       FROM sources_daily WHERE site = 'demo'
+       GROUP BY source, referrer_host, utm_source, utm_medium, utm_campaign`,
+    )
+    expect(sources).toEqual([
+      {
+        source: 'email',
+        referrer_host: 'google.com',
+        utm_source: 'news',
+        utm_medium: 'email',
+        utm_campaign: 'spring',
+        pageviews: pageviews.length,
+        visitors: 1,
+      },
+    ])
+    const traffic = await query<{ source: string; events: number }>(
+      "SELECT source, sumMerge(events) AS events FROM traffic_daily WHERE site = 'demo' GROUP BY source",
+    )
+    expect(traffic).toEqual([{ source: 'email', events: events.length }])
 
     const bought = 'bp-1'
     const [product] = await query<Record<string, number>>(

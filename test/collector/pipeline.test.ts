@@ -23,6 +23,7 @@ const request = (overrides: Partial<RequestFacts> = {}): RequestFacts => ({
 })
 
 const run = (event: unknown, facts = request()) => processEvent(Event.parse(event), facts, SALT)
+const valid = { type: 'pageview', site: 'shop', url: 'https://shop.example/' }
 
 describe('request steps', () => {
   it('drop opted-out visitors first, then bots', () => {
@@ -56,6 +57,47 @@ describe('event pipeline', () => {
       os: 'Linux',
       country: 'US',
     })
+  })
+
+  it("attributes a later page to the tab's landing: its referrer and the campaign sent in event.utm", () => {
+    const row = run({
+      type: 'product_view',
+      site: 'shop',
+      url: 'https://shop.example/p/brake-pads',
+      referrer: 'https://www.google.com/',
+      // NFKC spells each ligature out in three letters: the campaign grows past 128 and is cut.
+      utm: { source: 'News jane@example.com', medium: 'E-Mail', campaign: `Spring ${'ﬃ'.repeat(60)}` },
+      product: { id: 'bp-1', category: 'brakes' },
+    })
+    expect(row).toMatchObject({
+      referrer_host: 'google.com',
+      utm_source: 'news',
+      utm_medium: 'e-mail',
+      utm_campaign: `spring ${'ffi'.repeat(60)}`.slice(0, 128),
+      source: 'email',
+    })
+    // Only the three tags are read; unknown keys never reach the pipeline.
+    expect(Event.parse({ ...valid, utm: { source: 'a', term: 'jane@example.com' } })).toMatchObject({
+      utm: { source: 'a' },
+    })
+    expect(JSON.stringify(Event.parse({ ...valid, utm: { term: 'jane' } }))).not.toMatch(/jane/)
+  })
+
+  it("prefers the page URL's own campaign tags to the event's, and takes none from either when absent", () => {
+    const row = run({
+      ...valid,
+      url: 'https://shop.example/?utm_source=Bing&utm_medium=CPC',
+      utm: { source: 'news', medium: 'email', campaign: 'spring' },
+    })
+    // The URL's tags replace the event's as a set: no campaign is mixed in from the landing.
+    expect(row).toMatchObject({ utm_source: 'bing', utm_medium: 'cpc', utm_campaign: '', source: 'paid' })
+    expect(run({ ...valid, utm: {} })).toMatchObject({
+      utm_source: '',
+      utm_medium: '',
+      utm_campaign: '',
+      source: 'direct',
+    })
+    expect(run({ ...valid, utm: { source: 'news', medium: 'email' } })).toMatchObject({ source: 'email' })
   })
 
   it('hashes the visitor from salt, site, IP and user agent, and keeps neither', () => {

@@ -59,6 +59,16 @@ describe('event schemas', () => {
     expect(JSON.stringify(parsed)).not.toMatch(/jane|u-123|1700000000|customer/i)
   })
 
+  it("take the tab's landing campaign as utm on any event, keeping only its three tags", () => {
+    const utm = { source: 'news', medium: 'email', campaign: 'spring-sale' }
+    for (const event of Object.values(valid)) {
+      const parsed = Event.parse({ ...event, utm: { ...utm, term: 'jane@example.com', id: 'u-1' } })
+      expect(parsed.utm).toEqual(utm)
+    }
+    expect(Event.parse({ ...valid.pageview, utm: { medium: 'email' } }).utm).toEqual({ medium: 'email' })
+    expect(Event.parse(valid.pageview)).not.toHaveProperty('utm')
+  })
+
   it.each([
     ['an unknown type', { ...base, type: 'login' }, 'type'],
     ['a missing site', { type: 'pageview', url: base.url }, 'site'],
@@ -95,6 +105,13 @@ describe('event schemas', () => {
       'props',
     ],
     ['a prev with a bad url', { ...valid.pageview, prev: { url: 'nope' } }, 'prev.url'],
+    [
+      'an overlong utm tag',
+      { ...valid.pageview, utm: { source: 'a'.repeat(LIMITS.label + 1) } },
+      'utm.source',
+    ],
+    ['a utm tag that is no string', { ...valid.pageview, utm: { medium: 1 } }, 'utm.medium'],
+    ['utm as a string', { ...valid.pageview, utm: 'utm_source=news' }, 'utm'],
   ])('reject %s, naming the field', (_, event, field) => {
     expect(badField(event)).toBe(field)
   })

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import { type Collector, createCollector } from '../../collector/collector.ts'
 import { type Config, loadConfig } from '../../schemas/config.ts'
@@ -25,7 +28,14 @@ export async function startService(
   env: Record<string, string> = {},
   options: { now?: () => Date; port?: number } = {},
 ): Promise<TestService> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', FLUSH_INTERVAL_MS: '60000', ...env })
+  // The collector's write-ahead log lives under DATA_DIR: a fresh one per service unless given.
+  const ownDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'tally-service-'))
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    FLUSH_INTERVAL_MS: '60000',
+    ...(ownDir ? { DATA_DIR: ownDir } : {}),
+    ...env,
+  })
   const logger = createLogger(config.logLevel)
   const migrations = await migrate(warehouse)
   const collector = createCollector({
@@ -34,7 +44,7 @@ export async function startService(
     logger,
     ...(options.now ? { now: options.now } : {}),
   })
-  const app = createApp({ logger, collector, health: { warehouse, migrations } })
+  const app = createApp({ logger, config, collector, health: { warehouse, migrations } })
   // A fixed port lets a test name the service's own origin in SITES before it starts.
   const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' })
   await new Promise<void>((resolve, reject) => {
@@ -50,6 +60,7 @@ export async function startService(
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await collector.close()
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true })
     },
   }
 }
