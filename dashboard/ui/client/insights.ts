@@ -1,3 +1,4 @@
+import type { OfferInsightRow } from '../../queries/getOfferInsights.ts'
 import { type Verdict, verdict } from '../recommend.ts'
 import type { FilterName } from '../state.ts'
 import { getJson } from './api.ts'
@@ -13,28 +14,8 @@ import { type Column, csvButton, dataTable, intervalGraphic, type Row, suppresse
  * date range does not apply; the filters pick the segments that match them.
  */
 
-export type Arm = {
-  segment: string
-  device: string
-  country: string
-  source: string
-  category: string
-  offer_id: string
-  variant: string
-  is_control: boolean
-  impressions: number
-  clicks: number
-  conversions: number
-  revenue: number
-  visitors: number
-  conversion_rate: number
-  ci_low: number
-  ci_high: number
-  uplift: number
-  prob_best: number
-  is_best: boolean
-  computed_at: string
-}
+/** One offer variant in one segment, as the recommendation API answers it. */
+export type Arm = OfferInsightRow
 export type InsightSegment = {
   segment: string
   device: string
