@@ -317,4 +317,15 @@ export function createBatcher(options: BatcherOptions): Batcher {
   }
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
+/**
+ * A failed write described by its kind only. A warehouse's message may quote the rows it could
+ * not parse, and those end up in logs and on `/healthz`; the kind (`ECONNREFUSED`, a ClickHouse
+ * error type or code, the error's name) is what an operator needs and holds no event data.
+ */
+export const describeError = (error: unknown): string => {
+  if (!(error instanceof Error)) return 'unknown error'
+  const { code, type } = error as { code?: unknown; type?: unknown }
+  const kind = [type, code].filter((part) => typeof part === 'string' && /^[\w.-]{1,64}$/.test(part))
+  return kind.length > 0 ? `${error.name}: ${kind.join(' ')}` : error.name
+}
+const message = describeError

@@ -12,7 +12,7 @@ import {
   prepareInsertPath,
   pruneLedger,
 } from '../warehouse/insert-events.ts'
-import { type Batcher, type BatchSink, createBatcher } from './batcher.ts'
+import { type Batcher, type BatchSink, createBatcher, describeError } from './batcher.ts'
 import { beaconRoutes } from './beacon/routes.ts'
 import { utcDay } from './clock.ts'
 import { createCountryLookup, createUaClassifier } from './coarsen.ts'
@@ -122,7 +122,7 @@ export function createCollector(deps: CollectorDeps): Collector {
         if (attempt > 1) retries()
         if (throttled('flush'))
           log.warn(
-            { rows, attempt, err: error instanceof Error ? error.message : String(error) },
+            { rows, attempt, err: describeError(error) },
             'warehouse write failed; the batch stays in the write-ahead log and is retried',
           )
       },

@@ -9,19 +9,27 @@ import { isIP } from 'node:net'
 export const REDACTED = ':redacted'
 
 const EMAIL = /[^\s@]+@[^\s@]+/
-const ADDRESS_CANDIDATE = /[0-9A-Fa-f:.]{7,45}/g
-const CARD_CANDIDATE = /\d(?:[ -]?\d){14,18}/g
+const IPV4_CANDIDATE = /\d{1,3}(?:\.\d{1,3}){3}/g
+// Hex groups and colons, not glued to a word character, so `cafe:` or `id:` before an address
+// does not hide it.
+const IPV6_CANDIDATE = /(?<![\w])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}/g
+// Digits with the separators people write card numbers with; 13 to 19 digits are a card's length.
+const DIGIT_RUN = /\d(?:[\s().-]{0,2}\d)+/g
 
 export function cleanLabel(label: string): string {
   return looksPersonal(label) ? REDACTED : label
 }
 
-export function looksPersonal(label: string): boolean {
+export function looksPersonal(raw: string): boolean {
+  // Full-width digits and `＠` read the same to a person; compare what a person would read.
+  const label = raw.normalize('NFKC')
   if (EMAIL.test(label)) return true
-  for (const [candidate] of label.matchAll(ADDRESS_CANDIDATE))
-    if (isIP(candidate.replace(/\.$/, ''))) return true
-  for (const [candidate] of label.matchAll(CARD_CANDIDATE))
-    if (luhn(candidate.replace(/\D/g, ''))) return true
+  for (const [candidate] of label.matchAll(IPV4_CANDIDATE)) if (isIP(candidate)) return true
+  for (const [candidate] of label.matchAll(IPV6_CANDIDATE)) if (isIP(candidate)) return true
+  for (const [run] of label.matchAll(DIGIT_RUN)) {
+    const digits = run.replace(/\D/g, '')
+    if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) return true
+  }
   return false
 }
 

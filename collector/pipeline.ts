@@ -22,7 +22,15 @@ import { visitorHash } from './visitor-hash.ts'
  * classifies them, and no row field can hold them.
  */
 
-export type DropReason = 'opt_out' | 'bot' | 'invalid' | 'unknown_site' | 'origin' | 'bad_url' | 'overloaded'
+export type DropReason =
+  | 'opt_out'
+  | 'bot'
+  | 'invalid'
+  | 'unknown_site'
+  | 'origin'
+  | 'bad_url'
+  | 'overloaded'
+  | 'unavailable'
 export const DROP_REASONS: DropReason[] = [
   'opt_out',
   'bot',
@@ -31,6 +39,7 @@ export const DROP_REASONS: DropReason[] = [
   'origin',
   'bad_url',
   'overloaded',
+  'unavailable',
 ]
 
 export type RequestFacts = {

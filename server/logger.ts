@@ -21,6 +21,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         'ip',
         '*.ip',
         'userAgent',
+        '*.userAgent',
       ],
       censor: '[redacted]',
     },

@@ -138,12 +138,13 @@ export function eventRoutes(deps: EventRouteDeps): Hono<Env> {
       }
       const offered = await deps.batcher.offer(rows)
       if (!offered.ok) {
-        deps.count.dropped('overloaded', rows.length)
-        c.set('dropReason', offered.reason === 'full' ? 'overloaded' : 'unavailable')
+        const reason = offered.reason === 'full' ? 'overloaded' : 'unavailable'
+        deps.count.dropped(reason, rows.length)
+        c.set('dropReason', reason)
         c.header('Retry-After', String(offered.retryAfter))
         throw new AppError(
           503,
-          offered.reason === 'full' ? 'overloaded' : 'unavailable',
+          reason,
           offered.reason === 'full'
             ? 'the collector holds as many events as it may (SPOOL_MAX_MB); retry later'
             : 'the collector cannot store events right now; retry later',

@@ -21,6 +21,12 @@ describe('catalogue labels', () => {
     'host-2001:db8::1',
     '4111 1111 1111 1111',
     '4111111111111111',
+    '36000000000008',
+    '4111.1111.1111.1111',
+    'id:10.0.0.1',
+    'cafe:192.168.1.1',
+    '４１１１１１１１１１１１１１１１',
+    'jane＠example.com',
   ])('replace %s whole', (label) => {
     expect(looksPersonal(label)).toBe(true)
     expect(cleanLabel(label)).toBe(REDACTED)

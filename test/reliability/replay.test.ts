@@ -193,7 +193,9 @@ describe.each(BACKENDS)('replay on $name', (backend) => {
       const failing = createBatcher({ dir, maxBytes: 64 << 20, intervalMs: 60_000, sink: realSink() })
       await failing.offer(rows(prefix, 10))
       await failing.flush()
-      expect(failing.stats.lastError).toMatch(/throwIf|non.?zero/i)
+      // The failure is reported by its kind; the warehouse's message, which may quote rows, is not.
+      expect(failing.stats.lastError).toMatch(/Error/)
+      expect(failing.stats.lastError).not.toContain(`/${prefix}/`)
       const before = await total(prefix)
       // The view is fixed; the batch is retried.
       await warehouse.client.command({ query: 'DROP TABLE u_boom_mv' })
