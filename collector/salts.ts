@@ -1,5 +1,4 @@
 import type { Warehouse } from '../warehouse/client.ts'
-import { utcDay } from './clock.ts'
 import { newSalt } from './visitor-hash.ts'
 
 /**
@@ -63,5 +62,3 @@ async function readSalt(warehouse: Warehouse, day: string): Promise<Uint8Array |
     .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.salt.localeCompare(b.salt))[0]
   return first ? Uint8Array.from(Buffer.from(first.salt, 'hex')) : undefined
 }
-
-export const today = (now: Date) => utcDay(now)

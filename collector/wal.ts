@@ -103,8 +103,6 @@ type OpenBatch = {
   /** Durable bytes and events: what replay would find. */
   bytes: number
   events: number
-  /** Bytes queued for this batch but not yet durable. */
-  queued: number
   inflight: number
   sealed: boolean
   broken: boolean
@@ -180,7 +178,6 @@ export class WriteAheadLog {
     if (this.bytes + record.length > this.#options.maxBytes) {
       return Promise.reject(new WalError('full', 'the write-ahead log is at its size limit (SPOOL_MAX_MB)'))
     }
-    batch.queued += record.length
     batch.inflight++
     this.#bytes += record.length
     return new Promise<void>((resolve, reject) => {
@@ -266,7 +263,6 @@ export class WriteAheadLog {
       handle: undefined,
       bytes: 0,
       events: 0,
-      queued: 0,
       inflight: 0,
       sealed: false,
       broken: false,
@@ -332,7 +328,6 @@ export class WriteAheadLog {
         this.#options.onError?.(error)
       }
     }
-    batch.queued -= bytes
     batch.inflight -= items.length
     if (error) {
       this.#bytes -= bytes
@@ -347,8 +342,6 @@ export class WriteAheadLog {
     if (batch.inflight === 0) for (const resolve of batch.drained.splice(0)) resolve()
   }
 }
-
-export const BATCH_ID = /^[a-p]{32}$/
 
 export function newBatchId(): string {
   return Array.from(randomBytes(16), (byte) => String.fromCharCode(97 + (byte >> 4), 97 + (byte & 15))).join(

@@ -42,6 +42,11 @@ export function resolveToken(options: {
 // token of the wrong length as for one that differs in its last character.
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest()
 
+/** Constant-time comparison of two secrets, whatever their lengths. */
+export function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected))
+}
+
 /** 401 unless the request carries `Authorization: Bearer <token>`. */
 export function bearerAuth(token: string, realm: string): MiddlewareHandler {
   const expected = digest(token)

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac } from 'node:crypto'
+import { sameSecret } from '../api/tokens.ts'
 
 /**
  * The dashboard's login session: a signed, expiring value in an HttpOnly, SameSite=Strict cookie.
@@ -15,15 +16,7 @@ export const SESSION_SECONDS = 12 * 60 * 60
 const mac = (token: string, payload: string) =>
   createHmac('sha256', token).update(`tally-dashboard-session:${payload}`).digest('base64url')
 
-/** Constant-time string comparison (the lengths, which are not secret here, may differ). */
-export function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given)
-  const b = Buffer.from(expected)
-  if (a.length === b.length) return timingSafeEqual(a, b)
-  // Compare against itself when lengths differ, so the work done does not depend on the input.
-  timingSafeEqual(b, b)
-  return false
-}
+export { sameSecret }
 
 export function createSession(token: string, now: Date): string {
   const expires = Math.floor(now.getTime() / 1000) + SESSION_SECONDS
