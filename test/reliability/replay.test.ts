@@ -203,8 +203,10 @@ describe.each(BACKENDS)('replay on $name', (backend) => {
       expect(failing.buffered).toBe(0)
       await failing.close()
       if (path.tokens) {
-        // 26.x: nothing of a failed insert is kept, and the retry writes it once.
-        expect(before).toBe(0)
+        // 26.x: a failed insert usually leaves nothing, but under load the views before the
+        // failing one may already hold the block; either way the retry carries the same
+        // deduplication token, so every rollup ends with the batch exactly once.
+        expect([0, 10]).toContain(before)
         expect(await counts(prefix)).toEqual(Array(10).fill(1))
       } else {
         // 18.16: each view's part is committed as it is written, in the order of the views'
