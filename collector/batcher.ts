@@ -4,8 +4,8 @@ import { type RecoveryReport, type SealedBatch, WalError, WriteAheadLog } from '
 /**
  * The durable write buffer between the request path and the warehouse.
  *
- * `offer` appends a request's rows to the write-ahead log and resolves once they are fsynced
- * (group commit): only then does the collector answer 202. The open batch is sealed every
+ * `offer` appends a request's rows to the write-ahead log and resolves once they are written (or
+ * fsynced, with `syncIntervalMs` 0; group commit): only then does the collector answer 202. The open batch is sealed every
  * `intervalMs`, or as soon as it holds `maxBatch` events, and sealed batches go to the
  * warehouse one at a time, oldest first; a batch's file is deleted only after its insert
  * succeeded. While the warehouse fails, batches stay in the log and the head is retried with
@@ -28,6 +28,8 @@ export type BatchSink = {
 export type BatcherOptions = {
   dir: string
   maxBytes: number
+  /** `WAL_FSYNC_MS`: see WalOptions.syncIntervalMs. */
+  syncIntervalMs?: number
   sink: BatchSink
   intervalMs: number
   maxBatch?: number
@@ -46,6 +48,7 @@ export type BatcherEvents = {
   failed: (error: unknown, events: number, attempt: number) => void
   walError: (error: Error) => void
   commit: (appends: number, ms: number) => void
+  sync: () => void
   skipped: (batch: SealedBatch) => void
   recovered: (report: RecoveryReport) => void
 }
@@ -127,6 +130,8 @@ export function createBatcher(options: BatcherOptions): Batcher {
   const { wal, recovered } = WriteAheadLog.open({
     dir: options.dir,
     maxBytes: options.maxBytes,
+    syncIntervalMs: options.syncIntervalMs ?? 0,
+    onSync: () => on.sync?.(),
     onCommit: (appends, ms) => {
       walWritable = true
       on.commit?.(appends, ms)

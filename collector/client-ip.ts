@@ -38,7 +38,7 @@ export const normalizeIp = (raw: string | null | undefined): string => {
  * socket peer, and gives '' when nothing usable is known. Assumes exactly one trusted proxy.
  */
 export const clientIp = (
-  remoteAddress: string | undefined,
+  remoteAddress: string | undefined | (() => string | undefined),
   headers: HeaderReader,
   trustProxy: boolean,
 ): string => {
@@ -54,5 +54,5 @@ export const clientIp = (
     const real = normalizeIp(headers.get('x-real-ip'))
     if (real) return real
   }
-  return normalizeIp(remoteAddress)
+  return normalizeIp(typeof remoteAddress === 'function' ? remoteAddress() : remoteAddress)
 }

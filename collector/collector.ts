@@ -31,6 +31,7 @@ export type CollectorDeps = {
     | 'trustProxy'
     | 'dataDir'
     | 'spoolMaxBytes'
+    | 'walFsyncMs'
     | 'rateLimit'
     | 'requestTimeoutMs'
     | 'tokens'
@@ -44,6 +45,13 @@ export type CollectorDeps = {
 }
 
 export type Collector = {
+  /**
+   * `POST /api/event` (and its CORS preflight). Mounted ahead of the app-wide middleware: a
+   * beacon needs no request id, request log line or page security headers, and those cost the
+   * ingestion path more than its whole privacy pipeline did.
+   */
+  ingest: Hono
+  /** The beacon script and `/metrics`. */
   routes: Hono
   salts: SaltStore
   metrics: Metrics
@@ -76,11 +84,15 @@ export function createCollector(deps: CollectorDeps): Collector {
   )
   for (const reason of ['rate_limited', 'timeout', 'unavailable']) refused({ reason }, 0)
   const walCommits = metrics.counter(
-    'tally_wal_fsyncs_total',
-    'Group commits (one write and one fsync each).',
+    'tally_wal_commits_total',
+    'Group commits to the write-ahead log (one write each, and one fsync when WAL_FSYNC_MS is 0).',
   )
-  const walAppends = metrics.counter('tally_wal_appends_total', 'Requests made durable by those commits.')
-  const walSeconds = metrics.counter('tally_wal_fsync_seconds_total', 'Time spent writing and fsyncing.')
+  const walSyncs = metrics.counter('tally_wal_fsyncs_total', 'Fsyncs of write-ahead log files.')
+  const walAppends = metrics.counter('tally_wal_appends_total', 'Requests acknowledged by those commits.')
+  const walSeconds = metrics.counter(
+    'tally_wal_commit_seconds_total',
+    'Time the commits took (write, and fsync when WAL_FSYNC_MS is 0).',
+  )
   const walErrors = metrics.counter('tally_wal_errors_total', 'Failed writes to the write-ahead log.')
   const replayed = metrics.counter(
     'tally_replayed_batches_total',
@@ -112,6 +124,7 @@ export function createCollector(deps: CollectorDeps): Collector {
   const batcher = createBatcher({
     dir: walDir,
     maxBytes: deps.config.spoolMaxBytes,
+    syncIntervalMs: deps.config.walFsyncMs,
     sink,
     intervalMs: deps.config.flushIntervalMs,
     failpoint: deps.failpoint,
@@ -139,6 +152,7 @@ export function createCollector(deps: CollectorDeps): Collector {
         walAppends({}, appends)
         walSeconds({}, ms / 1000)
       },
+      sync: () => walSyncs(),
       skipped: () => skipped(),
       recovered: (report) => {
         replayed({ outcome: 'found' }, report.batches.length)
@@ -193,37 +207,35 @@ export function createCollector(deps: CollectorDeps): Collector {
   }
 
   const allowedOrigins = new Set([...deps.config.sites.values()].flat())
-  const routes = new Hono().route('/', beaconRoutes()).route(
-    '/',
-    eventRoutes({
-      processEvent: createEventPipeline({
-        sites: deps.config.sites,
-        queryParams: deps.config.queryParams,
-        classifyUa: createUaClassifier(),
-        lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
-      }),
-      saltFor,
-      batcher,
-      allowedOrigins,
-      trustProxy: deps.config.trustProxy,
-      rateLimiter,
-      requestTimeoutMs: deps.config.requestTimeoutMs,
-      now,
-      remoteAddress: (c) => {
-        try {
-          return getConnInfo(c).remote.address
-        } catch {
-          return undefined
-        }
-      },
-      count: {
-        received: (n) => received({}, n),
-        accepted: (n) => accepted({}, n),
-        dropped: (reason, n) => droppedCount({ reason }, n),
-        refused: (reason, n) => refused({ reason }, n),
-      },
+  const ingest = eventRoutes({
+    processEvent: createEventPipeline({
+      sites: deps.config.sites,
+      queryParams: deps.config.queryParams,
+      classifyUa: createUaClassifier(),
+      lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
     }),
-  )
+    saltFor,
+    batcher,
+    allowedOrigins,
+    trustProxy: deps.config.trustProxy,
+    rateLimiter,
+    requestTimeoutMs: deps.config.requestTimeoutMs,
+    now,
+    remoteAddress: (c) => {
+      try {
+        return getConnInfo(c).remote.address
+      } catch {
+        return undefined
+      }
+    },
+    count: {
+      received: (n) => received({}, n),
+      accepted: (n) => accepted({}, n),
+      dropped: (reason, n) => droppedCount({ reason }, n),
+      refused: (reason, n) => refused({ reason }, n),
+    },
+  })
+  const routes = new Hono().route('/', beaconRoutes())
   // Operator endpoints take ADMIN_TOKEN when one is set (Prometheus sends it as a bearer token).
   const admin = deps.config.tokens.admin
   if (admin) routes.use('/metrics', bearerAuth(admin, 'tally-admin'))
@@ -232,6 +244,7 @@ export function createCollector(deps: CollectorDeps): Collector {
   )
 
   return {
+    ingest,
     routes,
     salts,
     metrics,

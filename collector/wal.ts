@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import {
   closeSync,
+  fdatasync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -9,14 +11,15 @@ import {
   truncateSync,
   unlinkSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs'
-import { type FileHandle, open, readFile, unlink } from 'node:fs/promises'
+import { open, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 
 /**
- * The write-ahead log: events are answered 202 only once they are here, written and fsynced, or
- * in the warehouse. It lives in `<DATA_DIR>/wal/`, one file per batch:
+ * The write-ahead log: events are answered 202 only once they are here or in the warehouse. It
+ * lives in `<DATA_DIR>/wal/`, one file per batch:
  *
  *   LOCK                            pid of the process that owns the log
  *   000000000042-<batch id>.wal     a batch: records appended until it is sealed
@@ -29,8 +32,15 @@ import { crc32 } from 'node:zlib'
  * exactly the body of the batch's INSERT. A file is deleted once the warehouse has the batch.
  *
  * Group commit: appends queue while a write is in flight; the next write takes the whole queue in
- * one `write` and one `fdatasync`, so under load many requests share each fsync. A new file's
- * directory entry is fsynced too before any of its records is acknowledged.
+ * one `write`, so under load many requests share each write.
+ *
+ * When an append resolves (`syncIntervalMs`, `WAL_FSYNC_MS`):
+ * - `0`: after the write and an `fdatasync` (and, for a new file, an fsync of its directory). The
+ *   records survive a power loss; every 202 waits for a disk flush, which bounds throughput at
+ *   about connections ÷ fsync time.
+ * - `n > 0`: after the write, when the kernel holds the records. They survive any crash or kill of
+ *   the process (the page cache outlives it); the open file is fsynced every `n` ms and when it is
+ *   sealed, so a power loss or kernel crash loses at most the last `n` ms of acknowledged events.
  *
  * Recovery reads every file, keeps each up to its last whole record with a valid checksum (a
  * torn tail from a crash or a full disk is cut off) and hands the batches back as sealed.
@@ -76,8 +86,12 @@ export type WalOptions = {
   dir: string
   /** Refuse appends that would take the unapplied log past this many bytes. */
   maxBytes: number
-  /** After each group commit: how many appends it made durable and how long write + fsync took. */
+  /** 0: fsync before an append resolves; n: fsync the open file every n ms (see above). */
+  syncIntervalMs?: number
+  /** After each group commit: how many appends it took and how long its write (+ fsync) took. */
   onCommit?: (appends: number, ms: number) => void
+  /** After each fsync of a log file (with a commit, on the interval or at a seal). */
+  onSync?: () => void
   /** Every failed write, fsync or file creation. */
   onError?: (error: Error) => void
   /**
@@ -99,10 +113,16 @@ type OpenBatch = {
   id: string
   seq: number
   path: string
-  handle: FileHandle | undefined
-  /** Durable bytes and events: what replay would find. */
+  /** Open for appending from the first commit until the batch is sealed. */
+  fd: number | undefined
+  /** Written bytes and events: what replay would find after a crash of the process. */
   bytes: number
   events: number
+  /** Bytes known to be on the disk itself (fsynced). */
+  synced: number
+  /** The file's directory entry is not fsynced yet. */
+  newEntry: boolean
+  /** Writes and fsyncs in progress: the file is closed only after they end. */
   inflight: number
   sealed: boolean
   broken: boolean
@@ -124,12 +144,19 @@ export class WriteAheadLog {
   /** Bytes appended (queued or durable) and not yet removed. */
   #bytes = 0
   #closed = false
+  readonly #syncEvery: number
+  #syncTimer: NodeJS.Timeout | undefined
 
   private constructor(options: WalOptions, seq: number) {
     this.dir = options.dir
     this.#options = options
     this.#lock = join(options.dir, 'LOCK')
     this.#seq = seq
+    this.#syncEvery = options.syncIntervalMs ?? 0
+    if (this.#syncEvery > 0) {
+      this.#syncTimer = setInterval(() => void this.#syncOpen(), this.#syncEvery)
+      this.#syncTimer.unref()
+    }
   }
 
   /**
@@ -190,8 +217,8 @@ export class WriteAheadLog {
   }
 
   /**
-   * Closes the open batch to further appends, waits until everything appended to it is durable,
-   * and returns it, or undefined when it holds nothing.
+   * Closes the open batch to further appends, waits until everything appended to it is written
+   * and fsynced, and returns it, or undefined when it holds nothing.
    */
   seal(): Promise<SealedBatch | undefined> {
     return this.#seal(this.#current)
@@ -201,8 +228,10 @@ export class WriteAheadLog {
     if (!batch || batch.sealed) return undefined
     batch.sealed = true
     if (batch.inflight > 0) await new Promise<void>((resolve) => batch.drained.push(resolve))
-    await batch.handle?.close().catch(() => {})
-    batch.handle = undefined
+    // A sealed file is complete: it goes to the disk itself before anything else happens to it.
+    if (batch.synced < batch.bytes) await this.#sync(batch)
+    if (batch.fd !== undefined) closeQuietly(batch.fd)
+    batch.fd = undefined
     if (batch.events === 0) {
       await unlink(batch.path).catch(() => {})
       return undefined
@@ -236,6 +265,7 @@ export class WriteAheadLog {
   /** Refuses further appends, waits for queued writes and releases the lock. Sealed files stay. */
   async close(): Promise<SealedBatch | undefined> {
     if (this.#closed) return undefined
+    clearInterval(this.#syncTimer)
     const last = await this.seal()
     this.#closed = true
     await this.#writing
@@ -260,9 +290,11 @@ export class WriteAheadLog {
       id,
       seq,
       path: join(this.dir, `${String(seq).padStart(12, '0')}-${id}.wal`),
-      handle: undefined,
+      fd: undefined,
       bytes: 0,
       events: 0,
+      synced: 0,
+      newEntry: true,
       inflight: 0,
       sealed: false,
       broken: false,
@@ -274,6 +306,8 @@ export class WriteAheadLog {
   }
 
   async #drain(): Promise<void> {
+    // Started on the next turn of the event loop, so the requests that arrived together share it.
+    await new Promise<void>((resolve) => setImmediate(resolve))
     for (;;) {
       // Checked and cleared in one synchronous step: an append after this starts a new drain.
       if (this.#queue.length === 0) {
@@ -293,6 +327,12 @@ export class WriteAheadLog {
     }
   }
 
+  /**
+   * One group's write. The write itself is synchronous: appending a few kilobytes to the page
+   * cache takes microseconds, less than handing it to the thread pool and waiting for the answer
+   * would (measured: 6 against 46 µs of CPU per write). Only an fsync, which waits for the disk,
+   * goes to the thread pool.
+   */
   async #commit(batch: OpenBatch, items: Pending[]): Promise<void> {
     const bytes = items.reduce((sum, item) => sum + item.record.length, 0)
     const started = performance.now()
@@ -300,27 +340,24 @@ export class WriteAheadLog {
     if (batch.broken) {
       error = new WalError('io', 'the write-ahead log file failed earlier')
     } else {
-      const created = batch.handle === undefined
       try {
-        batch.handle ??= await open(batch.path, 'wx', 0o600)
-        const buffer = Buffer.concat(items.map((item) => item.record))
+        batch.fd ??= openSync(batch.path, 'wx', 0o600)
+        const buffer =
+          items.length === 1 ? (items[0] as Pending).record : Buffer.concat(items.map((item) => item.record))
         let written = 0
         while (written < buffer.length) {
-          const { bytesWritten } = await batch.handle.write(
-            buffer,
-            written,
-            buffer.length - written,
-            batch.bytes + written,
-          )
-          written += bytesWritten
+          written += writeSync(batch.fd, buffer, written, buffer.length - written, batch.bytes + written)
         }
-        await batch.handle.datasync()
-        if (created) await syncDirectory(this.dir)
+        if (this.#syncEvery === 0) await this.#flushToDisk(batch, batch.bytes + buffer.length)
       } catch (cause) {
         batch.broken = true
         // Cut off whatever part of these records reached the file, so a replay finds only whole
         // records that were acknowledged. If even that fails, the checksums still reject them.
-        await batch.handle?.truncate(batch.bytes).catch(() => {})
+        if (batch.fd !== undefined) {
+          try {
+            ftruncateSync(batch.fd, batch.bytes)
+          } catch {}
+        }
         const reason = cause as NodeJS.ErrnoException
         error = new WalError('io', `cannot write the write-ahead log in ${this.dir}: ${reason.message}`, {
           cause,
@@ -341,12 +378,60 @@ export class WriteAheadLog {
     }
     if (batch.inflight === 0) for (const resolve of batch.drained.splice(0)) resolve()
   }
+
+  /** fdatasync of the file up to `bytes` written, and of its directory entry when it is new. */
+  async #flushToDisk(batch: OpenBatch, bytes: number): Promise<void> {
+    const fd = batch.fd
+    if (fd !== undefined)
+      await new Promise<void>((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())))
+    if (batch.newEntry) {
+      await syncDirectory(this.dir)
+      batch.newEntry = false
+    }
+    batch.synced = Math.max(batch.synced, bytes)
+    this.#options.onSync?.()
+  }
+
+  /**
+   * Fsyncs what a batch holds beyond its last fsync. The records are acknowledged already, so a
+   * failure cannot refuse them: it is reported, and the batch takes no more appends.
+   */
+  async #sync(batch: OpenBatch): Promise<void> {
+    if (batch.fd === undefined || batch.synced >= batch.bytes) return
+    batch.inflight++
+    try {
+      await this.#flushToDisk(batch, batch.bytes)
+    } catch (cause) {
+      batch.broken = true
+      const reason = cause as NodeJS.ErrnoException
+      this.#options.onError?.(
+        new WalError('io', `cannot fsync the write-ahead log in ${this.dir}: ${reason.message}`, { cause }),
+      )
+    } finally {
+      batch.inflight--
+      if (batch.inflight === 0) for (const resolve of batch.drained.splice(0)) resolve()
+    }
+  }
+
+  /** The interval's fsync: of the open batch; sealed ones were fsynced when they were sealed. */
+  async #syncOpen(): Promise<void> {
+    const batch = this.#current
+    if (batch && !batch.sealed && !batch.broken) await this.#sync(batch)
+  }
 }
 
 export function newBatchId(): string {
   return Array.from(randomBytes(16), (byte) => String.fromCharCode(97 + (byte >> 4), 97 + (byte & 15))).join(
     '',
   )
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd)
+  } catch {
+    // the file is written and fsynced; a failed close changes nothing on disk
+  }
 }
 
 function frame(payload: Buffer): Buffer {

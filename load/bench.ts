@@ -171,7 +171,7 @@ const eventRequests = (): (() => LoadRequest) => {
   }
 }
 
-const WAL_METRICS = ['tally_wal_fsyncs_total', 'tally_wal_appends_total', 'tally_wal_fsync_seconds_total']
+const WAL_METRICS = ['tally_wal_commits_total', 'tally_wal_appends_total', 'tally_wal_commit_seconds_total']
 
 async function scrape(target: Child | Tally): Promise<Map<string, number> | undefined> {
   if (!('metrics' in target)) return undefined

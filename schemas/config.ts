@@ -93,6 +93,7 @@ export const ConfigSchema = z
     K_ANON: int(2, 1000, 5),
     FLUSH_INTERVAL_MS: int(10, 60_000, 1000),
     SPOOL_MAX_MB: int(1, 1_000_000, 256),
+    WAL_FSYNC_MS: int(0, 10_000, 100),
     RATE_LIMIT: int(0, 1_000_000, 600),
     REQUEST_TIMEOUT_MS: int(1000, 300_000, 10_000),
     RETENTION_DAYS: int(1, 3650, 395),
@@ -123,6 +124,11 @@ export const ConfigSchema = z
     flushIntervalMs: env.FLUSH_INTERVAL_MS,
     /** The write-ahead log's size limit in bytes: past it the collector answers 503. */
     spoolMaxBytes: env.SPOOL_MAX_MB * 1024 * 1024,
+    /**
+     * 0: a 202 waits for the write-ahead log's fsync (survives a power loss). n: a 202 waits for
+     * the write only (survives any crash of the process) and the log is fsynced every n ms.
+     */
+    walFsyncMs: env.WAL_FSYNC_MS,
     /** Events per minute per client (keyed hash of the address); 0 turns the limit off. */
     rateLimit: env.RATE_LIMIT,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,

@@ -22,6 +22,8 @@ export type AppDeps = {
 /** The whole HTTP surface, composed from each room's router. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
+  // First, so that the middleware below never runs for it (see Collector.ingest).
+  app.route('/', deps.collector.ingest)
   app.use(requestId())
   app.use(requestLog(deps.logger))
   app.use(securityHeaders())

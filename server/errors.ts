@@ -46,7 +46,8 @@ export function createErrorHandler(logger: Logger) {
       const status = error.status as ContentfulStatusCode
       return c.json({ error: 'http', message: error.message || statusText(status) }, status)
     }
-    const requestId = c.get('requestId') as string | undefined
+    // The ingestion route runs without the request-id middleware: its failures get one here.
+    const requestId = (c.get('requestId') as string | undefined) ?? crypto.randomUUID()
     logger.error({ requestId, err: { name: error.name, stack: error.stack } }, 'unhandled error')
     return c.json({ error: 'internal', message: 'internal error', requestId }, 500)
   }

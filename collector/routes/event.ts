@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { Event, EventBatch } from '../../schemas/events.ts'
@@ -18,7 +18,7 @@ export type EventRouteDeps = {
   allowedOrigins: ReadonlySet<string>
   trustProxy: boolean
   now: () => Date
-  /** Remote address of the socket, from the server adapter. */
+  /** Remote address of the socket, from the server adapter (asked only when no trusted header names the client). */
   remoteAddress: (c: import('hono').Context) => string | undefined
   /** `RATE_LIMIT`: events per minute per client; absent when off. */
   rateLimiter?: RateLimiter | undefined
@@ -33,155 +33,186 @@ export type EventRouteDeps = {
   }
 }
 
-type Env = { Variables: { dropReason?: string } }
-
 /**
  * `POST /api/event`: one event or `{ "events": [...] }`, as JSON or as the `text/plain` that
- * `navigator.sendBeacon` sends. 202 once the events are durable (write-ahead log fsynced),
+ * `navigator.sendBeacon` sends. 202 once the events are in the write-ahead log (`WAL_FSYNC_MS`),
  * 204 dropped by policy, 400 naming the bad field, 408 a body slower than the request timeout,
  * 413 too large, 415 other content types, 429 over the client's rate limit, 503 + Retry-After
  * when the write-ahead log is full or cannot be written.
  */
-export function eventRoutes(deps: EventRouteDeps): Hono<Env> {
-  const app = new Hono<Env>()
-  app.use(
-    '/api/event',
-    corsHeaders({
-      origin: (origin) => (deps.allowedOrigins.has(origin) ? origin : null),
-      allowMethods: ['POST', 'OPTIONS'],
-      allowHeaders: ['Content-Type'],
-      maxAge: 86_400,
-    }),
-  )
+export function eventRoutes(deps: EventRouteDeps): Hono {
+  const app = new Hono()
+  const corsOptions = {
+    origin: (origin: string) => (deps.allowedOrigins.has(origin) ? origin : null),
+    allowMethods: ['POST', 'OPTIONS'],
+    allowHeaders: ['Content-Type'],
+    maxAge: 86_400,
+  }
+  app.options('/api/event', cors(corsOptions))
+  const answers = responseHeaders(deps.allowedOrigins)
   app.post(
     '/api/event',
     limitBody({
       maxSize: MAX_BODY_BYTES,
-      onError: () => {
+      onError: (c) => {
+        setHeaders(c, answers(c.req.header('origin')).json)
+        c.header('Connection', 'close')
         throw new AppError(413, 'too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`)
       },
     }),
     async (c) => {
       const headers: HeaderReader = c.req.raw.headers
-      const request: RequestFacts = {
-        headers,
-        ip: clientIp(deps.remoteAddress(c), headers, deps.trustProxy),
-        userAgent: headers.get('user-agent') ?? '',
-        origin: headers.get('origin') ?? undefined,
-        now: deps.now(),
-      }
-      // Opt-out and bots are decided on headers alone, before anything of the body is read.
-      const screened = screenRequest(request)
-      if (screened) {
-        c.set('dropReason', screened.drop)
-        deps.count.dropped(screened.drop, 1)
-        return c.body(null, 204)
-      }
-      // Every request costs its client one event before its body is read, the rest once counted.
-      const limiter = deps.rateLimiter
-      if (limiter && !limiter.take(request.ip, 1)) return tooMany(c, limiter.retryAfter(request.ip, 1))
-
-      const type = (headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
-      if (type !== 'application/json' && type !== 'text/plain') {
-        throw new AppError(415, 'unsupported_media_type', 'send application/json or text/plain')
-      }
-      const text = await readBody(c.req.raw, deps.requestTimeoutMs)
-      if (text === undefined) {
-        c.set('dropReason', 'timeout')
-        deps.count.refused?.('timeout', 1)
-        c.header('Connection', 'close')
-        throw new AppError(408, 'timeout', 'the body did not arrive in time')
-      }
-      let body: unknown
+      // The 202 and 204 carry their headers in a plain object, the server adapter's cheapest way to
+      // write them; a refusal puts them on the context, where the error handler's answer finds them.
+      const answer = answers(headers.get('origin') ?? undefined)
       try {
-        body = JSON.parse(text)
-      } catch {
-        deps.count.dropped('invalid', 1)
-        throw new AppError(400, 'invalid_json', 'the body is not valid JSON', 'body')
+        return await accept(c, headers, answer)
+      } catch (error) {
+        setHeaders(c, answer.json)
+        throw error
       }
-
-      const isBatch = typeof body === 'object' && body !== null && 'events' in body
-      const parsed = isBatch ? EventBatch.safeParse(body) : Event.safeParse(body)
-      if (!parsed.success) {
-        c.set('dropReason', 'invalid')
-        deps.count.dropped('invalid', 1)
-        return c.json(zodErrorBody(parsed.error), 400)
-      }
-      const events = 'events' in parsed.data ? parsed.data.events : [parsed.data]
-      if (limiter && events.length > 1 && !limiter.take(request.ip, events.length - 1)) {
-        return tooMany(c, limiter.retryAfter(request.ip, events.length - 1))
-      }
-      deps.count.received(events.length)
-
-      let salt: Uint8Array
-      try {
-        salt = await deps.saltFor(request.now)
-      } catch {
-        // Today's salt lives in the warehouse; without it no visitor can be hashed. Nothing is
-        // accepted, so the sender keeps the events and tries again.
-        c.set('dropReason', 'unavailable')
-        deps.count.refused?.('unavailable', events.length)
-        c.header('Retry-After', '30')
-        throw new AppError(503, 'unavailable', 'the warehouse is unreachable; retry later')
-      }
-      const rows = []
-      for (const [index, event] of events.entries()) {
-        const result = deps.processEvent(event, request, salt)
-        if ('drop' in result) {
-          deps.count.dropped(result.drop, events.length)
-          c.set('dropReason', result.drop)
-          const field = isBatch ? `events.${index}.${result.field ?? 'url'}` : (result.field ?? 'url')
-          // Nothing of a batch is kept when one event is refused: the sender fixes and resends.
-          throw new AppError(result.drop === 'origin' ? 403 : 400, result.drop, refusal(result.drop), field)
-        }
-        rows.push(result)
-      }
-      const offered = await deps.batcher.offer(rows)
-      if (!offered.ok) {
-        const reason = offered.reason === 'full' ? 'overloaded' : 'unavailable'
-        deps.count.dropped(reason, rows.length)
-        c.set('dropReason', reason)
-        c.header('Retry-After', String(offered.retryAfter))
-        throw new AppError(
-          503,
-          reason,
-          offered.reason === 'full'
-            ? 'the collector holds as many events as it may (SPOOL_MAX_MB); retry later'
-            : 'the collector cannot store events right now; retry later',
-        )
-      }
-      deps.count.accepted(rows.length)
-      return c.json({ accepted: rows.length }, 202)
     },
   )
   return app
 
-  function tooMany(c: import('hono').Context<Env>, retryAfter: number) {
-    c.set('dropReason', 'rate_limited')
+  async function accept(c: Context, headers: HeaderReader, answer: Answers): Promise<Response> {
+    const request: RequestFacts = {
+      headers,
+      ip: clientIp(() => deps.remoteAddress(c), headers, deps.trustProxy),
+      userAgent: headers.get('user-agent') ?? '',
+      origin: headers.get('origin') ?? undefined,
+      now: deps.now(),
+    }
+    // Opt-out and bots are decided on headers alone, before anything of the body is read.
+    const screened = screenRequest(request)
+    if (screened) {
+      deps.count.dropped(screened.drop, 1)
+      return new Response(null, { status: 204, headers: bodyUnread(c) ? answer.emptyClose : answer.empty })
+    }
+    // Every request costs its client one event before its body is read, the rest once counted.
+    const limiter = deps.rateLimiter
+    if (limiter && !limiter.take(request.ip, 1)) return tooMany(c, answer, limiter.retryAfter(request.ip, 1))
+
+    const type = (headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
+    if (type !== 'application/json' && type !== 'text/plain') {
+      if (bodyUnread(c)) c.header('Connection', 'close')
+      throw new AppError(415, 'unsupported_media_type', 'send application/json or text/plain')
+    }
+    const text = await readBody(c.req.raw, deps.requestTimeoutMs)
+    if (text === undefined) {
+      deps.count.refused?.('timeout', 1)
+      c.header('Connection', 'close')
+      throw new AppError(408, 'timeout', 'the body did not arrive in time')
+    }
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      deps.count.dropped('invalid', 1)
+      throw new AppError(400, 'invalid_json', 'the body is not valid JSON', 'body')
+    }
+
+    const isBatch = typeof body === 'object' && body !== null && 'events' in body
+    const parsed = isBatch ? EventBatch.safeParse(body) : Event.safeParse(body)
+    if (!parsed.success) {
+      deps.count.dropped('invalid', 1)
+      setHeaders(c, answer.json)
+      return c.json(zodErrorBody(parsed.error), 400)
+    }
+    const events = 'events' in parsed.data ? parsed.data.events : [parsed.data]
+    if (limiter && events.length > 1 && !limiter.take(request.ip, events.length - 1)) {
+      return tooMany(c, answer, limiter.retryAfter(request.ip, events.length - 1))
+    }
+    deps.count.received(events.length)
+
+    let salt: Uint8Array
+    try {
+      salt = await deps.saltFor(request.now)
+    } catch {
+      // Today's salt lives in the warehouse; without it no visitor can be hashed. Nothing is
+      // accepted, so the sender keeps the events and tries again.
+      deps.count.refused?.('unavailable', events.length)
+      c.header('Retry-After', '30')
+      throw new AppError(503, 'unavailable', 'the warehouse is unreachable; retry later')
+    }
+    const rows = []
+    for (const [index, event] of events.entries()) {
+      const result = deps.processEvent(event, request, salt)
+      if ('drop' in result) {
+        deps.count.dropped(result.drop, events.length)
+        const field = isBatch ? `events.${index}.${result.field ?? 'url'}` : (result.field ?? 'url')
+        // Nothing of a batch is kept when one event is refused: the sender fixes and resends.
+        throw new AppError(result.drop === 'origin' ? 403 : 400, result.drop, refusal(result.drop), field)
+      }
+      rows.push(result)
+    }
+    const offered = await deps.batcher.offer(rows)
+    if (!offered.ok) {
+      const reason = offered.reason === 'full' ? 'overloaded' : 'unavailable'
+      deps.count.dropped(reason, rows.length)
+      c.header('Retry-After', String(offered.retryAfter))
+      throw new AppError(
+        503,
+        reason,
+        offered.reason === 'full'
+          ? 'the collector holds as many events as it may (SPOOL_MAX_MB); retry later'
+          : 'the collector cannot store events right now; retry later',
+      )
+    }
+    deps.count.accepted(rows.length)
+    return new Response(`{"accepted":${rows.length}}`, { status: 202, headers: answer.json })
+  }
+
+  function tooMany(c: Context, answer: Answers, retryAfter: number) {
     deps.count.refused?.('rate_limited', 1)
+    setHeaders(c, answer.json)
     c.header('Retry-After', String(retryAfter))
+    if (bodyUnread(c)) c.header('Connection', 'close')
     return c.json({ error: 'rate_limited', message: 'too many events from this client; slow down' }, 429)
   }
 }
 
-type CorsOptions = Omit<NonNullable<Parameters<typeof cors>[0]>, 'origin'> & {
-  origin: (origin: string) => string | null
+/**
+ * Whether the route answers without having read a body the client sent (a refusal). Such an
+ * answer says `Connection: close`: the rest of the body is drained and the connection ended,
+ * rather than kept alive and cut by the drain's time limit just as the client sends its next
+ * request on it. The rule of the app-wide `closeWhenBodyUnread`, which this route comes before.
+ */
+function bodyUnread(c: Context): boolean {
+  const headers = c.req.raw.headers
+  if (c.req.raw.bodyUsed) return false
+  return Number(headers.get('content-length') ?? 0) > 0 || headers.has('transfer-encoding')
 }
 
-/**
- * `cors()` for preflights. Any other request gets its two headers set directly: `cors()` would
- * build a Response before the handler runs and rebuild the final one to append `Vary`, which
- * costs more than the whole privacy pipeline.
- */
-function corsHeaders(options: CorsOptions): MiddlewareHandler {
-  const preflight = cors(options)
-  return (c, next) => {
-    if (c.req.method === 'OPTIONS') return preflight(c, next)
-    const allowed = options.origin(c.req.header('origin') ?? '')
-    if (allowed) c.header('Access-Control-Allow-Origin', allowed)
-    c.header('Vary', 'Origin')
-    return next()
+type Answers = {
+  /** Headers of an answer with a JSON body: CORS for the request's origin and `nosniff`. */
+  json: Record<string, string>
+  /** Headers of an answer without a body, and of one that also closes the connection. */
+  empty: Record<string, string>
+  emptyClose: Record<string, string>
+}
+
+/** The response headers for each configured origin, built once; one set for any other origin. */
+function responseHeaders(allowedOrigins: ReadonlySet<string>): (origin: string | undefined) => Answers {
+  const build = (allowed: string | undefined): Answers => {
+    const common = {
+      ...(allowed ? { 'Access-Control-Allow-Origin': allowed } : {}),
+      Vary: 'Origin',
+      'X-Content-Type-Options': 'nosniff',
+    }
+    return {
+      json: { ...common, 'Content-Type': 'application/json' },
+      empty: common,
+      emptyClose: { ...common, Connection: 'close' },
+    }
   }
+  const byOrigin = new Map([...allowedOrigins].map((origin) => [origin, build(origin)]))
+  const other = build(undefined)
+  return (origin) => (origin === undefined ? other : (byOrigin.get(origin) ?? other))
+}
+
+function setHeaders(c: Context, headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) c.header(name, value)
 }
 
 /**

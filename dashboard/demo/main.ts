@@ -115,7 +115,7 @@ async function main() {
     report = await seedHistory({
       post: (headers, body, at) =>
         clock.run(at, () =>
-          Promise.resolve(collector.routes.request('/api/event', { method: 'POST', headers, body })),
+          Promise.resolve(collector.ingest.request('/api/event', { method: 'POST', headers, body })),
         ),
       site: 'demo',
       origin,

@@ -71,7 +71,7 @@ export async function startDashboard(options: { days: number; perDay: number }):
 
   const post = (headers: Record<string, string>, body: string, at: Date) =>
     clock.run(at, () =>
-      Promise.resolve(collector.routes.request('/api/event', { method: 'POST', headers, body })),
+      Promise.resolve(collector.ingest.request('/api/event', { method: 'POST', headers, body })),
     )
   const until = new Date()
   const from = new Date(until.getTime() - (options.days - 1) * 86_400_000)
