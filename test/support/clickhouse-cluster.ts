@@ -32,13 +32,16 @@ export function clusterUnavailable(): string | undefined {
     : undefined
 }
 
-const clusterConfig = (tcpPorts: number[], zookeeperPort: number, shard: number) => `
+// internal_replication says whether a Distributed insert writes one replica and leaves the rest
+// to replication (Replicated tables) or writes every replica itself. 18.16 also refuses
+// `ALTER ... ON CLUSTER` on a table that is not Replicated when it is set.
+const clusterConfig = (tcpPorts: number[], zookeeperPort: number, shard: number, replicated: boolean) => `
   <remote_servers>
     <${CLUSTER_NAME}>
 ${tcpPorts
   .map(
     (port) => `      <shard>
-        <internal_replication>true</internal_replication>
+        <internal_replication>${replicated}</internal_replication>
         <replica><host>127.0.0.1</host><port>${port}</port></replica>
       </shard>`,
   )
@@ -52,7 +55,10 @@ ${tcpPorts
   <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
   <macros><shard>${shard}</shard><replica>r1</replica></macros>`
 
-export async function startClickHouseCluster(shards = 2): Promise<ClickHouseCluster | null> {
+export async function startClickHouseCluster(
+  options: { shards?: number; replicated?: boolean } = {},
+): Promise<ClickHouseCluster | null> {
+  const shards = options.shards ?? 2
   if (clusterUnavailable()) return null
   const zookeeper = await startZooKeeper()
   if (!zookeeper) return null
@@ -69,6 +75,7 @@ export async function startClickHouseCluster(shards = 2): Promise<ClickHouseClus
           ports.map((p) => p.tcp),
           zookeeper.port,
           index + 1,
+          options.replicated ?? false,
         ),
       })
       if (!node) throw new Error('clickhouse-server is not installed')
