@@ -66,6 +66,9 @@ SELECT batch_id, toDate(now()) AS applied_on
 FROM events_in
 GROUP BY batch_id`
 
+/** The ledger's table and view, made at every start (distributed like a migration on a cluster). */
+export const LEDGER_STATEMENTS = [LEDGER, LEDGER_MV] as const
+
 type Catalogue = { name: string; engine: string; create_table_query: string }
 
 async function select<T>(warehouse: Warehouse, query: string): Promise<T[]> {
@@ -105,7 +108,7 @@ export async function prepareInsertPath(warehouse: Warehouse): Promise<InsertPat
       if (!(await hasBatchId(table))) throw error
     }
   }
-  for (const statement of statementsFor([LEDGER, LEDGER_MV], clusterDdl(warehouse))) {
+  for (const statement of statementsFor(LEDGER_STATEMENTS, clusterDdl(warehouse))) {
     await warehouse.client.command({ query: statement })
   }
 
