@@ -42,3 +42,33 @@ export function storedName(warehouse: Warehouse, table: string): string {
 export function publicName(warehouse: Warehouse, stored: string): string {
   return warehouse.cluster && stored.endsWith(LOCAL_SUFFIX) ? stored.slice(0, -LOCAL_SUFFIX.length) : stored
 }
+
+/**
+ * Whether some node of the cluster has a different count of what `where` selects in
+ * `system.<catalogue>` (this database) than this node: a node added to the cluster after the
+ * migrations ran has none of it, and this node may be that one. False on one server. `where` is a
+ * fixed condition from the caller's code.
+ */
+export async function nodesDiffer(
+  warehouse: Warehouse,
+  catalogue: 'tables' | 'columns',
+  where: string,
+): Promise<boolean> {
+  const { cluster } = warehouse
+  if (!cluster) return false
+  const name = checked(cluster.name)
+  const database = checked(warehouse.database)
+  const one = async (query: string) =>
+    Number(
+      (await (await warehouse.client.query({ query, format: 'JSONEachRow' })).json<{ n: number }>())[0]?.n ??
+        0,
+    )
+  const nodes = await one(`SELECT count() AS n FROM system.clusters WHERE cluster = '${name}'`)
+  const here = await one(
+    `SELECT count() AS n FROM system.${catalogue} WHERE database = '${database}' AND ${where}`,
+  )
+  const everywhere = await one(
+    `SELECT count() AS n FROM cluster('${name}', system.${catalogue}) WHERE database = '${database}' AND ${where}`,
+  )
+  return everywhere !== nodes * here
+}

@@ -2,7 +2,14 @@ import { Readable } from 'node:stream'
 import type { EventRow } from '../schemas/row.ts'
 import type { Warehouse } from './client.ts'
 import { statementsFor } from './cluster-ddl.ts'
-import { alterTarget, clusterDdl, onEveryNode, publicName, storedName } from './cluster-tables.ts'
+import {
+  alterTarget,
+  clusterDdl,
+  nodesDiffer,
+  onEveryNode,
+  publicName,
+  storedName,
+} from './cluster-tables.ts'
 
 /** Inserts privacy-processed rows into `events_in`, the Null table the rollups read from. */
 export async function insertEvents(warehouse: Warehouse, rows: readonly EventRow[]): Promise<void> {
@@ -86,21 +93,21 @@ export async function prepareInsertPath(warehouse: Warehouse): Promise<InsertPat
   const tokens = Number(version.split('.')[0]) >= 22
   // On a cluster both the shards' Null tables and the Distributed table take the column.
   const eventTables = warehouse.cluster ? [storedName(warehouse, 'events_in'), 'events_in'] : ['events_in']
-  const hasBatchId = async (table: string) =>
-    Number(
-      (
-        await select<{ n: number }>(
-          warehouse,
-          // Table names from the fixed list above.
-          `SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = '${table}' AND name = 'batch_id'`,
-        )
-      )[0]?.n,
-    ) > 0
+  // Whether this node's table, and on a cluster every node's (a new shard's too), has the column.
+  // Table names from the fixed list above.
+  const hasBatchId = async (table: string) => {
+    const where = `table = '${table}' AND name = 'batch_id'`
+    const [row] = await select<{ n: number }>(
+      warehouse,
+      `SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND ${where}`,
+    )
+    return Number(row?.n) > 0 && !(await nodesDiffer(warehouse, 'columns', where))
+  }
   for (const table of eventTables) {
     if (await hasBatchId(table)) continue
     try {
       // 18.16 has no `ADD COLUMN IF NOT EXISTS`: a second instance doing the same at the same
-      // moment makes this fail, and the column is then there.
+      // moment, or a node that has it already, makes this fail, and the column is then there.
       await warehouse.client.command({
         query: `ALTER TABLE ${onEveryNode(warehouse, table)} ADD COLUMN ${tokens ? 'IF NOT EXISTS ' : ''}batch_id String DEFAULT ''`,
       })

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Warehouse } from './client.ts'
 import { statementsFor } from './cluster-ddl.ts'
-import { clusterDdl } from './cluster-tables.ts'
+import { clusterDdl, nodesDiffer } from './cluster-tables.ts'
 
 /**
  * Versioned migrations: plain `.sql` files named `NNNN_name.sql` in `schemas/migrations/`,
@@ -16,6 +16,9 @@ import { clusterDdl } from './cluster-tables.ts'
  * version, so every instance on every node reads one record, and two instances that apply a
  * version at once write its two rows to the same shard, where ReplacingMergeTree folds them.
  * Checksums are of the files, so a single server and a cluster agree on what was applied.
+ * A node added to the cluster later has none of the tables: when some node has fewer of them than
+ * this one, every migration's statements run again (`IF NOT EXISTS` makes that a no-op where
+ * they exist), which is how a new shard gets its schema.
  */
 
 export const MIGRATIONS_DIR = new URL('../schemas/migrations/', import.meta.url).pathname
@@ -80,6 +83,13 @@ export async function migrate(warehouse: Warehouse, migrations = readMigrations(
   }
   const done = await appliedMigrations(warehouse)
   const applied: string[] = []
+  if (cluster && (await nodesDiffer(warehouse, 'tables', "engine != 'Distributed'"))) {
+    for (const migration of migrations.filter((m) => done.has(m.version))) {
+      for (const statement of statementsFor(migration.statements, cluster)) {
+        await warehouse.client.command({ query: statement })
+      }
+    }
+  }
   for (const migration of migrations) {
     const recorded = done.get(migration.version)
     if (recorded) {

@@ -246,6 +246,25 @@ describe.skipIf(unavailable !== undefined)('Tally on a two-shard ClickHouse clus
     })
     try {
       expect((await migrate(warehouse)).applied).toEqual([])
+      // A node that lacks tables (as a shard added later does) gets them at the next start.
+      for (const table of ['search_daily_mv', 'search_daily_local']) {
+        const dropped = await fetch(
+          `${second.url}/?query=${encodeURIComponent(`DROP TABLE tally.${table}`)}`,
+          {
+            method: 'POST',
+          },
+        )
+        expect(dropped.status, await dropped.text()).toBe(200)
+      }
+      const missing =
+        "SELECT name FROM system.tables WHERE database = 'tally' AND name LIKE 'search_daily%' ORDER BY name"
+      expect(await query(second.url, missing)).toEqual([{ name: 'search_daily' }])
+      expect((await migrate(warehouse)).applied).toEqual([])
+      expect(await query(second.url, missing)).toEqual([
+        { name: 'search_daily' },
+        { name: 'search_daily_local' },
+        { name: 'search_daily_mv' },
+      ])
     } finally {
       await warehouse.close()
     }
