@@ -16,8 +16,8 @@ import { clusterDdl, nodesDiffer } from './cluster-tables.ts'
  * version, so every instance on every node reads one record, and two instances that apply a
  * version at once write its two rows to the same shard, where ReplacingMergeTree folds them.
  * Checksums are of the files, so a single server and a cluster agree on what was applied.
- * A node added to the cluster later has none of the tables: when some node has fewer of them than
- * this one, every migration's statements run again (`IF NOT EXISTS` makes that a no-op where
+ * A node added to the cluster later has none of the tables: when the nodes hold different numbers
+ * of tables, every migration's statements run again (`IF NOT EXISTS` makes that a no-op where
  * they exist), which is how a new shard gets its schema.
  */
 
