@@ -1,4 +1,5 @@
 import type { Warehouse } from '../warehouse/client.ts'
+import { publicName, storedName } from '../warehouse/cluster-tables.ts'
 import { select } from './sql.ts'
 
 /**
@@ -45,10 +46,12 @@ type ColumnRow = { table: string; name: string; type: string; engine: string }
 const STORED_COLUMNS = `SELECT c.table AS table, c.name AS name, c.type AS type, t.engine AS engine
   FROM system.columns AS c
   INNER JOIN system.tables AS t ON t.database = c.database AND t.name = c.table
-  WHERE c.database = currentDatabase() AND t.engine NOT IN ('Null', 'View', 'MaterializedView')`
+  WHERE c.database = currentDatabase() AND t.engine NOT IN ('Null', 'View', 'MaterializedView', 'Distributed')`
 
+/** Columns of the tables that store rows here, by public name (`x_local` is `x` on a cluster). */
 async function storedColumns(warehouse: Warehouse): Promise<ColumnRow[]> {
-  return select<ColumnRow>(warehouse, STORED_COLUMNS)
+  const rows = await select<ColumnRow>(warehouse, STORED_COLUMNS)
+  return rows.map((row) => ({ ...row, table: publicName(warehouse, row.table) }))
 }
 
 /** Throws when a stored table holds a visitor sketch (any `uniq*` state) and is not a known rollup. */
@@ -95,7 +98,9 @@ const PARTITION_KEY = `SELECT partition_key FROM system.tables
  * Returns false when the table does not exist (yet).
  */
 export async function assertMonthlyPartitions(warehouse: Warehouse, rollup: Rollup): Promise<boolean> {
-  const [row] = await select<{ partition_key: string }>(warehouse, PARTITION_KEY, { table: rollup.table })
+  const [row] = await select<{ partition_key: string }>(warehouse, PARTITION_KEY, {
+    table: storedName(warehouse, rollup.table),
+  })
   if (!row) return false
   if (row.partition_key !== `toYYYYMM(${rollup.time})`) {
     throw new UnknownRollupError(

@@ -4,7 +4,11 @@ import { newSalt } from './visitor-hash.ts'
 /**
  * Today's visitor-hash salt, shared by every collector through the warehouse's `salts` table
  * and cached in memory for the day. When two instances create a salt for the same day at once,
- * both keep the one that was created first, so they hash the same visitor identically.
+ * both keep the one that was created first, so they hash the same visitor identically: an
+ * instance that had to create one reads the table again a moment later (`settleMs`), so a salt
+ * another instance wrote just after this one's first read, with a clock a little behind, is seen.
+ * On a cluster `salts` is a Distributed table whose rows of one day sit on one shard, read by
+ * every collector on every node; inserts return once the shard has the row.
  */
 export type SaltStore = {
   forDay(day: string): Promise<Uint8Array>
@@ -18,11 +22,15 @@ type SaltRow = { day: string; salt: string; created_at: string }
 // the table holds at most two days, so the choice is made in code.
 const READ = 'SELECT toString(day) AS day, salt, toString(created_at) AS created_at FROM salts'
 
+/** How long an instance that created a salt waits before reading which salt won. */
+export const SETTLE_MS = 500
+
 export function createSaltStore(
   warehouse: Warehouse,
-  options: { now?: () => Date; random?: (n: number) => Uint8Array } = {},
+  options: { now?: () => Date; random?: (n: number) => Uint8Array; settleMs?: number } = {},
 ): SaltStore {
   const now = options.now ?? (() => new Date())
+  const settleMs = options.settleMs ?? SETTLE_MS
   const cache = new Map<string, Promise<Uint8Array>>()
 
   const load = async (day: string): Promise<Uint8Array> => {
@@ -35,6 +43,7 @@ export function createSaltStore(
       format: 'JSONEachRow',
       values: [{ day, salt: Buffer.from(salt).toString('hex'), created_at: createdAt }],
     })
+    await new Promise((resolve) => setTimeout(resolve, settleMs))
     return (await readSalt(warehouse, day)) ?? salt
   }
 

@@ -88,6 +88,15 @@ export const ConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a plain identifier such as tally')
       .default('tally'),
+    /** A cluster named in the servers' `remote_servers`; unset for one server (or chDB). */
+    CLICKHOUSE_CLUSTER: z
+      .string()
+      .regex(
+        /^[A-Za-z_][A-Za-z0-9_]{0,63}$/,
+        'must be a cluster name from remote_servers, a plain identifier',
+      )
+      .optional(),
+    CLICKHOUSE_REPLICATED: flag,
     SITES: Sites,
     QUERY_PARAMS: QueryParams,
     K_ANON: int(2, 1000, 5),
@@ -105,6 +114,22 @@ export const ConfigSchema = z
     TALLY_FAILPOINT: z.enum(['crash-after-insert']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
+  .superRefine((env, ctx) => {
+    if (env.CLICKHOUSE_CLUSTER && !env.CLICKHOUSE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLICKHOUSE_CLUSTER'],
+        message: 'needs CLICKHOUSE_URL: the embedded warehouse cannot be part of a cluster',
+      })
+    }
+    if (env.CLICKHOUSE_REPLICATED && !env.CLICKHOUSE_CLUSTER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLICKHOUSE_REPLICATED'],
+        message: 'needs CLICKHOUSE_CLUSTER: replicated tables are made on a cluster',
+      })
+    }
+  })
   .transform((env) => ({
     port: env.PORT,
     host: env.HOST,
@@ -116,6 +141,9 @@ export const ConfigSchema = z
           username: env.CLICKHOUSE_USER,
           password: env.CLICKHOUSE_PASSWORD,
           database: env.CLICKHOUSE_DATABASE,
+          ...(env.CLICKHOUSE_CLUSTER
+            ? { cluster: { name: env.CLICKHOUSE_CLUSTER, replicated: env.CLICKHOUSE_REPLICATED } }
+            : {}),
         }
       : { kind: 'embedded' as const, path: env.DATA_DIR, database: env.CLICKHOUSE_DATABASE },
     sites: env.SITES,
@@ -141,6 +169,8 @@ export const ConfigSchema = z
 
 export type Config = z.infer<typeof ConfigSchema>
 export type WarehouseConfig = Config['warehouse']
+/** Set when the warehouse is a ClickHouse cluster: `ON CLUSTER` DDL, local and Distributed tables. */
+export type ClusterConfig = { readonly name: string; readonly replicated: boolean }
 
 export class ConfigError extends Error {
   override name = 'ConfigError'

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
-import type { WarehouseConfig } from '../schemas/config.ts'
+import type { ClusterConfig, WarehouseConfig } from '../schemas/config.ts'
 
 /**
  * The one place that knows which ClickHouse Tally talks to. Everything else receives a
@@ -18,6 +18,8 @@ export type Warehouse = {
   readonly writer?: ClickHouseClient
   readonly kind: WarehouseConfig['kind']
   readonly database: string
+  /** Set on a cluster: DDL runs `ON CLUSTER`, rollups are `<name>_local` under a Distributed `<name>`. */
+  readonly cluster?: ClusterConfig
   /** The ClickHouse version string, e.g. `26.7.2.1` or `18.16.1`. */
   version(): Promise<string>
   close(): Promise<void>
@@ -38,6 +40,13 @@ const countEveryInsert = {
   deduplicate_blocks_in_dependent_materialized_views: 0,
 } as const
 
+// On a cluster, an insert into a Distributed table returns once every shard has written its rows:
+// without this the node that took the insert would spool the rows, per event, in files of its own
+// and send them later, so a batch the collector dropped from its write-ahead log could still be
+// lost with that node, and raw rows would sit on its disk. 18.16 takes no SETTINGS clause in an
+// INSERT, so the setting travels with every request of the connection (it only affects inserts).
+const distributeNow = { insert_distributed_sync: 1 } as const
+
 export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse> {
   const { client, writer } =
     config.kind === 'embedded'
@@ -49,6 +58,7 @@ export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse>
     ...(writer ? { writer } : {}),
     kind: config.kind,
     database: config.database,
+    ...(config.kind === 'server' && config.cluster ? { cluster: config.cluster } : {}),
     version: () => {
       cachedVersion ??= client
         .query({ query: 'SELECT version() AS version', format: 'JSONEachRow' })
@@ -91,7 +101,9 @@ async function openServer(
   const bootstrap = createClient({ ...connection, request_timeout: 10_000 })
   let major = 0
   try {
-    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` })
+    // The database name and the cluster's come from the validated config (plain identifiers).
+    const onCluster = config.cluster ? ` ON CLUSTER ${config.cluster.name}` : ''
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}${onCluster}` })
     const rows = await (
       await bootstrap.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' })
     ).json<{ version: string }>()
@@ -102,7 +114,11 @@ async function openServer(
   const options = {
     ...connection,
     database: config.database,
-    clickhouse_settings: major >= 22 ? { ...settings, ...countEveryInsert } : settings,
+    clickhouse_settings: {
+      ...settings,
+      ...(major >= 22 ? countEveryInsert : {}),
+      ...(config.cluster ? distributeNow : {}),
+    },
     request_timeout: 30_000,
   }
   return {

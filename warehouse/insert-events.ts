@@ -1,6 +1,15 @@
 import { Readable } from 'node:stream'
 import type { EventRow } from '../schemas/row.ts'
 import type { Warehouse } from './client.ts'
+import { statementsFor } from './cluster-ddl.ts'
+import {
+  alterTarget,
+  clusterDdl,
+  nodesDiffer,
+  onEveryNode,
+  publicName,
+  storedName,
+} from './cluster-tables.ts'
 
 /** Inserts privacy-processed rows into `events_in`, the Null table the rollups read from. */
 export async function insertEvents(warehouse: Warehouse, rows: readonly EventRow[]): Promise<void> {
@@ -25,6 +34,10 @@ export async function insertEvents(warehouse: Warehouse, rows: readonly EventRow
  *   last `DEDUP_WINDOW` block ids (`non_replicated_deduplication_window`). Writing a batch again
  *   then adds nothing to a table that already has it, even when a crash left it in some tables
  *   and not in others.
+ *
+ * On a cluster `events_in` is a Distributed table: the connection sets `insert_distributed_sync`,
+ * so an insert returns once every shard has its rows (warehouse/client.ts). The ledger and its
+ * view are made per shard like the rollups, and read through a Distributed `write_ledger`.
  */
 
 export const LEDGER_TABLE = 'write_ledger'
@@ -60,6 +73,9 @@ SELECT batch_id, toDate(now()) AS applied_on
 FROM events_in
 GROUP BY batch_id`
 
+/** The ledger's table and view, made at every start (distributed like a migration on a cluster). */
+export const LEDGER_STATEMENTS = [LEDGER, LEDGER_MV] as const
+
 type Catalogue = { name: string; engine: string; create_table_query: string }
 
 async function select<T>(warehouse: Warehouse, query: string): Promise<T[]> {
@@ -75,26 +91,33 @@ async function select<T>(warehouse: Warehouse, query: string): Promise<T[]> {
 export async function prepareInsertPath(warehouse: Warehouse): Promise<InsertPath> {
   const version = await warehouse.version()
   const tokens = Number(version.split('.')[0]) >= 22
-  const hasBatchId = async () =>
-    (
-      await select<{ n: number }>(
-        warehouse,
-        "SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = 'events_in' AND name = 'batch_id'",
-      )
-    )[0]?.n
-  if (!Number(await hasBatchId())) {
+  // On a cluster both the shards' Null tables and the Distributed table take the column.
+  const eventTables = warehouse.cluster ? [storedName(warehouse, 'events_in'), 'events_in'] : ['events_in']
+  // Whether this node's table, and on a cluster every node's (a new shard's too), has the column.
+  // Table names from the fixed list above.
+  const hasBatchId = async (table: string) => {
+    const where = `table = '${table}' AND name = 'batch_id'`
+    const [row] = await select<{ n: number }>(
+      warehouse,
+      `SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND ${where}`,
+    )
+    return Number(row?.n) > 0 && !(await nodesDiffer(warehouse, 'columns', where))
+  }
+  for (const table of eventTables) {
+    if (await hasBatchId(table)) continue
     try {
       // 18.16 has no `ADD COLUMN IF NOT EXISTS`: a second instance doing the same at the same
-      // moment makes this fail, and the column is then there.
+      // moment, or a node that has it already, makes this fail, and the column is then there.
       await warehouse.client.command({
-        query: `ALTER TABLE events_in ADD COLUMN ${tokens ? 'IF NOT EXISTS ' : ''}batch_id String DEFAULT ''`,
+        query: `ALTER TABLE ${onEveryNode(warehouse, table)} ADD COLUMN ${tokens ? 'IF NOT EXISTS ' : ''}batch_id String DEFAULT ''`,
       })
     } catch (error) {
-      if (!Number(await hasBatchId())) throw error
+      if (!(await hasBatchId(table))) throw error
     }
   }
-  await warehouse.client.command({ query: LEDGER })
-  await warehouse.client.command({ query: LEDGER_MV })
+  for (const statement of statementsFor(LEDGER_STATEMENTS, clusterDdl(warehouse))) {
+    await warehouse.client.command({ query: statement })
+  }
 
   if (tokens) {
     const catalogue = await select<Catalogue>(
@@ -120,7 +143,7 @@ export async function prepareInsertPath(warehouse: Warehouse): Promise<InsertPat
       if (missing.length === 0) continue
       // Names come from the warehouse's own catalogue and matched \w+ above.
       await warehouse.client.command({
-        query: `ALTER TABLE ${table.name} MODIFY SETTING ${missing.join(', ')}`,
+        query: `ALTER TABLE ${alterTarget(warehouse, publicName(warehouse, table.name))} MODIFY SETTING ${missing.join(', ')}`,
       })
     }
   }
@@ -174,14 +197,16 @@ export async function pruneLedger(warehouse: Warehouse, now: Date): Promise<stri
   )
   const partitions = await select<{ partition: string }>(
     warehouse,
-    `SELECT DISTINCT partition FROM system.parts WHERE database = currentDatabase() AND table = '${LEDGER_TABLE}' AND active`,
+    // This node's parts; a day old here is old everywhere, and dropping it on every node is a no-op
+    // where it is already gone.
+    `SELECT DISTINCT partition FROM system.parts WHERE database = currentDatabase() AND table = '${storedName(warehouse, LEDGER_TABLE)}' AND active`,
   )
   const dropped: string[] = []
   for (const { partition } of partitions) {
     // Read from the warehouse's catalogue and checked to be a toYYYYMMDD value before use.
     if (!/^\d{8}$/.test(partition) || Number(partition) >= oldest) continue
     await warehouse.client.command({
-      query: `ALTER TABLE ${LEDGER_TABLE} DROP PARTITION ${Number(partition)}`,
+      query: `ALTER TABLE ${alterTarget(warehouse, LEDGER_TABLE)} DROP PARTITION ${Number(partition)}`,
     })
     dropped.push(partition)
   }

@@ -2,12 +2,23 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Warehouse } from './client.ts'
+import { statementsFor } from './cluster-ddl.ts'
+import { clusterDdl, nodesDiffer } from './cluster-tables.ts'
 
 /**
  * Versioned migrations: plain `.sql` files named `NNNN_name.sql` in `schemas/migrations/`,
  * applied in order at start and recorded in `schema_migrations`. Every statement is written
  * to be idempotent (`IF NOT EXISTS`), so a migration interrupted half way, or applied by two
  * instances at once, converges when it runs again.
+ *
+ * On a cluster (`CLICKHOUSE_CLUSTER`) the same files are rewritten by `warehouse/cluster-ddl.ts`
+ * into `ON CLUSTER` statements; `schema_migrations` itself is then a Distributed table sharded by
+ * version, so every instance on every node reads one record, and two instances that apply a
+ * version at once write its two rows to the same shard, where ReplacingMergeTree folds them.
+ * Checksums are of the files, so a single server and a cluster agree on what was applied.
+ * A node added to the cluster later has none of the tables: when the nodes hold different numbers
+ * of tables, every migration's statements run again (`IF NOT EXISTS` makes that a no-op where
+ * they exist), which is how a new shard gets its schema.
  */
 
 export const MIGRATIONS_DIR = new URL('../schemas/migrations/', import.meta.url).pathname
@@ -66,9 +77,19 @@ export async function appliedMigrations(
 }
 
 export async function migrate(warehouse: Warehouse, migrations = readMigrations()): Promise<MigrationReport> {
-  await warehouse.client.command({ query: BOOKKEEPING })
+  const cluster = clusterDdl(warehouse)
+  for (const statement of statementsFor([BOOKKEEPING], cluster)) {
+    await warehouse.client.command({ query: statement })
+  }
   const done = await appliedMigrations(warehouse)
   const applied: string[] = []
+  if (cluster && (await nodesDiffer(warehouse, 'tables', "engine != 'Distributed'"))) {
+    for (const migration of migrations.filter((m) => done.has(m.version))) {
+      for (const statement of statementsFor(migration.statements, cluster)) {
+        await warehouse.client.command({ query: statement })
+      }
+    }
+  }
   for (const migration of migrations) {
     const recorded = done.get(migration.version)
     if (recorded) {
@@ -79,7 +100,7 @@ export async function migrate(warehouse: Warehouse, migrations = readMigrations(
       }
       continue
     }
-    for (const statement of migration.statements) {
+    for (const statement of statementsFor(migration.statements, cluster)) {
       await warehouse.client.command({ query: statement })
     }
     await warehouse.client.insert({

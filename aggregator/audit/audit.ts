@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../warehouse/client.ts'
+import { storedName } from '../../warehouse/cluster-tables.ts'
 import { dayOffset, requireQueryParameters, select, utcSeconds } from '../sql.ts'
 import {
   checkOldSketches,
@@ -49,7 +50,7 @@ export async function auditWarehouse(
   const sampleSize = options.sampleSize ?? DEFAULT_SAMPLE_SIZE
   const catalogue = await select<{ name: string; engine: string }>(warehouse, TABLES)
   const columns = await select<{ table: string; name: string; type: string }>(warehouse, COLUMNS)
-  const tables: Table[] = catalogue
+  const tables: Table[] = inspected(warehouse, catalogue)
     .filter((table) => !STORES_NOTHING.has(table.engine))
     .map((table) => ({
       ...table,
@@ -95,6 +96,22 @@ export async function auditWarehouse(
     values,
     violations,
   }
+}
+
+/**
+ * On a cluster, each Distributed table stands for its shards' local tables: it reads all of them,
+ * where this node's local table holds one shard's rows. It is inspected under the local engine,
+ * so that the checks that depend on the engine (FINAL for collapsing ones) treat it as such.
+ */
+function inspected(
+  warehouse: Warehouse,
+  catalogue: ReadonlyArray<{ name: string; engine: string }>,
+): Array<{ name: string; engine: string }> {
+  if (!warehouse.cluster) return [...catalogue]
+  const engines = new Map(catalogue.map((table) => [table.name, table.engine]))
+  return catalogue
+    .filter((table) => table.engine === 'Distributed')
+    .map((table) => ({ name: table.name, engine: engines.get(storedName(warehouse, table.name)) ?? 'Null' }))
 }
 
 /** All events the warehouse has folded in, for tables that do not say how many they hold. */

@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../warehouse/client.ts'
+import { alterTarget } from '../../warehouse/cluster-tables.ts'
 import { rankAffinities } from '../insights/lift.ts'
 import { offerInsights } from '../insights/offers.ts'
 import { readArmDays, readCells, readTransitions } from '../insights/read.ts'
@@ -13,7 +14,9 @@ import { dayOffset, requireQueryParameters, run, select, utcSeconds } from '../s
  *
  * Several instances may run it at once: each writes a snapshot stamped with its own clock, the
  * newest wins for readers, and older snapshots are deleted after each write. A run that finds a
- * snapshot as new as its own clock already written does nothing.
+ * snapshot as new as its own clock already written does nothing. On a cluster the snapshot is
+ * written and read through the Distributed `reco_*` tables (a site's rows on one shard) and the
+ * delete runs `ON CLUSTER` on the local ones.
  */
 
 export type InsightsConfig = { kAnon: number; windowDays?: number }
@@ -41,8 +44,8 @@ const NEWER_SNAPSHOTS = RECO_TABLES.map(
 const OLDER_ROWS = (table: string) =>
   `SELECT count() AS n FROM ${table} WHERE computed_at < toDateTime({at:String}, 'UTC')`
 
-const DELETE_OLDER = (table: string) =>
-  `ALTER TABLE ${table} DELETE WHERE computed_at < toDateTime({at:String}, 'UTC') SETTINGS mutations_sync = 2`
+const DELETE_OLDER = (target: string) =>
+  `ALTER TABLE ${target} DELETE WHERE computed_at < toDateTime({at:String}, 'UTC') SETTINGS mutations_sync = 2`
 
 export async function computeInsights(
   warehouse: Warehouse,
@@ -123,7 +126,7 @@ export async function computeInsights(
   // The new snapshot is complete before an old one goes, so a reader always finds one.
   for (const table of RECO_TABLES) {
     const [older] = await select<{ n: number }>(warehouse, OLDER_ROWS(table), { at })
-    if (Number(older?.n ?? 0) > 0) await run(warehouse, DELETE_OLDER(table), { at })
+    if (Number(older?.n ?? 0) > 0) await run(warehouse, DELETE_OLDER(alterTarget(warehouse, table)), { at })
   }
   return {
     ...report,

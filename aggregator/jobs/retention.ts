@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../warehouse/client.ts'
+import { alterTarget, storedName } from '../../warehouse/cluster-tables.ts'
 import { assertMonthlyPartitions, assertTimedTablesKnown, ROLLUPS } from '../rollups.ts'
 import { dayOffset, requireQueryParameters, run, select } from '../sql.ts'
 
@@ -8,7 +9,8 @@ import { dayOffset, requireQueryParameters, run, select } from '../sql.ts'
  * partitioned by month, so a month goes only when its last day is out of the window; until then
  * at most a month more than the window is kept. Dropping a partition is immediate and complete,
  * unlike a delete mutation, and dropping one that is already gone is a no-op, so the job is
- * idempotent and safe on several instances.
+ * idempotent and safe on several instances. On a cluster the months are those of every shard's
+ * parts and each drop runs `ON CLUSTER` on the local tables.
  */
 
 export type RetentionReport = {
@@ -32,6 +34,12 @@ export function monthIsExpired(yyyymm: string, oldestKept: string): boolean {
 const PARTITIONS = `SELECT DISTINCT partition FROM system.parts
   WHERE database = currentDatabase() AND table = {table:String} AND active ORDER BY partition`
 
+// On a cluster, the parts of every shard's local table. The cluster name is validated config.
+const CLUSTER_PARTITIONS = (
+  cluster: string,
+) => `SELECT DISTINCT partition FROM cluster('${cluster}', system.parts)
+  WHERE database = {database:String} AND table = {table:String} AND active ORDER BY partition`
+
 export async function enforceRetention(
   warehouse: Warehouse,
   now: Date,
@@ -44,14 +52,18 @@ export async function enforceRetention(
   for (const rollup of ROLLUPS) {
     if (!(await assertMonthlyPartitions(warehouse, rollup))) continue
     const { table } = rollup
-    const partitions = await select<{ partition: string }>(warehouse, PARTITIONS, { table })
+    const partitions = await select<{ partition: string }>(
+      warehouse,
+      warehouse.cluster ? CLUSTER_PARTITIONS(warehouse.cluster.name) : PARTITIONS,
+      { table: storedName(warehouse, table), database: warehouse.database },
+    )
     for (const { partition } of partitions) {
       // A partition cannot be a query parameter in ALTER ... DROP PARTITION, so the value, read
       // from the warehouse's own catalogue, must be six digits before it is written into the
       // statement (as a number, the form toYYYYMM partitions take).
       if (!/^\d{6}$/.test(partition)) throw new Error(`${table}: unexpected partition ${partition}`)
       if (!monthIsExpired(partition, oldestKept)) continue
-      await run(warehouse, `ALTER TABLE ${table} DROP PARTITION ${Number(partition)}`)
+      await run(warehouse, `ALTER TABLE ${alterTarget(warehouse, table)} DROP PARTITION ${Number(partition)}`)
       dropped[table] = [...(dropped[table] ?? []), partition]
     }
   }

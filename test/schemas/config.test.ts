@@ -32,6 +32,24 @@ describe('config', () => {
     })
   })
 
+  it('reads a cluster for a server warehouse, and refuses one without a server', () => {
+    const server = { CLICKHOUSE_URL: 'http://ch-1.internal:8123' }
+    expect(loadConfig({ ...server, CLICKHOUSE_CLUSTER: 'shop_cluster' }).warehouse).toMatchObject({
+      kind: 'server',
+      cluster: { name: 'shop_cluster', replicated: false },
+    })
+    expect(
+      loadConfig({ ...server, CLICKHOUSE_CLUSTER: 'shop_cluster', CLICKHOUSE_REPLICATED: '1' }).warehouse,
+    ).toMatchObject({ cluster: { name: 'shop_cluster', replicated: true } })
+    expect(loadConfig(server).warehouse).not.toHaveProperty('cluster')
+    expect(() => loadConfig({ CLICKHOUSE_CLUSTER: 'shop_cluster' })).toThrow(
+      /^invalid configuration: CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL/,
+    )
+    expect(() => loadConfig({ ...server, CLICKHOUSE_REPLICATED: '1' })).toThrow(
+      /^invalid configuration: CLICKHOUSE_REPLICATED: needs CLICKHOUSE_CLUSTER/,
+    )
+  })
+
   it('reads several sites and origins, and per-site query parameters', () => {
     const config = loadConfig({
       SITES: 'shop=https://shop.example, shop=https://www.shop.example,blog=http://localhost:3000',
@@ -61,6 +79,9 @@ describe('config', () => {
     ['QUERY_PARAMS', 'demo=a b'],
     ['CLICKHOUSE_URL', 'ftp://ch'],
     ['CLICKHOUSE_DATABASE', 'tally; DROP TABLE x'],
+    ['CLICKHOUSE_CLUSTER', 'shop ON CLUSTER x'],
+    ['CLICKHOUSE_CLUSTER', "shop')"],
+    ['CLICKHOUSE_REPLICATED', 'maybe'],
     ['DASHBOARD_TOKEN', 'short'],
     ['TRUST_PROXY', 'maybe'],
     ['LOG_LEVEL', 'loud'],

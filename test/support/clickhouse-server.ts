@@ -36,14 +36,22 @@ export async function freePort(): Promise<number> {
   })
 }
 
-export async function startClickHouseServer(): Promise<ClickHouseServer | null> {
+export type ServerOptions = {
+  /** Ports chosen beforehand, when other servers' configs must name them (a cluster). */
+  httpPort?: number
+  tcpPort?: number
+  /** XML placed inside the server's `<yandex>` root: remote_servers, macros, zookeeper. */
+  extraConfig?: string
+}
+
+export async function startClickHouseServer(options: ServerOptions = {}): Promise<ClickHouseServer | null> {
   if (!BINARY) return null
   const binary = BINARY
   const dir = mkdtempSync(join(tmpdir(), 'tally-clickhouse-'))
-  const httpPort = await freePort()
-  const tcpPort = await freePort()
+  const httpPort = options.httpPort ?? (await freePort())
+  const tcpPort = options.tcpPort ?? (await freePort())
   mkdirSync(join(dir, 'data'), { recursive: true })
-  writeFileSync(join(dir, 'config.xml'), serverConfig(dir, httpPort, tcpPort))
+  writeFileSync(join(dir, 'config.xml'), serverConfig(dir, httpPort, tcpPort, options.extraConfig ?? ''))
   writeFileSync(join(dir, 'users.xml'), USERS)
   const url = `http://127.0.0.1:${httpPort}`
   let child: ChildProcess | undefined
@@ -88,7 +96,7 @@ export async function startClickHouseServer(): Promise<ClickHouseServer | null> 
   }
 }
 
-const serverConfig = (dir: string, httpPort: number, tcpPort: number) => `<?xml version="1.0"?>
+const serverConfig = (dir: string, httpPort: number, tcpPort: number, extra: string) => `<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>${dir}/server.log</log><errorlog>${dir}/error.log</errorlog></logger>
   <http_port>${httpPort}</http_port>
@@ -103,6 +111,7 @@ const serverConfig = (dir: string, httpPort: number, tcpPort: number) => `<?xml 
   <default_database>default</default_database>
   <timezone>UTC</timezone>
   <users_config>users.xml</users_config>
+${extra}
 </yandex>
 `
 

@@ -1,0 +1,309 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
+import { migrate, readMigrations } from '../../warehouse/migrate.ts'
+import { drained, type ServiceProcess, spawnService, stopService } from '../reliability/support.ts'
+import {
+  CLUSTER_NAME,
+  type ClickHouseCluster,
+  clusterUnavailable,
+  startClickHouseCluster,
+} from '../support/clickhouse-cluster.ts'
+import { CHROME_UA } from '../support/http.ts'
+
+/**
+ * Tally on a two-shard ClickHouse cluster (two real 18.16 servers and a ZooKeeper on loopback),
+ * with two instances of the service, each talking to a different node and both started at once.
+ * Visitors send events to both instances; the aggregates read through the Distributed rollups
+ * count every acknowledged event exactly once, both shards hold a part of them, both instances
+ * hashed each visitor the same way, and no per-event row was left anywhere on disk.
+ */
+
+const unavailable = clusterUnavailable()
+if (unavailable) console.warn(`[cluster] skipped: ${unavailable}`)
+
+const VISITORS = 24
+const PER_VISITOR = 10
+
+type Sent = { accepted: number; statuses: Map<number, number>; paths: string[] }
+
+/** Posts one pageview a request over a keep-alive socket, as visitor `v` (its address comes
+ * through the trusted proxy header), and records which were answered 202. */
+async function send(url: string, visitor: number, count: number, prefix: string, sent: Sent) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  for (let n = 0; n < count; n++) {
+    const path = `/${prefix}/v${'abcdefghijklmnopqrstuvwxyz'[visitor]}/p${'abcdefghijklmnopqrstuvwxyz'[n]}`
+    const body = JSON.stringify({ type: 'pageview', site: 'demo', url: `http://localhost:8787${path}` })
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${url}/api/event`,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'user-agent': CHROME_UA,
+            'x-forwarded-for': `198.51.100.${visitor + 1}`,
+          },
+        },
+        (res) => {
+          res.resume()
+          res.once('end', () => resolve(res.statusCode ?? 0))
+        },
+      )
+      req.once('error', reject)
+      req.end(body)
+    })
+    sent.statuses.set(status, (sent.statuses.get(status) ?? 0) + 1)
+    if (status === 202) {
+      sent.accepted++
+      sent.paths.push(path)
+    }
+  }
+  agent.destroy()
+}
+
+async function query<T>(url: string, sql: string): Promise<T[]> {
+  const response = await fetch(
+    `${url}/?database=tally&query=${encodeURIComponent(`${sql} FORMAT JSONEachRow`)}`,
+    {
+      method: 'POST',
+    },
+  )
+  const text = await response.text()
+  if (!response.ok) throw new Error(`${response.status}: ${text}`)
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T)
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? filesUnder(path) : [path]
+  })
+}
+
+describe.skipIf(unavailable !== undefined)('Tally on a two-shard ClickHouse cluster', () => {
+  let cluster: ClickHouseCluster
+  const services: ServiceProcess[] = []
+
+  beforeAll(async () => {
+    const started = await startClickHouseCluster()
+    if (!started) throw new Error('the cluster could not start')
+    cluster = started
+  }, 120_000)
+
+  afterAll(async () => {
+    for (const service of services) await stopService(service)
+    await cluster?.dispose()
+    rmSync(dataDir, { recursive: true, force: true })
+  }, 60_000)
+
+  // Each instance its own write-ahead log, as on separate machines.
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-cluster-'))
+  const env = (node: number): Record<string, string> => ({
+    DATA_DIR: join(dataDir, `instance-${node + 1}`),
+    CLICKHOUSE_URL: cluster.nodes[node]?.url ?? '',
+    CLICKHOUSE_DATABASE: 'tally',
+    CLICKHOUSE_CLUSTER: CLUSTER_NAME,
+    FLUSH_INTERVAL_MS: '200',
+    TRUST_PROXY: '1',
+  })
+
+  it('counts every event sent to either instance exactly once, over both shards', async () => {
+    const [first, second] = cluster.nodes
+    if (!first || !second) throw new Error('two nodes expected')
+    // Both instances start at once: both run the migrations against the cluster.
+    services.push(...(await Promise.all([spawnService(env(0)), spawnService(env(1))])))
+    const [a, b] = services
+    if (!a || !b) throw new Error('two services expected')
+
+    // Every visitor sends half of its events to each instance, in turn.
+    const sent: Sent = { accepted: 0, statuses: new Map(), paths: [] }
+    await Promise.all(
+      Array.from({ length: VISITORS }, async (_, visitor) => {
+        await send(a.url, visitor, PER_VISITOR / 2, 'a', sent)
+        await send(b.url, visitor, PER_VISITOR / 2, 'b', sent)
+      }),
+    )
+    expect(Object.fromEntries(sent.statuses)).toEqual({ 202: VISITORS * PER_VISITOR })
+    await Promise.all([drained(a), drained(b)])
+
+    // Through the Distributed rollups, from either node: each acknowledged event once.
+    const counts = (url: string) =>
+      query<{ path: string; n: number }>(
+        url,
+        "SELECT path, toUInt64(sumMerge(pageviews)) AS n FROM pages_daily WHERE path LIKE '/_/v%' GROUP BY path",
+      )
+    for (const node of [first, second]) {
+      const rows = await counts(node.url)
+      expect(rows.length).toBe(sent.paths.length)
+      expect(new Set(rows.map((row) => row.path))).toEqual(new Set(sent.paths))
+      expect(rows.every((row) => Number(row.n) === 1)).toBe(true)
+    }
+    const [total] = await query<{ events: number; visitors: number }>(
+      first.url,
+      "SELECT toUInt64(sumMerge(events)) AS events, toUInt64(uniqCombinedMerge(visitors)) AS visitors FROM traffic_daily WHERE type = 'pageview'",
+    )
+    expect(Number(total?.events)).toBe(sent.accepted)
+    // One salt for both instances: a visitor seen by both counts once, not twice.
+    expect(Number(total?.visitors)).toBe(VISITORS)
+
+    // Each shard holds a part of the events, and together they hold them all, each once.
+    const perShard: number[] = []
+    for (const node of [first, second]) {
+      const [local] = await query<{ events: number }>(
+        node.url,
+        "SELECT toUInt64(sumMerge(events)) AS events FROM traffic_daily_local WHERE type = 'pageview'",
+      )
+      perShard.push(Number(local?.events))
+    }
+    console.info(
+      `[cluster] sent ${VISITORS * PER_VISITOR}, accepted ${sent.accepted}, shard 1 ${perShard[0]}, shard 2 ${perShard[1]}, total ${total?.events}, visitors ${total?.visitors}`,
+    )
+    expect(perShard.every((events) => events > 0)).toBe(true)
+    expect(perShard.reduce((sum, events) => sum + events, 0)).toBe(sent.accepted)
+
+    // A visitor's day is on one shard only: no visitor is counted by both.
+    const shardVisitors: number[] = []
+    for (const node of [first, second]) {
+      const [local] = await query<{ visitors: number }>(
+        node.url,
+        "SELECT toUInt64(uniqCombinedMerge(visitors)) AS visitors FROM traffic_daily_local WHERE type = 'pageview'",
+      )
+      shardVisitors.push(Number(local?.visitors))
+    }
+    expect(shardVisitors.reduce((sum, visitors) => sum + visitors, 0)).toBe(VISITORS)
+
+    // The salts table is one truth for both: a single day of salts, read the same from either node.
+    for (const node of [first, second]) {
+      const salts = await query<{ day: string; first: string }>(
+        node.url,
+        'SELECT toString(day) AS day, argMin(salt, (created_at, salt)) AS first FROM salts GROUP BY day',
+      )
+      expect(salts.length).toBe(1)
+    }
+  })
+
+  it('keeps no per-event row on any node: no spool of the Distributed events table', async () => {
+    for (const node of cluster.nodes) {
+      const engines = await query<{ name: string; engine: string }>(
+        node.url,
+        "SELECT name, engine FROM system.tables WHERE database = 'tally' AND name IN ('events_in', 'events_in_local')",
+      )
+      expect(Object.fromEntries(engines.map((row) => [row.name, row.engine]))).toEqual({
+        events_in: 'Distributed',
+        events_in_local: 'Null',
+      })
+      // A Distributed table that sends later keeps each insert as a file under its own folder.
+      const spool = join(node.dir, 'data', 'data', 'tally', 'events_in')
+      const files = filesUnder(spool)
+      expect(files, `spooled rows under ${spool}`).toEqual([])
+      // And no stored table holds the visitors' addresses or user agents (browser families only).
+      const stored = await query<{ name: string }>(
+        node.url,
+        "SELECT name FROM system.tables WHERE database = 'tally' AND engine LIKE '%MergeTree'",
+      )
+      expect(stored.length).toBeGreaterThan(10)
+      for (const { name } of stored) {
+        const response = await fetch(
+          `${node.url}/?database=tally&query=${encodeURIComponent(`SELECT * FROM ${name} FORMAT TSV`)}`,
+        )
+        const dump = await response.text()
+        expect(response.ok).toBe(true)
+        expect(dump).not.toContain('198.51.100.')
+        expect(dump).not.toContain(CHROME_UA.slice(0, 40))
+      }
+    }
+  })
+
+  it('records each migration once for the whole cluster; a restart applies nothing', async () => {
+    const [first, second] = cluster.nodes
+    if (!first || !second) throw new Error('two nodes expected')
+    const files = readMigrations()
+    for (const node of [first, second]) {
+      const recorded = await query<{ version: number; checksums: string[] }>(
+        node.url,
+        'SELECT version, groupUniqArray(checksum) AS checksums FROM schema_migrations GROUP BY version ORDER BY version',
+      )
+      expect(recorded).toEqual(files.map((file) => ({ version: file.version, checksums: [file.checksum] })))
+    }
+    // A third instance, started after the others, finds everything applied.
+    const warehouse: Warehouse = await openWarehouse({
+      kind: 'server',
+      url: second.url,
+      username: 'default',
+      password: '',
+      database: 'tally',
+      cluster: { name: CLUSTER_NAME, replicated: false },
+    })
+    try {
+      expect((await migrate(warehouse)).applied).toEqual([])
+      // A node that lacks tables (as a shard added later does) gets them at the next start.
+      for (const table of ['search_daily_mv', 'search_daily_local']) {
+        const dropped = await fetch(
+          `${second.url}/?query=${encodeURIComponent(`DROP TABLE tally.${table}`)}`,
+          {
+            method: 'POST',
+          },
+        )
+        expect(dropped.status, await dropped.text()).toBe(200)
+      }
+      const missing =
+        "SELECT name FROM system.tables WHERE database = 'tally' AND name LIKE 'search_daily%' ORDER BY name"
+      expect(await query(second.url, missing)).toEqual([{ name: 'search_daily' }])
+      expect((await migrate(warehouse)).applied).toEqual([])
+      expect(await query(second.url, missing)).toEqual([
+        { name: 'search_daily' },
+        { name: 'search_daily_local' },
+        { name: 'search_daily_mv' },
+      ])
+    } finally {
+      await warehouse.close()
+    }
+    const restarted = services.shift()
+    if (restarted) await stopService(restarted)
+    const again = await spawnService(env(0))
+    services.push(again)
+    const response = await fetch(`${again.url}/healthz`)
+    const health = (await response.json()) as { migrations: { appliedAtStart: string[]; current: number } }
+    expect(health.migrations).toEqual({ appliedAtStart: [], current: files.at(-1)?.version })
+  })
+
+  it('creates replicated local tables under keeper paths of their own, per shard', async () => {
+    const [first] = cluster.nodes
+    if (!first) throw new Error('a node expected')
+    const warehouse = await openWarehouse({
+      kind: 'server',
+      url: first.url,
+      username: 'default',
+      password: '',
+      database: 'tally_replicated',
+      cluster: { name: CLUSTER_NAME, replicated: true },
+    })
+    try {
+      await migrate(warehouse)
+    } finally {
+      await warehouse.close()
+    }
+    for (const [index, node] of cluster.nodes.entries()) {
+      const tables = await query<{ name: string; engine: string; zookeeper_path: string }>(
+        node.url,
+        "SELECT t.name AS name, t.engine AS engine, r.zookeeper_path AS zookeeper_path FROM system.tables AS t LEFT JOIN system.replicas AS r ON r.database = t.database AND r.table = t.name WHERE t.database = 'tally_replicated' AND t.name LIKE '%_local' AND t.engine != 'Null'",
+      )
+      expect(tables.length).toBeGreaterThan(10)
+      for (const table of tables) {
+        expect(table.engine).toMatch(/^Replicated\w*MergeTree$/)
+        expect(table.zookeeper_path).toBe(`/clickhouse/tables/${index + 1}/tally_replicated/${table.name}`)
+      }
+      expect(new Set(tables.map((table) => table.zookeeper_path)).size).toBe(tables.length)
+    }
+  })
+})

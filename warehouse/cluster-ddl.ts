@@ -1,0 +1,125 @@
+import type { ClusterConfig } from '../schemas/config.ts'
+
+/**
+ * Turns the single-server DDL of the migrations into DDL for a ClickHouse cluster, so that one set
+ * of migration files serves both. A pure function of the statement text and the cluster options.
+ *
+ * The scheme, for a table `<name>` in the migrations:
+ * - `<db>.<name>_local` is created `ON CLUSTER` on every shard with the migration's own columns and
+ *   engine (a `Null` table stays `Null`; a `*MergeTree` becomes `Replicated*MergeTree` with the
+ *   keeper path `/clickhouse/tables/{shard}/<db>/<name>_local` and replica `{replica}` when the
+ *   cluster is replicated). Database and table are both in the path, so no two tables share one.
+ * - `<db>.<name>` becomes a `Distributed` table over the `_local` tables, created `ON CLUSTER` too,
+ *   so that every node can take reads and writes. It keeps the public name: the collector, the
+ *   jobs and the dashboard's queries read and write the same names on one server and on a cluster.
+ * - A materialized view reads the `_local` table of its source and writes the `_local` table of
+ *   its target, on each shard: rows are aggregated where they land.
+ *
+ * Names are qualified with the database, because an `ON CLUSTER` statement runs on the other
+ * nodes in their default database. Everything written into the statements is either migration
+ * text or an identifier checked against IDENTIFIER here (the config checks the same).
+ */
+
+export type ClusterDdlOptions = ClusterConfig & { readonly database: string }
+
+export const LOCAL_SUFFIX = '_local'
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+
+/**
+ * Which shard a row written through a Distributed table goes to, for the tables Tally inserts
+ * into. Rollups have none: only their views write them, on the shard the event landed on, and an
+ * insert through their Distributed table fails loudly instead of spreading a group over shards.
+ */
+export const SHARDING_KEYS: Readonly<Record<string, string>> = {
+  // One visitor-day on one shard: the visitor hash is salted per day, so a day's unique visitors
+  // are disjoint between shards and per-shard counts (finalized sketches included) add up exactly.
+  events_in: 'cityHash64(site, toDate(hour), visitor)',
+  // A day's competing salts sit side by side on one shard.
+  salts: 'toYYYYMMDD(day)',
+  // Two instances recording one version write the same shard, where ReplacingMergeTree folds them.
+  schema_migrations: 'version',
+  // A site's snapshot on one shard, so `FINAL` there folds its repeated rows.
+  reco_affinity: 'cityHash64(site)',
+  reco_offers: 'cityHash64(site)',
+  reco_segments: 'cityHash64(site)',
+}
+
+export class ClusterDdlError extends Error {
+  override name = 'ClusterDdlError'
+}
+
+const identifier = (value: string, what: string): string => {
+  if (!IDENTIFIER.test(value)) throw new ClusterDdlError(`${what} "${value}" is not a plain identifier`)
+  return value
+}
+
+/** The keeper path of a replicated table: distinct per database, table and shard. */
+export const replicaPath = (database: string, table: string): string =>
+  `/clickhouse/tables/{shard}/${identifier(database, 'database')}/${identifier(table, 'table')}`
+
+const CREATE_TABLE =
+  /^CREATE TABLE IF NOT EXISTS (\w+)\s*\(([\s\S]*)\)\s*ENGINE\s*=\s*(\w+)(?:\(([^)]*)\))?([\s\S]*)$/
+const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\s+([\s\S]*)$/
+// The one table a view reads. Views here read a single table and join nothing.
+const FROM = /\bFROM\s+(\w+)\b/g
+
+/**
+ * The statements that do on a cluster what `statement` does on one server. Throws for a statement
+ * it does not know how to distribute, so a migration that needs new handling stops loudly.
+ */
+export function clusterStatements(statement: string, options: ClusterDdlOptions): string[] {
+  const db = identifier(options.database, 'database')
+  const cluster = identifier(options.name, 'cluster')
+  const text = statement.trim()
+
+  const table = CREATE_TABLE.exec(text)
+  if (table) {
+    const [, name = '', columns = '', engine = '', args = '', rest = ''] = table
+    const local = `${identifier(name, 'table')}${LOCAL_SUFFIX}`
+    const localEngine = localEngineClause(
+      engine,
+      args,
+      options.replicated ? replicaPath(db, local) : undefined,
+    )
+    const key = SHARDING_KEYS[name]
+    return [
+      `CREATE TABLE IF NOT EXISTS ${db}.${local} ON CLUSTER ${cluster} (${columns}) ENGINE = ${localEngine}${rest}`,
+      `CREATE TABLE IF NOT EXISTS ${db}.${name} ON CLUSTER ${cluster} AS ${db}.${local}\nENGINE = Distributed(${cluster}, ${db}, ${local}${key ? `, ${key}` : ''})`,
+    ]
+  }
+
+  const view = CREATE_VIEW.exec(text)
+  if (view) {
+    const [, name = '', target = '', select = ''] = view
+    const rewritten = select.replace(
+      FROM,
+      (_, source: string) => `FROM ${db}.${identifier(source, 'table')}${LOCAL_SUFFIX}`,
+    )
+    return [
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${identifier(name, 'view')} ON CLUSTER ${cluster} TO ${db}.${identifier(target, 'table')}${LOCAL_SUFFIX} AS\n${rewritten}`,
+    ]
+  }
+
+  throw new ClusterDdlError(
+    `cannot run on a cluster: "${text.slice(0, 60)}"; the migrations may only CREATE TABLE IF NOT EXISTS or CREATE MATERIALIZED VIEW IF NOT EXISTS ... TO`,
+  )
+}
+
+function localEngineClause(engine: string, args: string, path: string | undefined): string {
+  if (engine === 'Null') return 'Null'
+  if (!/^\w*MergeTree$/.test(engine) || engine.startsWith('Replicated')) {
+    throw new ClusterDdlError(`cannot distribute a table with ENGINE = ${engine}`)
+  }
+  if (!path) return `${engine}(${args})`
+  const replicated = [`'${path}'`, `'{replica}'`, ...(args.trim() ? [args.trim()] : [])]
+  return `Replicated${engine}(${replicated.join(', ')})`
+}
+
+/** All of a migration's statements, distributed; the same list back when there is no cluster. */
+export function statementsFor(
+  statements: readonly string[],
+  options: ClusterDdlOptions | undefined,
+): string[] {
+  return options ? statements.flatMap((statement) => clusterStatements(statement, options)) : [...statements]
+}
