@@ -165,24 +165,24 @@ export const createUaClassifier = (
 }
 
 // Addresses that never geolocate; checked here so the answer does not depend on the data release.
-const NON_PUBLIC = new BlockList()
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 3],
-] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv4')
-}
+const NON_PUBLIC_V4: ReadonlyArray<readonly [network: number, prefix: number]> = (
+  [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.0.2.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['198.51.100.0', 24],
+    ['203.0.113.0', 24],
+    ['224.0.0.0', 3],
+  ] as const
+).map(([network, prefix]) => [ipv4Number(network), prefix] as const)
+const NON_PUBLIC_V6 = new BlockList()
 for (const [network, prefix] of [
   ['::', 127],
   ['fc00::', 7],
@@ -190,11 +190,27 @@ for (const [network, prefix] of [
   ['2001:db8::', 32],
   ['ff00::', 8],
 ] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv6')
+  NON_PUBLIC_V6.addSubnet(network, prefix, 'ipv6')
 }
 
-const isPublicNormal = (ip: string): boolean =>
-  ip !== '' && !NON_PUBLIC.check(ip, ip.includes(':') ? 'ipv6' : 'ipv4')
+/** A dotted IPv4 address (as normalizeIp leaves it) as an unsigned 32-bit number. */
+function ipv4Number(ip: string): number {
+  let value = 0
+  for (const part of ip.split('.')) value = value * 256 + Number(part)
+  return value
+}
+
+// IPv4 by arithmetic: BlockList.check builds a SocketAddress per call, which cost more than the
+// rest of the country lookup.
+const isPublicNormal = (ip: string): boolean => {
+  if (ip === '') return false
+  if (ip.includes(':')) return !NON_PUBLIC_V6.check(ip, 'ipv6')
+  const value = ipv4Number(ip)
+  return !NON_PUBLIC_V4.some(
+    ([network, prefix]) =>
+      Math.floor(value / 2 ** (32 - prefix)) === Math.floor(network / 2 ** (32 - prefix)),
+  )
+}
 
 export const isPublicIp = (ip: string): boolean => isPublicNormal(normalizeIp(ip))
 

@@ -102,6 +102,8 @@ type HttpSection = {
   baseline: { runs: HttpRun[]; best: HttpRun }
   collector: { runs: HttpRun[]; best: HttpRun; peakRssBytes: number; exitCode: number | null }
   ratio: number
+  /** The collector with WAL_FSYNC_MS=0 (every 202 waits for an fsync), one run after the rounds. */
+  fsyncEachCommit?: { run: HttpRun; ratio: number }
 }
 
 type Results = {
@@ -323,6 +325,15 @@ await section('http', '1. collector over HTTP vs bare node:http (same client, sa
     }
     const peakRssBytes = collector.peakRss()
     const exitCode = await collector.stop()
+    // The same, with a 202 that waits for the disk: what power-loss durability costs here.
+    const durable = await startTally({
+      warehouse: clickhouse ? { kind: 'server', url: clickhouse.url } : { kind: 'embedded' },
+      env: { ...collectorEnv, WAL_FSYNC_MS: '0' },
+      workDir: mkdtempSync(join(workDir, 'fsync-')),
+    })
+    const fsyncRun = await measure('collector, WAL_FSYNC_MS=0', durable, 202)
+    printed.push(['collector, WAL_FSYNC_MS=0', fsyncRun])
+    await durable.stop()
     await bare.stop()
     const section: HttpSection = {
       warehouse,
@@ -333,10 +344,17 @@ await section('http', '1. collector over HTTP vs bare node:http (same client, sa
       ratio: 0,
     }
     section.ratio = section.collector.best.eventsPerSecond / section.baseline.best.eventsPerSecond
+    section.fsyncEachCommit = {
+      run: fsyncRun,
+      ratio: fsyncRun.eventsPerSecond / section.baseline.best.eventsPerSecond,
+    }
     results.http = section
     printRuns(printed)
     console.log(
       `  ratio collector / bare: ${section.ratio.toFixed(2)} (goal ≥ 0.6); collector p99 ${ms(section.collector.best.result.latency.p99)} at ${settings.connections} connections; peak RSS ${mb(peakRssBytes)} (goal < 150 MB)`,
+    )
+    console.log(
+      `  with WAL_FSYNC_MS=0 (an fsync before every 202): ratio ${section.fsyncEachCommit.ratio.toFixed(2)}, p99 ${ms(fsyncRun.result.latency.p99)}`,
     )
     if (exitCode !== 0) console.log(`  the collector exited with ${exitCode}:\n${tail(collector.logFile)}`)
   } finally {
@@ -449,6 +467,12 @@ function summaryRows(): string[][] {
         `bare ${b.cpuMicrosPerRequest.toFixed(0)} µs`,
       ],
     )
+    if (http.fsyncEachCommit)
+      rows.push([
+        '   ratio with WAL_FSYNC_MS=0',
+        http.fsyncEachCommit.ratio.toFixed(2),
+        `${int(http.fsyncEachCommit.run.eventsPerSecond)} events/s`,
+      ])
   }
   if (pipeline) rows.push(['2. pipeline alone, µs per event', pipeline.totalMicrosPerEvent.toFixed(1), ''])
   if (ingest) rows.push(['3. embedded ingestion, rows/s', int(ingest.rowsPerSecond), 'batches of 5,000'])

@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url'
 import { freePort } from '../../test/support/clickhouse-server.ts'
 
 /**
- * Processes the load scripts start on 127.0.0.1 and stop again: Tally itself (`server/main.ts`,
- * exactly as `npm start` runs it) and the bare `node:http` baseline. Each runs as its own Node
- * process, started with `node --import tsx` rather than the `tsx` binary so that the pid is the
- * server's own and its peak RSS and CPU time can be read from /proc.
+ * Processes the load scripts start on 127.0.0.1 and stop again: Tally itself (`server/start.js`,
+ * exactly as `npm start` runs it: compiled, on plain Node) and the bare `node:http` baseline
+ * (`node --import tsx`). Each runs as its own Node process, started with `node` itself rather than
+ * through npm or the `tsx` binary, so that the pid is the server's own and its peak RSS and CPU
+ * time can be read from /proc.
  */
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -67,6 +68,7 @@ const OWN_VARIABLES = [
   'API_TOKEN',
   'ADMIN_TOKEN',
   'RATE_LIMIT',
+  'WAL_FSYNC_MS',
 ]
 
 export async function startTally(options: TallyOptions): Promise<Tally> {
@@ -96,7 +98,7 @@ export async function startTally(options: TallyOptions): Promise<Tally> {
     ...options.env,
   }
   const child = await startChild(
-    [...(options.nodeArgs ?? []), 'server/main.ts'],
+    [...(options.nodeArgs ?? []), 'server/start.js'],
     env,
     `http://127.0.0.1:${port}`,
     '/healthz',
@@ -154,10 +156,11 @@ async function startChild(
   readyPath: string,
   workDir: string,
 ): Promise<Child> {
-  const script = args.find((arg) => arg.endsWith('.ts')) ?? 'node'
+  const script = args.find((arg) => /\.[jt]s$/.test(arg)) ?? 'node'
   const logFile = join(workDir, `${script.replace(/\W+/g, '_')}-${Date.now()}.log`)
   const log = openSync(logFile, 'w')
-  const child = spawn(process.execPath, [...TSX_ENTRY, ...args], {
+  const loader = script.endsWith('.ts') ? TSX_ENTRY : []
+  const child = spawn(process.execPath, [...loader, ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', log, log],

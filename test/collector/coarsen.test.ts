@@ -220,6 +220,27 @@ describe('createCountryLookup', () => {
     expect(isPublicIp('2001:4860:4860::8888')).toBe(true)
   })
 
+  it.each([
+    ['0.255.255.255', false],
+    ['1.0.0.0', true],
+    ['9.255.255.255', true],
+    ['11.0.0.0', true],
+    ['100.63.255.255', true],
+    ['100.127.255.255', false],
+    ['100.128.0.0', true],
+    ['172.15.255.255', true],
+    ['172.31.255.255', false],
+    ['172.32.0.0', true],
+    ['198.17.255.255', true],
+    ['198.19.255.255', false],
+    ['198.20.0.0', true],
+    ['223.255.255.255', true],
+    ['224.0.0.0', false],
+    ['255.255.255.255', false],
+  ])('draws the IPv4 range edges exactly: %s public is %s', (ip, expected) => {
+    expect(isPublicIp(ip)).toBe(expected)
+  })
+
   it('believes a proxy country header only when the proxy is trusted', () => {
     const headers = new Headers({ 'CF-IPCountry': 'DE' })
     expect(proxied('8.8.8.8', headers)).toBe('DE')

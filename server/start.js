@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { build } from 'esbuild'
+
+/**
+ * `npm start`: compiles the service (server/main.ts and everything it imports, not the npm
+ * packages) into one ES module in `dist/` with esbuild, then runs it on plain Node.
+ *
+ * Running the TypeScript through a loader instead keeps the loader's own thread and compiler in
+ * the process for its whole life: about 36 MB of resident memory, a fifth of the collector's
+ * (measured: an idle process is 42 MB on plain Node and 78 MB under tsx). Compiling takes well
+ * under a second. Tests and the scripts still run the sources directly (`node --import tsx`).
+ *
+ * Each module's `import.meta.url` is replaced by its source file's URL, so that the files the
+ * modules read next to themselves (the migrations, the beacon and dashboard sources, the demo
+ * page) are found where they are in the checkout.
+ */
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** @type {import('esbuild').Plugin} */
+const sourceUrls = {
+  name: 'source-urls',
+  setup(bundle) {
+    bundle.onLoad({ filter: /\.tsx?$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replaceAll(
+        'import.meta.url',
+        JSON.stringify(pathToFileURL(args.path).href),
+      ),
+      loader: args.path.endsWith('.tsx') ? 'tsx' : 'ts',
+    }))
+  },
+}
+
+const result = await build({
+  entryPoints: [join(root, 'server/main.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'inline',
+  sourcesContent: false,
+  write: false,
+  logLevel: 'warning',
+  plugins: [sourceUrls],
+})
+
+// Written under a name of its own, then renamed: two processes started from one checkout at once
+// never run a half-written file.
+const dist = join(root, 'dist')
+mkdirSync(dist, { recursive: true })
+const file = join(dist, 'server.mjs')
+const partial = `${file}.${randomBytes(6).toString('hex')}`
+writeFileSync(partial, result.outputFiles[0].contents)
+renameSync(partial, file)
+
+// Stack traces name the TypeScript sources and lines.
+process.setSourceMapsEnabled(true)
+await import(pathToFileURL(file).href)
