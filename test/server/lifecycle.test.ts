@@ -26,10 +26,10 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<Record<s
 }
 
 describe('the service process', () => {
-  it('starts on embedded ClickHouse, and on SIGTERM flushes what it accepted and exits 0', async () => {
+  it('starts as npm start runs it (compiled, on plain Node) on embedded ClickHouse, and on SIGTERM flushes what it accepted and exits 0', async () => {
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    const child = spawn(process.execPath, ['server/start.js'], {
       env: {
         ...process.env,
         PORT: String(port),
@@ -53,6 +53,17 @@ describe('the service process', () => {
     const health = await waitForHealth(url, child)
     expect(health).toMatchObject({ status: 'ok', warehouse: { kind: 'embedded', reachable: true } })
     expect((health.migrations as { current: number }).current).toBeGreaterThan(0)
+    // What the modules read beside their sources is found from the compiled file too.
+    const beacon = await fetch(`${url}/beacon.js`)
+    expect(beacon.status).toBe(200)
+    expect(await beacon.text()).toContain('sendBeacon')
+    expect((await fetch(`${url}/demo-shop`)).status).toBe(200)
+    const login = await fetch(`${url}/login`)
+    const styles = /<link rel="stylesheet" href="([^"]+)"/.exec(await login.text())?.[1]
+    expect(styles).toMatch(/^\/ui\//)
+    const sheet = await fetch(`${url}${styles}`)
+    expect(sheet.status).toBe(200)
+    expect((await sheet.text()).length).toBeGreaterThan(1000)
 
     const events = ['/a', '/b', '/c'].map((path) => ({
       type: 'pageview',
