@@ -8,6 +8,7 @@ import { type ClickHouseServer, startClickHouseServer } from '../test/support/cl
 import { type LoadRequest, type LoadResult, runLoad } from './lib/http-load.ts'
 import {
   type Child,
+  procCpuSeconds,
   ROOT,
   randomToken,
   removeDir,
@@ -91,6 +92,10 @@ type HttpRun = {
   eventsPerSecond: number
   /** Server process CPU time (user + system) per answered request. */
   cpuMicrosPerRequest: number
+  /** The load generator's (this process's) CPU time per request: it shares the machine. */
+  clientCpuMicrosPerRequest: number
+  /** The clickhouse-server process's CPU time per request, in server mode. */
+  warehouseCpuMicrosPerRequest?: number
   /** The collector's write-ahead log during the run, when its metrics exist. */
   wal?: { commits: number; appendsPerCommit: number; msPerCommit: number }
 }
@@ -184,7 +189,12 @@ async function scrape(target: Child | Tally): Promise<Map<string, number> | unde
   }
 }
 
-async function measure(label: string, target: Child | Tally, accepted: number): Promise<HttpRun> {
+async function measure(
+  label: string,
+  target: Child | Tally,
+  accepted: number,
+  warehousePid?: number,
+): Promise<HttpRun> {
   await runLoad({
     label: `${label} (warm-up)`,
     url: target.url,
@@ -195,6 +205,8 @@ async function measure(label: string, target: Child | Tally, accepted: number): 
   })
   const metricsBefore = await scrape(target)
   const cpuBefore = target.cpuSeconds()
+  const clientBefore = process.cpuUsage()
+  const warehouseBefore = warehousePid ? procCpuSeconds(warehousePid) : 0
   const result = await runLoad({
     label,
     url: target.url,
@@ -204,11 +216,16 @@ async function measure(label: string, target: Child | Tally, accepted: number): 
     maxSeconds: settings.seconds + 30,
   })
   const cpu = target.cpuSeconds() - cpuBefore
+  const client = process.cpuUsage(clientBefore)
+  const warehouseCpu = warehousePid ? procCpuSeconds(warehousePid) - warehouseBefore : undefined
   const metricsAfter = await scrape(target)
+  const perRequest = (seconds: number) => (result.requests > 0 ? (seconds * 1e6) / result.requests : 0)
   const run: HttpRun = {
     result,
     eventsPerSecond: (result.statuses[accepted] ?? 0) / result.seconds,
-    cpuMicrosPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : 0,
+    cpuMicrosPerRequest: perRequest(cpu),
+    clientCpuMicrosPerRequest: perRequest((client.user + client.system) / 1e6),
+    ...(warehouseCpu === undefined ? {} : { warehouseCpuMicrosPerRequest: perRequest(warehouseCpu) }),
   }
   if (metricsBefore && metricsAfter && WAL_METRICS.every((name) => metricsAfter.has(name))) {
     const delta = (name: string) => (metricsAfter.get(name) ?? 0) - (metricsBefore.get(name) ?? 0)
@@ -240,6 +257,8 @@ function printRuns(rows: Array<[string, HttpRun]>) {
         'p99',
         'max',
         'CPU/request',
+        'client CPU',
+        'warehouse CPU',
         'statuses',
         'WAL commits: n, appends each, ms each',
       ],
@@ -250,6 +269,10 @@ function printRuns(rows: Array<[string, HttpRun]>) {
         ms(run.result.latency.p99),
         ms(run.result.latency.max),
         `${run.cpuMicrosPerRequest.toFixed(0)} µs`,
+        `${run.clientCpuMicrosPerRequest.toFixed(0)} µs`,
+        run.warehouseCpuMicrosPerRequest === undefined
+          ? '-'
+          : `${run.warehouseCpuMicrosPerRequest.toFixed(0)} µs`,
         statusSummary(run.result),
         run.wal
           ? `${int(run.wal.commits)}, ${run.wal.appendsPerCommit.toFixed(1)}, ${run.wal.msPerCommit.toFixed(2)} ms`
@@ -319,7 +342,7 @@ await section('http', '1. collector over HTTP vs bare node:http (same client, sa
       const baseline = await measure(`baseline, round ${round}`, bare, 204)
       baselineRuns.push(baseline)
       printed.push([`bare node:http, round ${round}`, baseline])
-      const full = await measure(`collector, round ${round}`, collector, 202)
+      const full = await measure(`collector, round ${round}`, collector, 202, clickhouse?.pid())
       collectorRuns.push(full)
       printed.push([`collector, round ${round}`, full])
     }
@@ -331,7 +354,7 @@ await section('http', '1. collector over HTTP vs bare node:http (same client, sa
       env: { ...collectorEnv, WAL_FSYNC_MS: '0' },
       workDir: mkdtempSync(join(workDir, 'fsync-')),
     })
-    const fsyncRun = await measure('collector, WAL_FSYNC_MS=0', durable, 202)
+    const fsyncRun = await measure('collector, WAL_FSYNC_MS=0', durable, 202, clickhouse?.pid())
     printed.push(['collector, WAL_FSYNC_MS=0', fsyncRun])
     await durable.stop()
     await bare.stop()
@@ -467,6 +490,12 @@ function summaryRows(): string[][] {
         `bare ${b.cpuMicrosPerRequest.toFixed(0)} µs`,
       ],
     )
+    if (c.warehouseCpuMicrosPerRequest !== undefined)
+      rows.push([
+        '   warehouse / load generator CPU per request',
+        `${c.warehouseCpuMicrosPerRequest.toFixed(0)} / ${c.clientCpuMicrosPerRequest.toFixed(0)} µs`,
+        `same machine, ${results.machine.cores} cores`,
+      ])
     if (http.fsyncEachCommit)
       rows.push([
         '   ratio with WAL_FSYNC_MS=0',

@@ -226,7 +226,8 @@ function procStatus(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 // Linux reports CPU time in clock ticks; USER_HZ is 100 on every mainstream kernel build.
 const TICKS_PER_SECOND = 100
 
-function procCpuSeconds(pid: number): number {
+/** User plus system CPU time a process has used, in seconds; 0 when it is gone. */
+export function procCpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // The command name may contain spaces: fields are counted after its closing parenthesis.

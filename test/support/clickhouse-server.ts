@@ -15,6 +15,8 @@ const BINARY = ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server'].fin
 export type ClickHouseServer = {
   readonly url: string
   readonly dir: string
+  /** The running server's process id (for CPU and memory figures); undefined when stopped. */
+  pid(): number | undefined
   start(): Promise<void>
   /** Graceful stop (SIGTERM), waiting for the process to exit. */
   stop(): Promise<void>
@@ -87,6 +89,7 @@ export async function startClickHouseServer(options: ServerOptions = {}): Promis
   return {
     url,
     dir,
+    pid: () => (child?.exitCode === null ? child.pid : undefined),
     start,
     stop,
     dispose: async () => {
