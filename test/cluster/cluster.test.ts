@@ -156,30 +156,23 @@ describe.skipIf(unavailable !== undefined)('Tally on a two-shard ClickHouse clus
     // One salt for both instances: a visitor seen by both counts once, not twice.
     expect(Number(total?.visitors)).toBe(VISITORS)
 
-    // Each shard holds a part of the events, and together they hold them all, each once.
+    // Each shard holds a part of the events, and together they hold them all, each once; and a
+    // visitor's day is on one shard only, so no visitor is counted by both.
     const perShard: number[] = []
+    const shardVisitors: number[] = []
     for (const node of [first, second]) {
-      const [local] = await query<{ events: number }>(
+      const [local] = await query<{ events: number; visitors: number }>(
         node.url,
-        "SELECT toUInt64(sumMerge(events)) AS events FROM traffic_daily_local WHERE type = 'pageview'",
+        "SELECT toUInt64(sumMerge(events)) AS events, toUInt64(uniqCombinedMerge(visitors)) AS visitors FROM traffic_daily_local WHERE type = 'pageview'",
       )
       perShard.push(Number(local?.events))
+      shardVisitors.push(Number(local?.visitors))
     }
     console.info(
       `[cluster] sent ${VISITORS * PER_VISITOR}, accepted ${sent.accepted}, shard 1 ${perShard[0]}, shard 2 ${perShard[1]}, total ${total?.events}, visitors ${total?.visitors}`,
     )
     expect(perShard.every((events) => events > 0)).toBe(true)
     expect(perShard.reduce((sum, events) => sum + events, 0)).toBe(sent.accepted)
-
-    // A visitor's day is on one shard only: no visitor is counted by both.
-    const shardVisitors: number[] = []
-    for (const node of [first, second]) {
-      const [local] = await query<{ visitors: number }>(
-        node.url,
-        "SELECT toUInt64(uniqCombinedMerge(visitors)) AS visitors FROM traffic_daily_local WHERE type = 'pageview'",
-      )
-      shardVisitors.push(Number(local?.visitors))
-    }
     expect(shardVisitors.reduce((sum, visitors) => sum + visitors, 0)).toBe(VISITORS)
 
     // The salts table is one truth for both: a single day of salts, read the same from either node.

@@ -43,49 +43,44 @@ describe('the write-ahead log', () => {
     await wal.close()
   })
 
-  it('with WAL_FSYNC_MS 0, fsyncs every commit before its appends resolve', async () => {
-    let commits = 0
-    let syncs = 0
+  /** A log that counts its commits and fsyncs. */
+  const countingLog = (dir: string, syncIntervalMs: number) => {
+    const counts = { commits: 0, syncs: 0 }
     const { wal } = WriteAheadLog.open({
-      dir: tempDir(),
+      dir,
       maxBytes: 64 << 20,
-      syncIntervalMs: 0,
-      onCommit: () => commits++,
-      onSync: () => syncs++,
+      syncIntervalMs,
+      onCommit: () => counts.commits++,
+      onSync: () => counts.syncs++,
     })
+    return { wal, counts }
+  }
+
+  it('with WAL_FSYNC_MS 0, fsyncs every commit before its appends resolve', async () => {
+    const { wal, counts } = countingLog(tempDir(), 0)
     for (let n = 0; n < 5; n++) await wal.append([rowJson(n)])
-    expect(commits).toBe(5)
-    expect(syncs).toBe(5)
+    expect(counts).toEqual({ commits: 5, syncs: 5 })
     await wal.close()
   })
 
   it('with WAL_FSYNC_MS n, answers after the write and fsyncs on the interval and at the seal', async () => {
-    let commits = 0
-    let syncs = 0
     const dir = tempDir()
-    const { wal } = WriteAheadLog.open({
-      dir,
-      maxBytes: 64 << 20,
-      syncIntervalMs: 150,
-      onCommit: () => commits++,
-      onSync: () => syncs++,
-    })
+    const { wal, counts } = countingLog(dir, 150)
     for (let n = 0; n < 20; n++) await wal.append([rowJson(n)])
-    expect(commits).toBe(20)
-    expect(syncs).toBe(0)
+    expect(counts).toEqual({ commits: 20, syncs: 0 })
     // Written: a process that dies now leaves every record to the next start.
     const [file] = readdirSync(dir).filter((name) => name.endsWith('.wal'))
     expect(parse(readFileSync(join(dir, file as string))).events).toBe(20)
     await new Promise((resolve) => setTimeout(resolve, 400))
-    expect(syncs).toBeGreaterThanOrEqual(1)
-    const afterInterval = syncs
+    expect(counts.syncs).toBeGreaterThanOrEqual(1)
+    const afterInterval = counts.syncs
     // Nothing new: the interval has nothing to fsync.
     await new Promise((resolve) => setTimeout(resolve, 400))
-    expect(syncs).toBe(afterInterval)
+    expect(counts.syncs).toBe(afterInterval)
     await wal.append([rowJson(99)])
     const sealed = await wal.seal()
     expect(sealed?.events).toBe(21)
-    expect(syncs).toBe(afterInterval + 1)
+    expect(counts.syncs).toBe(afterInterval + 1)
     await wal.close()
   })
 
