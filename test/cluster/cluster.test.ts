@@ -229,14 +229,7 @@ describe.skipIf(unavailable !== undefined)('Tally on a two-shard ClickHouse clus
       expect(recorded).toEqual(files.map((file) => ({ version: file.version, checksums: [file.checksum] })))
     }
     // A third instance, started after the others, finds everything applied.
-    const warehouse: Warehouse = await openWarehouse({
-      kind: 'server',
-      url: second.url,
-      username: 'default',
-      password: '',
-      database: 'tally',
-      cluster: { name: CLUSTER_NAME, replicated: false },
-    })
+    const warehouse: Warehouse = await openClusterWarehouse(second.url, 'tally', false)
     try {
       expect((await migrate(warehouse)).applied).toEqual([])
       // A node that lacks tables (as a shard added later does) gets them at the next start.
@@ -273,14 +266,7 @@ describe.skipIf(unavailable !== undefined)('Tally on a two-shard ClickHouse clus
   it('creates replicated local tables under keeper paths of their own, per shard', async () => {
     const [first] = cluster.nodes
     if (!first) throw new Error('a node expected')
-    const warehouse = await openWarehouse({
-      kind: 'server',
-      url: first.url,
-      username: 'default',
-      password: '',
-      database: 'tally_replicated',
-      cluster: { name: CLUSTER_NAME, replicated: true },
-    })
+    const warehouse = await openClusterWarehouse(first.url, 'tally_replicated', true)
     try {
       await migrate(warehouse)
     } finally {
@@ -300,3 +286,15 @@ describe.skipIf(unavailable !== undefined)('Tally on a two-shard ClickHouse clus
     }
   })
 })
+
+/** Tally's own warehouse connection to one node of the test cluster. */
+function openClusterWarehouse(url: string, database: string, replicated: boolean): Promise<Warehouse> {
+  return openWarehouse({
+    kind: 'server',
+    url,
+    username: 'default',
+    password: '',
+    database,
+    cluster: { name: CLUSTER_NAME, replicated },
+  })
+}
