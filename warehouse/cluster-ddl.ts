@@ -39,6 +39,8 @@ export const SHARDING_KEYS: Readonly<Record<string, string>> = {
   salts: 'toYYYYMMDD(day)',
   // Two instances recording one version write the same shard, where ReplacingMergeTree folds them.
   schema_migrations: 'version',
+  // The collector records each batch itself on a cluster (warehouse/insert-events.ts).
+  write_ledger: 'cityHash64(batch_id)',
   // A site's snapshot on one shard, so `FINAL` there folds its repeated rows.
   reco_affinity: 'cityHash64(site)',
   reco_offers: 'cityHash64(site)',

@@ -36,8 +36,13 @@ export async function insertEvents(warehouse: Warehouse, rows: readonly EventRow
  *   and not in others.
  *
  * On a cluster `events_in` is a Distributed table: the connection sets `insert_distributed_sync`,
- * so an insert returns once every shard has its rows (warehouse/client.ts). The ledger and its
- * view are made per shard like the rollups, and read through a Distributed `write_ledger`.
+ * so an insert returns once every shard has its rows (warehouse/client.ts). A view would record a
+ * batch in each shard's ledger as soon as that shard had its part, so a batch one shard took and
+ * another refused (a shard down) would look applied and its other part would never be retried. On
+ * a cluster the ledger therefore has no view: the collector records a batch itself, through a
+ * Distributed `write_ledger`, once the whole insert has returned. A batch is then skipped only when
+ * every shard has it; a retry after a partial insert writes it again (at least once, never lost),
+ * as does one after a crash between the insert and its record.
  */
 
 export const LEDGER_TABLE = 'write_ledger'
@@ -75,6 +80,10 @@ GROUP BY batch_id`
 
 /** The ledger's table and view, made at every start (distributed like a migration on a cluster). */
 export const LEDGER_STATEMENTS = [LEDGER, LEDGER_MV] as const
+
+/** On a cluster the ledger has no view: `insertBatch` records each batch once it is everywhere. */
+export const ledgerStatements = (onCluster: boolean): readonly string[] =>
+  onCluster ? [LEDGER] : LEDGER_STATEMENTS
 
 type Catalogue = { name: string; engine: string; create_table_query: string }
 
@@ -115,7 +124,10 @@ export async function prepareInsertPath(warehouse: Warehouse): Promise<InsertPat
       if (!(await hasBatchId(table))) throw error
     }
   }
-  for (const statement of statementsFor(LEDGER_STATEMENTS, clusterDdl(warehouse))) {
+  for (const statement of statementsFor(
+    ledgerStatements(warehouse.cluster !== undefined),
+    clusterDdl(warehouse),
+  )) {
     await warehouse.client.command({ query: statement })
   }
 
@@ -176,6 +188,13 @@ export async function insertBatch(
     result.stream.once('close', resolve)
     result.stream.once('error', reject)
   })
+  if (warehouse.cluster) {
+    await (warehouse.writer ?? warehouse.client).insert({
+      table: LEDGER_TABLE,
+      format: 'JSONEachRow',
+      values: [{ batch_id: batch.id, applied_on: new Date().toISOString().slice(0, 10) }],
+    })
+  }
 }
 
 /** The ids among `ids` that the ledger records as inserted. */

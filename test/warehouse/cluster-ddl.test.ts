@@ -5,7 +5,12 @@ import {
   replicaPath,
   statementsFor,
 } from '../../warehouse/cluster-ddl.ts'
-import { LEDGER_STATEMENTS, LEDGER_TABLE, LEDGER_VIEW } from '../../warehouse/insert-events.ts'
+import {
+  LEDGER_STATEMENTS,
+  LEDGER_TABLE,
+  LEDGER_VIEW,
+  ledgerStatements,
+} from '../../warehouse/insert-events.ts'
 import { readMigrations, splitStatements } from '../../warehouse/migrate.ts'
 
 const plain = { name: 'shop', replicated: false, database: 'tally' }
@@ -96,13 +101,12 @@ describe('cluster DDL', () => {
     expect(clusterStatements(statement ?? '', plain)[0]).toContain('ENGINE = SummingMergeTree(n) ORDER BY k')
   })
 
-  it('distributes the write ledger made at start like a migration', () => {
-    const statements = statementsFor(LEDGER_STATEMENTS, plain)
-    expect(created(statements)).toEqual([
-      `tally.${LEDGER_TABLE}_local`,
-      `tally.${LEDGER_TABLE}`,
-      `tally.${LEDGER_VIEW}`,
-    ])
+  it('distributes the write ledger made at start, without its view: the collector records batches', () => {
+    expect(ledgerStatements(false)).toEqual(LEDGER_STATEMENTS)
+    const statements = statementsFor(ledgerStatements(true), plain)
+    expect(created(statements)).toEqual([`tally.${LEDGER_TABLE}_local`, `tally.${LEDGER_TABLE}`])
+    expect(statements.join('\n')).not.toContain(LEDGER_VIEW)
+    expect(statements[1]).toContain(`Distributed(shop, tally, ${LEDGER_TABLE}_local, cityHash64(batch_id))`)
   })
 
   it('refuses what it cannot distribute, and names that are not identifiers', () => {
