@@ -62,6 +62,9 @@ export const replicaPath = (database: string, table: string): string =>
 
 const CREATE_TABLE =
   /^CREATE TABLE IF NOT EXISTS (\w+)\s*\(([\s\S]*)\)\s*ENGINE\s*=\s*(\w+)(?:\(([^)]*)\))?([\s\S]*)$/
+// A table created from another's rows: `CREATE TABLE IF NOT EXISTS t ENGINE = ... AS SELECT ...`.
+const CREATE_TABLE_AS_SELECT =
+  /^CREATE TABLE IF NOT EXISTS (\w+)\s+ENGINE\s*=\s*(\w+)(?:\(([^)]*)\))?([\s\S]*?)\bAS\s+(SELECT\b[\s\S]*)$/
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\s+([\s\S]*)$/
 // The one table a view reads. Views here read a single table and join nothing.
 const FROM = /\bFROM\s+(\w+)\b/g
@@ -84,28 +87,50 @@ export function clusterStatements(statement: string, options: ClusterDdlOptions)
       args,
       options.replicated ? replicaPath(db, local) : undefined,
     )
-    const key = SHARDING_KEYS[name]
     return [
       `CREATE TABLE IF NOT EXISTS ${db}.${local} ON CLUSTER ${cluster} (${columns}) ENGINE = ${localEngine}${rest}`,
-      `CREATE TABLE IF NOT EXISTS ${db}.${name} ON CLUSTER ${cluster} AS ${db}.${local}\nENGINE = Distributed(${cluster}, ${db}, ${local}${key ? `, ${key}` : ''})`,
+      distributed(db, cluster, name, local),
+    ]
+  }
+
+  // Each shard fills its local table from its own rows of the source: the rows of a group are on
+  // one shard (events are sharded by visitor-day), so per-shard aggregates are the whole answer.
+  const filled = CREATE_TABLE_AS_SELECT.exec(text)
+  if (filled) {
+    const [, name = '', engine = '', args = '', rest = '', select = ''] = filled
+    const local = `${identifier(name, 'table')}${LOCAL_SUFFIX}`
+    const localEngine = localEngineClause(
+      engine,
+      args,
+      options.replicated ? replicaPath(db, local) : undefined,
+    )
+    return [
+      `CREATE TABLE IF NOT EXISTS ${db}.${local} ON CLUSTER ${cluster} ENGINE = ${localEngine}${rest}AS ${localSources(select, db)}`,
+      distributed(db, cluster, name, local),
     ]
   }
 
   const view = CREATE_VIEW.exec(text)
   if (view) {
     const [, name = '', target = '', select = ''] = view
-    const rewritten = select.replace(
-      FROM,
-      (_, source: string) => `FROM ${db}.${identifier(source, 'table')}${LOCAL_SUFFIX}`,
-    )
     return [
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${identifier(name, 'view')} ON CLUSTER ${cluster} TO ${db}.${identifier(target, 'table')}${LOCAL_SUFFIX} AS\n${rewritten}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.${identifier(name, 'view')} ON CLUSTER ${cluster} TO ${db}.${identifier(target, 'table')}${LOCAL_SUFFIX} AS\n${localSources(select, db)}`,
     ]
   }
 
   throw new ClusterDdlError(
-    `cannot run on a cluster: "${text.slice(0, 60)}"; the migrations may only CREATE TABLE IF NOT EXISTS or CREATE MATERIALIZED VIEW IF NOT EXISTS ... TO`,
+    `cannot run on a cluster: "${text.slice(0, 60)}"; the migrations may only CREATE TABLE IF NOT EXISTS (... or AS SELECT) or CREATE MATERIALIZED VIEW IF NOT EXISTS ... TO`,
   )
+}
+
+/** A SELECT reading the shard's own `_local` tables instead of the cluster-wide ones. */
+const localSources = (select: string, db: string): string =>
+  select.replace(FROM, (_, source: string) => `FROM ${db}.${identifier(source, 'table')}${LOCAL_SUFFIX}`)
+
+/** The Distributed table that keeps the public name, over every shard's `_local` table. */
+function distributed(db: string, cluster: string, name: string, local: string): string {
+  const key = SHARDING_KEYS[name]
+  return `CREATE TABLE IF NOT EXISTS ${db}.${name} ON CLUSTER ${cluster} AS ${db}.${local}\nENGINE = Distributed(${cluster}, ${db}, ${local}${key ? `, ${key}` : ''})`
 }
 
 function localEngineClause(engine: string, args: string, path: string | undefined): string {

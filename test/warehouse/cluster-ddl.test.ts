@@ -109,6 +109,28 @@ describe('cluster DDL', () => {
     expect(statements[1]).toContain(`Distributed(shop, tally, ${LEDGER_TABLE}_local, cityHash64(batch_id))`)
   })
 
+  it("fills a table created from another one per shard, from the shard's own rows", () => {
+    const [statement] = splitStatements(`CREATE TABLE IF NOT EXISTS day_totals
+ENGINE = AggregatingMergeTree()
+PARTITION BY toYYYYMM(day)
+ORDER BY (site, day)
+AS SELECT site, day, sumMergeState(events) AS events
+FROM traffic_daily
+GROUP BY site, day;`)
+    const [local, global] = clusterStatements(statement ?? '', replicated)
+    expect(
+      local,
+    ).toBe(`CREATE TABLE IF NOT EXISTS tally.day_totals_local ON CLUSTER shop ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/tally/day_totals_local', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (site, day)
+AS SELECT site, day, sumMergeState(events) AS events
+FROM tally.traffic_daily_local
+GROUP BY site, day`)
+    expect(global).toBe(
+      'CREATE TABLE IF NOT EXISTS tally.day_totals ON CLUSTER shop AS tally.day_totals_local\nENGINE = Distributed(shop, tally, day_totals_local)',
+    )
+  })
+
   it('refuses what it cannot distribute, and names that are not identifiers', () => {
     expect(() => clusterStatements('ALTER TABLE salts DROP PARTITION 20261120', plain)).toThrow(
       ClusterDdlError,
