@@ -11,6 +11,9 @@ import { select } from './sql.ts'
 export const ROLLUPS = [
   { table: 'traffic_hourly', time: 'hour', sketch: false, events: 'sumMerge(events)' },
   { table: 'traffic_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
+  // Right after traffic_daily: the overview reads a finalized day's counts from traffic_daily once
+  // this table marks the day finalized (dashboard/queries/getTrafficByType.ts).
+  { table: 'traffic_totals_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   { table: 'pages_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
   { table: 'sources_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
   { table: 'tech_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },

@@ -9,6 +9,7 @@ import { row } from '../support/rows.ts'
 const ROLLUPS = [
   'traffic_hourly',
   'traffic_daily',
+  'traffic_totals_daily',
   'pages_daily',
   'sources_daily',
   'tech_daily',
