@@ -11,6 +11,7 @@ const ROLLUPS = [
   'traffic_daily',
   'traffic_totals_daily',
   'pages_daily',
+  'pages_totals_daily',
   'sources_daily',
   'tech_daily',
   'products_daily',
