@@ -27,6 +27,8 @@ export const ROLLUPS = [
       'sumMerge(views) + sumMerge(carts) + sumMerge(removals) + sumMerge(checkouts) + sumMerge(purchases)',
   },
   { table: 'funnel_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
+  // Likewise right after funnel_daily (dashboard/queries/getFunnelSteps.ts).
+  { table: 'funnel_totals_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   { table: 'transitions_daily', time: 'day', sketch: true, events: 'sumMerge(transitions)' },
   { table: 'offers_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   { table: 'search_daily', time: 'day', sketch: true, events: 'sumMerge(searches)' },

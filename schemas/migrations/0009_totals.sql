@@ -60,3 +60,28 @@ SELECT site, toDate(hour) AS day, path,
 FROM events_in
 WHERE type = 'pageview'
 GROUP BY site, day, path;
+
+-- The purchase funnel per day and step, with no other dimension, for the funnel view without
+-- filters, in place of every category, source, device and country of `funnel_daily`. Same rules
+-- as above (dashboard/queries/getFunnelSteps.ts).
+CREATE TABLE IF NOT EXISTS funnel_totals_daily
+ENGINE = AggregatingMergeTree()
+PARTITION BY toYYYYMM(day)
+ORDER BY (site, day, step)
+AS SELECT site, day, step,
+  sumMergeState(events) AS events,
+  sumMergeState(revenue) AS revenue,
+  uniqCombinedMergeState(visitors) AS visitors,
+  sumMergeState(visitors_final) AS visitors_final
+FROM funnel_daily
+GROUP BY site, day, step;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS funnel_totals_daily_mv TO funnel_totals_daily AS
+SELECT site, toDate(hour) AS day, type AS step,
+  sumState(toUInt64(1)) AS events,
+  sumState(revenue) AS revenue,
+  uniqCombinedState(visitor) AS visitors,
+  sumState(toUInt64(0)) AS visitors_final
+FROM events_in
+WHERE type IN ('product_view', 'add_to_cart', 'checkout', 'purchase')
+GROUP BY site, day, step;

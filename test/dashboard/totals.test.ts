@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { finalizeSketches } from '../../aggregator/jobs/finalize-sketches.ts'
 import type { StatsQuery } from '../../dashboard/api/params.ts'
+import { funnelTable, getFunnelSteps } from '../../dashboard/queries/getFunnelSteps.ts'
 import { getPages, pagesTable } from '../../dashboard/queries/getPages.ts'
 import { getTrafficByType, trafficTable } from '../../dashboard/queries/getTrafficByType.ts'
 import type { EventRow } from '../../schemas/row.ts'
@@ -39,7 +40,9 @@ function dayOfTraffic(day: string, visitors: number, offset = 0): EventRow[] {
     rows.push(row({ ...common, source: SOURCES[v % 4] as string, path: `/p/${v % 7}` }))
     if (v % 3 === 0) rows.push(row({ ...common, source: SOURCES[(v + 1) % 4] as string, path: '/' }))
     if (v % 5 === 0)
-      rows.push(row({ ...common, type: 'product_view', product_id: 'bp-1', category: 'brakes' }))
+      rows.push(
+        row({ ...common, type: 'product_view', product_id: 'bp-1', category: v % 2 ? 'brakes' : 'tyres' }),
+      )
     if (v % 11 === 0) {
       rows.push(row({ ...common, type: 'purchase', revenue: 10 + (v % 7), currency: 'EUR', source: 'email' }))
     }
@@ -71,6 +74,10 @@ async function expectSameFigures(): Promise<void> {
   for (const query of RANGES) {
     const { detailed, totals } = await bothTables(query)
     expect(totals, `${query.from} to ${query.to}`).toEqual(detailed)
+    const funnel = await getFunnelSteps(warehouse, query, 'funnel_totals_daily')
+    expect(funnel, `funnel ${query.from} to ${query.to}`).toEqual(
+      await getFunnelSteps(warehouse, query, 'funnel_daily'),
+    )
     const pages = await getPages(warehouse, query, 'pages_totals_daily')
     expect(pages, `pages ${query.from} to ${query.to}`).toEqual(
       await getPages(warehouse, query, 'pages_daily'),
@@ -104,6 +111,8 @@ afterAll(async () => {
 describe('the overview and pages from the totals', () => {
   it('are read only when no filter is given', () => {
     expect(pagesTable(range('2026-03-10'))).toBe('pages_totals_daily')
+    expect(funnelTable(range('2026-03-10'))).toBe('funnel_totals_daily')
+    expect(funnelTable({ ...range('2026-03-10'), category: 'brakes' })).toBe('funnel_daily')
     expect(pagesTable({ ...range('2026-03-10'), device: 'mobile' })).toBe('pages_daily')
     expect(trafficTable(range('2026-03-10'))).toBe('traffic_totals_daily')
     expect(trafficTable({ ...range('2026-03-10'), device: 'mobile' })).toBe('traffic_daily')
@@ -138,6 +147,7 @@ describe('the overview and pages from the totals', () => {
     const report = await finalizeSketches(warehouse, new Date('2026-03-21T00:10:00Z'))
     expect(report.finalized.traffic_totals_daily).toBeGreaterThan(0)
     expect(report.finalized.pages_totals_daily).toBeGreaterThan(0)
+    expect(report.finalized.funnel_totals_daily).toBeGreaterThan(0)
     await expectSameFigures()
     // A second run finds nothing to do and changes nothing.
     await finalizeSketches(warehouse, new Date('2026-03-21T00:10:00Z'))
@@ -148,6 +158,7 @@ describe('the overview and pages from the totals', () => {
     const result = await warehouse.client.query({
       query: `SELECT count() AS n FROM (
         SELECT visitors, day FROM traffic_totals_daily UNION ALL SELECT visitors, day FROM pages_totals_daily
+        UNION ALL SELECT visitors, day FROM funnel_totals_daily
       ) WHERE day < {cutoff:Date} AND finalizeAggregation(visitors) > 0`,
       query_params: { cutoff: '2026-03-20' },
       format: 'JSONEachRow',

@@ -16,6 +16,7 @@ const ROLLUPS = [
   'tech_daily',
   'products_daily',
   'funnel_daily',
+  'funnel_totals_daily',
   'transitions_daily',
   'offers_daily',
   'search_daily',
