@@ -82,6 +82,8 @@ const settings = {
 }
 
 const SITE = 'demo'
+// The service's jobs that run once at start (server/main.ts, aggregator/job-list.ts).
+const STARTUP_JOBS = ['rotate-salts', 'finalize-sketches', 'retention', 'insights', 'privacy-audit']
 const ORIGIN = 'https://shop.example'
 const collectorEnv = { SITES: `${SITE}=${ORIGIN}`, TRUST_PROXY: '1', FLUSH_INTERVAL_MS: '1000' }
 const workDir = mkdtempSync(join(values.tmp, 'tally-bench-'))
@@ -531,8 +533,6 @@ async function serverVersion(url: string): Promise<string> {
     return 'unknown version'
   }
 }
-
-const STARTUP_JOBS = ['rotate-salts', 'finalize-sketches', 'retention', 'insights', 'privacy-audit']
 
 /** Waits until the service's log says each start-up job is done or failed. */
 async function startupJobs(
