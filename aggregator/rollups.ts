@@ -15,8 +15,6 @@ export const ROLLUPS = [
   // this table marks the day finalized (dashboard/queries/getTrafficByType.ts).
   { table: 'traffic_totals_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   { table: 'pages_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
-  // Likewise right after pages_daily (dashboard/queries/getPages.ts).
-  { table: 'pages_totals_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
   { table: 'sources_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
   { table: 'tech_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
   {

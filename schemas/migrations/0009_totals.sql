@@ -3,6 +3,8 @@
 -- Traffic per day and event type, with no other dimension: what the overview reads when no filter
 -- is given. `traffic_daily` keeps a visitor sketch per source, device and country, so a range
 -- without filters merged thousands of sketches per day; here each day and type is one sketch.
+-- That matters for the days that still hold sketches (today and yesterday; every day until the
+-- finalize-sketches job has run): finalized days are plain counts in either table.
 -- Same figures and same life as `traffic_daily`: the views feed both from the same insert, the
 -- finalize-sketches job turns old sketches into counts and retention drops old months.
 --
@@ -36,30 +38,6 @@ SELECT site, toDate(hour) AS day, type,
   sumState(toUInt64(0)) AS visitors_final
 FROM events_in
 GROUP BY site, day, type;
-
--- Pageviews per day and path, with no other dimension: what the pages view reads when no filter
--- is given, in place of every source, device and country of `pages_daily`. Same rules as above:
--- filled from `pages_daily`, and finalized visitor counts read from `pages_daily`
--- (dashboard/queries/getPages.ts).
-CREATE TABLE IF NOT EXISTS pages_totals_daily
-ENGINE = AggregatingMergeTree()
-PARTITION BY toYYYYMM(day)
-ORDER BY (site, day, path)
-AS SELECT site, day, path,
-  sumMergeState(pageviews) AS pageviews,
-  uniqCombinedMergeState(visitors) AS visitors,
-  sumMergeState(visitors_final) AS visitors_final
-FROM pages_daily
-GROUP BY site, day, path;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS pages_totals_daily_mv TO pages_totals_daily AS
-SELECT site, toDate(hour) AS day, path,
-  sumState(toUInt64(1)) AS pageviews,
-  uniqCombinedState(visitor) AS visitors,
-  sumState(toUInt64(0)) AS visitors_final
-FROM events_in
-WHERE type = 'pageview'
-GROUP BY site, day, path;
 
 -- The purchase funnel per day and step, with no other dimension, for the funnel view without
 -- filters, in place of every category, source, device and country of `funnel_daily`. Same rules

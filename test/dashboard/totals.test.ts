@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { finalizeSketches } from '../../aggregator/jobs/finalize-sketches.ts'
 import type { StatsQuery } from '../../dashboard/api/params.ts'
 import { funnelTable, getFunnelSteps } from '../../dashboard/queries/getFunnelSteps.ts'
-import { getPages, pagesTable } from '../../dashboard/queries/getPages.ts'
 import { getTrafficByType, trafficTable } from '../../dashboard/queries/getTrafficByType.ts'
 import type { EventRow } from '../../schemas/row.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
@@ -13,9 +12,9 @@ import { openTempEmbedded } from '../support/warehouse.ts'
 
 /*
  * Without filters the overview reads `traffic_totals_daily` (one sketch per day and type) and the
- * pages view `pages_totals_daily` (one per day and path) instead of merging every source, device
- * and country of `traffic_daily` and `pages_daily`. Their figures must be those of the detailed
- * tables exactly: visitors (for finalized days the pooled sum of per-row counts) and the
+ * funnel `funnel_totals_daily` (one per day and step) instead of merging every source, device,
+ * country (and category) of `traffic_daily` and `funnel_daily`. Their figures must be those of
+ * the detailed tables exactly: visitors (for finalized days the pooled sum of per-row counts) and the
  * lower bound the k gate tests. Checked on days with sketches, on finalized days, with rows that
  * arrive late for a finalized day, for data the migration copied from `traffic_daily` and for data
  * the view wrote, and on a day large enough for the sketches to be HyperLogLogs.
@@ -78,10 +77,6 @@ async function expectSameFigures(): Promise<void> {
     expect(funnel, `funnel ${query.from} to ${query.to}`).toEqual(
       await getFunnelSteps(warehouse, query, 'funnel_daily'),
     )
-    const pages = await getPages(warehouse, query, 'pages_totals_daily')
-    expect(pages, `pages ${query.from} to ${query.to}`).toEqual(
-      await getPages(warehouse, query, 'pages_daily'),
-    )
   }
 }
 
@@ -108,12 +103,10 @@ afterAll(async () => {
   await dispose?.()
 })
 
-describe('the overview and pages from the totals', () => {
+describe('the overview and the funnel from the totals', () => {
   it('are read only when no filter is given', () => {
-    expect(pagesTable(range('2026-03-10'))).toBe('pages_totals_daily')
     expect(funnelTable(range('2026-03-10'))).toBe('funnel_totals_daily')
     expect(funnelTable({ ...range('2026-03-10'), category: 'brakes' })).toBe('funnel_daily')
-    expect(pagesTable({ ...range('2026-03-10'), device: 'mobile' })).toBe('pages_daily')
     expect(trafficTable(range('2026-03-10'))).toBe('traffic_totals_daily')
     expect(trafficTable({ ...range('2026-03-10'), device: 'mobile' })).toBe('traffic_daily')
     expect(trafficTable({ ...range('2026-03-10'), source: 'search' })).toBe('traffic_daily')
@@ -131,9 +124,6 @@ describe('the overview and pages from the totals', () => {
     expect(finalized?.visitors_floor).toBeLessThan(1000)
     const [recent] = (await bothTables(range('2026-03-19'))).totals.filter((r) => r.type === 'pageview')
     expect(recent).toMatchObject({ visitors: 25, visitors_floor: 25, events: 25 + 9 })
-    const pages = await getPages(warehouse, range('2026-03-10'), 'pages_totals_daily')
-    const home = pages.find((page) => page.path === '/')
-    expect(home?.visitors).toBeGreaterThan(Number(home?.visitors_floor))
   })
 
   it('gives them for what the view writes, before and after finalize-sketches', async () => {
@@ -146,7 +136,6 @@ describe('the overview and pages from the totals', () => {
     await expectSameFigures()
     const report = await finalizeSketches(warehouse, new Date('2026-03-21T00:10:00Z'))
     expect(report.finalized.traffic_totals_daily).toBeGreaterThan(0)
-    expect(report.finalized.pages_totals_daily).toBeGreaterThan(0)
     expect(report.finalized.funnel_totals_daily).toBeGreaterThan(0)
     await expectSameFigures()
     // A second run finds nothing to do and changes nothing.
@@ -157,7 +146,7 @@ describe('the overview and pages from the totals', () => {
   it('leaves no sketch of a finalized day behind', async () => {
     const result = await warehouse.client.query({
       query: `SELECT count() AS n FROM (
-        SELECT visitors, day FROM traffic_totals_daily UNION ALL SELECT visitors, day FROM pages_totals_daily
+        SELECT visitors, day FROM traffic_totals_daily
         UNION ALL SELECT visitors, day FROM funnel_totals_daily
       ) WHERE day < {cutoff:Date} AND finalizeAggregation(visitors) > 0`,
       query_params: { cutoff: '2026-03-20' },

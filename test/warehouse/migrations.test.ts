@@ -11,7 +11,6 @@ const ROLLUPS = [
   'traffic_daily',
   'traffic_totals_daily',
   'pages_daily',
-  'pages_totals_daily',
   'sources_daily',
   'tech_daily',
   'products_daily',
