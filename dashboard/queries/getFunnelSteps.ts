@@ -25,7 +25,8 @@ export type FunnelStepRow = {
   visitors_floor: number
 }
 
-const SQL = `
+// With a filter (or to compare): the rows of `funnel_daily` that match.
+const FILTERED = `
 SELECT step, sum(day_events) AS events, sum(day_revenue) AS revenue, sum(day_visitors) AS visitors,
   sum(day_floor) AS visitors_floor
 FROM (
@@ -37,9 +38,53 @@ FROM (
 )
 GROUP BY step`
 
-/** Events, revenue and visitors of each funnel step that has any, in funnel order. */
-export async function getFunnelSteps(warehouse: Warehouse, query: StatsQuery): Promise<FunnelStepRow[]> {
-  const rows = await runQuery<FunnelStepRow>(warehouse, SQL, statsParams(query))
+// Without one: sketches from `funnel_totals_daily` (one per day and step), finalized counts from
+// `funnel_daily` for the days the totals mark finalized, combined as DAY_VISITORS and
+// DAY_VISITORS_FLOOR do; see getTrafficByType.ts, which reads the traffic totals the same way.
+const UNFILTERED = `
+SELECT step, sum(day_events) AS events, sum(day_revenue) AS revenue, sum(day_visitors) AS visitors,
+  sum(day_floor) AS visitors_floor
+FROM (
+  SELECT step, day, sum(events) AS day_events, sum(revenue) AS day_revenue,
+    sum(final_sum) + sum(sketch) AS day_visitors, greatest(max(final_max), sum(sketch)) AS day_floor
+  FROM (
+    SELECT step, day, sumMerge(events) AS events, sumMerge(revenue) AS revenue,
+      uniqCombinedMerge(visitors) AS sketch, toUInt64(0) AS final_sum, toUInt64(0) AS final_max
+    FROM funnel_totals_daily
+    WHERE ${IN_RANGE}
+    GROUP BY step, day
+    UNION ALL
+    SELECT step, day, toUInt64(0) AS events, toFloat64(0) AS revenue, toUInt64(0) AS sketch,
+      sumMerge(visitors_final) AS final_sum, max(finalizeAggregation(visitors_final)) AS final_max
+    FROM funnel_daily
+    WHERE ${IN_RANGE} AND day IN (
+      SELECT day FROM funnel_totals_daily
+      WHERE ${IN_RANGE} AND finalizeAggregation(visitors_final) > 0
+    )
+    GROUP BY step, day
+  )
+  GROUP BY step, day
+)
+GROUP BY step`
+
+/** The table a query is answered from: the totals know no category, source, device or country. */
+export const funnelTable = (query: StatsQuery): 'funnel_daily' | 'funnel_totals_daily' =>
+  query.source || query.device || query.country || query.category ? 'funnel_daily' : 'funnel_totals_daily'
+
+/**
+ * Events, revenue and visitors of each funnel step that has any, in funnel order. `from` is for
+ * the tests that compare both tables; by default the query's filters choose.
+ */
+export async function getFunnelSteps(
+  warehouse: Warehouse,
+  query: StatsQuery,
+  from = funnelTable(query),
+): Promise<FunnelStepRow[]> {
+  if (from !== funnelTable(query) && from === 'funnel_totals_daily') {
+    throw new Error('funnel_totals_daily cannot answer a filtered query')
+  }
+  const sql = from === 'funnel_totals_daily' ? UNFILTERED : FILTERED
+  const rows = await runQuery<FunnelStepRow>(warehouse, sql, statsParams(query))
   const byStep = new Map(rows.map((row) => [row.step, row]))
   return FUNNEL_STEPS.flatMap((step) => {
     const row = byStep.get(step)

@@ -20,7 +20,8 @@ export type TrafficTypeRow = {
   visitors_floor: number
 }
 
-const SQL = `
+// With a filter (or to compare): the rows of `traffic_daily` that match.
+const FILTERED = `
 SELECT type, sum(day_events) AS events, sum(day_revenue) AS revenue, sum(day_visitors) AS visitors,
   sum(day_floor) AS visitors_floor
 FROM (
@@ -33,9 +34,59 @@ FROM (
 GROUP BY type
 ORDER BY type`
 
-/** Events, revenue and visitors per event type over a range: what the overview is made of. */
-export async function getTrafficByType(warehouse: Warehouse, query: StatsQuery): Promise<TrafficTypeRow[]> {
-  const rows = await runQuery<TrafficTypeRow>(warehouse, SQL, statsParams(query))
+// Without one: the same figures, with the sketches read from `traffic_totals_daily` (one per day
+// and type) instead of merged from every source, device and country of `traffic_daily`. The
+// finalized counts still come from `traffic_daily`, where the filtered reads find them: a day's
+// visitors are its rows' finalized counts added up (an upper bound, shown) plus the sketch of
+// what arrived since, and the lower bound the gate tests is the larger of the largest finalized
+// count and that sketch, exactly as DAY_VISITORS and DAY_VISITORS_FLOOR compute them. Only days
+// that the totals mark finalized are read there, so days that still have sketches (all of them
+// until the finalize-sketches job has run) cost no read of traffic_daily at all.
+const UNFILTERED = `
+SELECT type, sum(day_events) AS events, sum(day_revenue) AS revenue, sum(day_visitors) AS visitors,
+  sum(day_floor) AS visitors_floor
+FROM (
+  SELECT type, day, sum(events) AS day_events, sum(revenue) AS day_revenue,
+    sum(final_sum) + sum(sketch) AS day_visitors, greatest(max(final_max), sum(sketch)) AS day_floor
+  FROM (
+    SELECT type, day, sumMerge(events) AS events, sumMerge(revenue) AS revenue,
+      uniqCombinedMerge(visitors) AS sketch, toUInt64(0) AS final_sum, toUInt64(0) AS final_max
+    FROM traffic_totals_daily
+    WHERE ${IN_RANGE}
+    GROUP BY type, day
+    UNION ALL
+    SELECT type, day, toUInt64(0) AS events, toFloat64(0) AS revenue, toUInt64(0) AS sketch,
+      sumMerge(visitors_final) AS final_sum, max(finalizeAggregation(visitors_final)) AS final_max
+    FROM traffic_daily
+    WHERE ${IN_RANGE} AND day IN (
+      SELECT day FROM traffic_totals_daily
+      WHERE ${IN_RANGE} AND finalizeAggregation(visitors_final) > 0
+    )
+    GROUP BY type, day
+  )
+  GROUP BY type, day
+)
+GROUP BY type
+ORDER BY type`
+
+/** The table a query is answered from: the totals know no source, device or country. */
+export const trafficTable = (query: StatsQuery): 'traffic_daily' | 'traffic_totals_daily' =>
+  query.source || query.device || query.country ? 'traffic_daily' : 'traffic_totals_daily'
+
+/**
+ * Events, revenue and visitors per event type over a range: what the overview is made of. `from`
+ * is for the tests that compare both tables; by default the query's filters choose.
+ */
+export async function getTrafficByType(
+  warehouse: Warehouse,
+  query: StatsQuery,
+  from = trafficTable(query),
+): Promise<TrafficTypeRow[]> {
+  if (from !== trafficTable(query) && from === 'traffic_totals_daily') {
+    throw new Error('traffic_totals_daily cannot answer a filtered query')
+  }
+  const sql = from === 'traffic_totals_daily' ? UNFILTERED : FILTERED
+  const rows = await runQuery<TrafficTypeRow>(warehouse, sql, statsParams(query))
   return rows.map((row) => ({
     type: row.type,
     events: Number(row.events),

@@ -107,7 +107,8 @@ describe('privacy audit', () => {
     expect(tablesBy('old-salt')).toEqual(['salts'])
     expect(violations.find((v) => v.rule === 'old-salt')?.detail).toContain('2026-11-18')
     expect(tablesBy('old-sketch')).toContain('pages_daily')
-    expect(tablesBy('old-sketch')).toHaveLength(11)
+    expect(tablesBy('old-sketch')).toContain('traffic_totals_daily')
+    expect(tablesBy('old-sketch')).toHaveLength(13)
     expect(tablesBy('under-k')).toEqual(['reco_segments'])
   })
 

@@ -9,11 +9,13 @@ import { row } from '../support/rows.ts'
 const ROLLUPS = [
   'traffic_hourly',
   'traffic_daily',
+  'traffic_totals_daily',
   'pages_daily',
   'sources_daily',
   'tech_daily',
   'products_daily',
   'funnel_daily',
+  'funnel_totals_daily',
   'transitions_daily',
   'offers_daily',
   'search_daily',
