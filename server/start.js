@@ -13,6 +13,10 @@ import { build } from 'esbuild'
  * (measured: an idle process is 42 MB on plain Node and 78 MB under tsx). Compiling takes well
  * under a second. Tests and the scripts still run the sources directly (`node --import tsx`).
  *
+ * `npm start` runs this with `--max-semi-space-size=8`: V8's young generation stays at 8 MB a
+ * half instead of growing to 16, which keeps a busy collector's resident memory about 20 MB lower
+ * (measured: 151 → 128 MB under load) for scavenges that cost no measurable CPU per request.
+ *
  * Each module's `import.meta.url` is replaced by its source file's URL, so that the files the
  * modules read next to themselves (the migrations, the beacon and dashboard sources, the demo
  * page) are found where they are in the checkout.

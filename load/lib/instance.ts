@@ -15,6 +15,13 @@ import { freePort } from '../../test/support/clickhouse-server.ts'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
+/** `npm start` without its `node`: the flags and script the service runs with in production. */
+const START_ARGS: string[] = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .slice(1)
+
 export type Child = {
   readonly url: string
   readonly pid: number
@@ -98,7 +105,7 @@ export async function startTally(options: TallyOptions): Promise<Tally> {
     ...options.env,
   }
   const child = await startChild(
-    [...(options.nodeArgs ?? []), 'server/start.js'],
+    [...(options.nodeArgs ?? []), ...START_ARGS],
     env,
     `http://127.0.0.1:${port}`,
     '/healthz',
