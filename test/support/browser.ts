@@ -111,12 +111,20 @@ export async function openVisitor(browser: Browser, userAgent: string, init?: st
   page.on('pageerror', (error) => errors.push(error))
 
   const events = () => sent.map((beacon) => beacon.body)
+  // A beacon sent as its page navigates away outlives the page, and Playwright may then report no
+  // answer for it (its document is gone) although the collector answered: how often depends only
+  // on how fast the answer comes. Every answer Playwright does see must be a 202; the end-to-end
+  // test (beacon.e2e.test.ts) compares what the browser sent with what reached the rollups, which
+  // is what proves the unseen ones accepted.
   const accepted = async () => {
+    let seen = 0
     for (const { body, answer } of sent) {
       const got = await answer
-      const said = got ? `${got.status} ${got.body}` : 'nothing'
-      expect(got?.status, `${JSON.stringify(body)} was answered ${said}`).toBe(202)
+      if (got === null) continue
+      seen++
+      expect(got.status, `${JSON.stringify(body)} was answered ${got.status} ${got.body}`).toBe(202)
     }
+    expect(seen, 'no answer to any beacon was seen').toBeGreaterThan(0)
   }
   return {
     page,
