@@ -81,12 +81,7 @@ export function clusterStatements(statement: string, options: ClusterDdlOptions)
   const table = CREATE_TABLE.exec(text)
   if (table) {
     const [, name = '', columns = '', engine = '', args = '', rest = ''] = table
-    const local = `${identifier(name, 'table')}${LOCAL_SUFFIX}`
-    const localEngine = localEngineClause(
-      engine,
-      args,
-      options.replicated ? replicaPath(db, local) : undefined,
-    )
+    const { local, engine: localEngine } = localTable(name, engine, args, db, options.replicated)
     return [
       `CREATE TABLE IF NOT EXISTS ${db}.${local} ON CLUSTER ${cluster} (${columns}) ENGINE = ${localEngine}${rest}`,
       distributed(db, cluster, name, local),
@@ -98,12 +93,7 @@ export function clusterStatements(statement: string, options: ClusterDdlOptions)
   const filled = CREATE_TABLE_AS_SELECT.exec(text)
   if (filled) {
     const [, name = '', engine = '', args = '', rest = '', select = ''] = filled
-    const local = `${identifier(name, 'table')}${LOCAL_SUFFIX}`
-    const localEngine = localEngineClause(
-      engine,
-      args,
-      options.replicated ? replicaPath(db, local) : undefined,
-    )
+    const { local, engine: localEngine } = localTable(name, engine, args, db, options.replicated)
     return [
       `CREATE TABLE IF NOT EXISTS ${db}.${local} ON CLUSTER ${cluster} ENGINE = ${localEngine}${rest}AS ${localSources(select, db)}`,
       distributed(db, cluster, name, local),
@@ -131,6 +121,12 @@ const localSources = (select: string, db: string): string =>
 function distributed(db: string, cluster: string, name: string, local: string): string {
   const key = SHARDING_KEYS[name]
   return `CREATE TABLE IF NOT EXISTS ${db}.${name} ON CLUSTER ${cluster} AS ${db}.${local}\nENGINE = Distributed(${cluster}, ${db}, ${local}${key ? `, ${key}` : ''})`
+}
+
+/** A table's name and engine clause on each shard: `<name>_local`, replicated when asked. */
+function localTable(name: string, engine: string, args: string, db: string, replicated: boolean) {
+  const local = `${identifier(name, 'table')}${LOCAL_SUFFIX}`
+  return { local, engine: localEngineClause(engine, args, replicated ? replicaPath(db, local) : undefined) }
 }
 
 function localEngineClause(engine: string, args: string, path: string | undefined): string {

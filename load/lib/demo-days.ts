@@ -135,46 +135,39 @@ function generateDays(input: WorkerInput, port: NonNullable<typeof parentPort>):
     port.postMessage(chunk)
   }
 
+  /** Makes `count` rows of the day, encodes them, and sends them with the time that took. */
+  const produce = async (
+    span: DaySpan,
+    salt: Uint8Array,
+    count: number,
+    format: Chunk['format'],
+    encode: (rows: EventRow[]) => string,
+  ): Promise<number> => {
+    const started = performance.now()
+    const byType: Record<string, number> = {}
+    const rows = makeRows(span, salt, count, byType)
+    const text = encode(rows)
+    const generateMs = performance.now() - started
+    await send({ kind: 'chunk', day: span.day, format, rows: rows.length, text, generateMs, byType })
+    return rows.length
+  }
+
   const run = async () => {
     for (const span of input.days) {
       // One salt per day, as the collector has: a visitor is one hash within the day only.
       const salt = randomBytes(32)
       let left = span.events
       if (span.live && input.liveRows > 0) {
-        const started = performance.now()
-        const byType: Record<string, number> = {}
-        const rows = makeRows(span, salt, Math.min(input.liveRows, left), byType)
-        rows.sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0))
-        const text = rows.map((row) => `${JSON.stringify(row)}\n`).join('')
-        left -= rows.length
-        const generateMs = performance.now() - started
-        await send({
-          kind: 'chunk',
-          day: span.day,
-          format: 'JSONEachRow',
-          rows: rows.length,
-          text,
-          generateMs,
-          byType,
-        })
+        // The collector's own batch shape: JSON lines in time order.
+        left -= await produce(span, salt, Math.min(input.liveRows, left), 'JSONEachRow', (rows) =>
+          rows
+            .sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0))
+            .map((row) => `${JSON.stringify(row)}\n`)
+            .join(''),
+        )
       }
-      while (left > 0) {
-        const started = performance.now()
-        const byType: Record<string, number> = {}
-        const rows = makeRows(span, salt, Math.min(input.chunk, left), byType)
-        const text = tabSeparated(rows)
-        left -= rows.length
-        const generateMs = performance.now() - started
-        await send({
-          kind: 'chunk',
-          day: span.day,
-          format: 'TabSeparated',
-          rows: rows.length,
-          text,
-          generateMs,
-          byType,
-        })
-      }
+      while (left > 0)
+        left -= await produce(span, salt, Math.min(input.chunk, left), 'TabSeparated', tabSeparated)
     }
     port.postMessage({ kind: 'done' } satisfies WorkerMessage)
   }
