@@ -8,7 +8,12 @@ import { freePort } from '../support/clickhouse-server.ts'
 import { postEvents } from '../support/http.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-lifecycle-'))
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+const children: ChildProcess[] = []
+afterAll(() => {
+  // A failed assertion must not leave the service running.
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
+  rmSync(dataDir, { recursive: true, force: true })
+})
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<Record<string, unknown>> {
   const deadline = Date.now() + 30_000
@@ -42,6 +47,7 @@ describe('the service process', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    children.push(child)
     let output = ''
     child.stdout?.on('data', (chunk) => {
       output += chunk
