@@ -1,21 +1,19 @@
-import { randomBytes } from 'node:crypto'
-import {
-  closeSync,
-  fdatasync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  truncateSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs'
-import { open, readFile, unlink } from 'node:fs/promises'
+import { fdatasync, ftruncateSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
+import { readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { crc32 } from 'node:zlib'
+import {
+  closeQuietly,
+  frame,
+  newBatchId,
+  parse,
+  type RecoveryReport,
+  recover,
+  type SealedBatch,
+  syncDirectory,
+  takeLock,
+} from './wal-files.ts'
+
+export { newBatchId, parse, type RecoveryReport, type SealedBatch, WalLockedError } from './wal-files.ts'
 
 /**
  * The write-ahead log: events are answered 202 only once they are here or in the warehouse. It
@@ -46,24 +44,6 @@ import { crc32 } from 'node:zlib'
  * torn tail from a crash or a full disk is cut off) and hands the batches back as sealed.
  */
 
-const MAGIC = 0x54574c31 // "TWL1"
-const HEADER = 12
-const FILE = /^(\d{12})-([a-p]{32})\.wal$/
-const NEWLINE = 0x0a
-
-export type SealedBatch = {
-  readonly id: string
-  readonly seq: number
-  readonly path: string
-  /** Bytes of whole records in the file. */
-  readonly bytes: number
-  readonly events: number
-  /** When the last record was written (ms since the epoch). */
-  readonly sealedAt: number
-  /** Found at start rather than sealed by this process. */
-  readonly recovered: boolean
-}
-
 export type WalErrorCode = 'full' | 'io' | 'closed'
 
 /** Why an append was refused: the log is at its size limit, the disk failed, or it is closed. */
@@ -76,10 +56,6 @@ export class WalError extends Error {
   ) {
     super(message, options)
   }
-}
-
-export class WalLockedError extends Error {
-  override name = 'WalLockedError'
 }
 
 export type WalOptions = {
@@ -129,8 +105,6 @@ type OpenBatch = {
   lastWrite: number
   drained: Array<() => void>
 }
-
-export type RecoveryReport = { batches: SealedBatch[]; truncated: string[]; removed: string[] }
 
 export class WriteAheadLog {
   readonly dir: string
@@ -417,118 +391,5 @@ export class WriteAheadLog {
   async #syncOpen(): Promise<void> {
     const batch = this.#current
     if (batch && !batch.sealed && !batch.broken) await this.#sync(batch)
-  }
-}
-
-export function newBatchId(): string {
-  return Array.from(randomBytes(16), (byte) => String.fromCharCode(97 + (byte >> 4), 97 + (byte & 15))).join(
-    '',
-  )
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd)
-  } catch {
-    // the file is written and fsynced; a failed close changes nothing on disk
-  }
-}
-
-function frame(payload: Buffer): Buffer {
-  const record = Buffer.allocUnsafe(HEADER + payload.length)
-  record.writeUInt32BE(MAGIC, 0)
-  record.writeUInt32BE(payload.length, 4)
-  record.writeUInt32BE(crc32(payload), 8)
-  payload.copy(record, HEADER)
-  return record
-}
-
-/** The whole, valid records at the start of a file, and the length they span. */
-export function parse(file: Buffer): { payloads: Buffer[]; length: number; events: number } {
-  const payloads: Buffer[] = []
-  let offset = 0
-  let events = 0
-  while (offset + HEADER <= file.length) {
-    if (file.readUInt32BE(offset) !== MAGIC) break
-    const length = file.readUInt32BE(offset + 4)
-    const end = offset + HEADER + length
-    if (end > file.length) break
-    const payload = file.subarray(offset + HEADER, end)
-    if (crc32(payload) !== file.readUInt32BE(offset + 8)) break
-    payloads.push(payload)
-    for (const byte of payload) if (byte === NEWLINE) events++
-    offset = end
-  }
-  return { payloads, length: offset, events }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
-
-function recover(dir: string): RecoveryReport {
-  const batches: SealedBatch[] = []
-  const truncated: string[] = []
-  const removed: string[] = []
-  const files = readdirSync(dir)
-    .map((name) => ({ name, match: FILE.exec(name) }))
-    .filter((file): file is { name: string; match: RegExpExecArray } => file.match !== null)
-    .sort((a, b) => a.name.localeCompare(b.name))
-  for (const { name, match } of files) {
-    const path = join(dir, name)
-    const content = readFileSync(path)
-    const { length, events } = parse(content)
-    if (events === 0) {
-      unlinkSync(path)
-      removed.push(name)
-      continue
-    }
-    if (length < content.length) {
-      truncateSync(path, length)
-      truncated.push(name)
-    }
-    batches.push({
-      id: match[2] as string,
-      seq: Number(match[1]),
-      path,
-      bytes: length,
-      events,
-      sealedAt: statSync(path).mtimeMs,
-      recovered: true,
-    })
-  }
-  return { batches, truncated, removed }
-}
-
-/** One process per log: a LOCK file holding the owner's pid, taken over when that process is gone. */
-function takeLock(path: string): void {
-  try {
-    const fd = openSync(path, 'wx')
-    writeFileSync(fd, String(process.pid))
-    closeSync(fd)
-    return
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-  }
-  const owner = Number(readFileSync(path, 'utf8').trim())
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-    throw new WalLockedError(
-      `the write-ahead log in ${path.slice(0, -'/LOCK'.length)} is in use by process ${owner}; give each Tally process its own DATA_DIR`,
-    )
-  }
-  writeFileSync(path, String(process.pid))
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
