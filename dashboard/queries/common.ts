@@ -69,6 +69,43 @@ export const DAY_VISITORS_FLOOR =
   'greatest(max(finalizeAggregation(visitors_final)), uniqCombinedMerge(visitors))'
 
 /**
+ * Per `key` and day over the range, from a totals rollup (no source, device, country or category):
+ * `day_events`, `day_revenue`, `day_visitors` and `day_floor`, the same figures as DAY_VISITORS
+ * and DAY_VISITORS_FLOOR give over every row of the detailed rollup. The sketches come from the
+ * totals (one per key and day instead of one per source, device and country); the finalized
+ * counts come from the detailed rollup, since only its rows can give the floor (their largest
+ * count) and the shown sum, and only for the days the totals mark finalized, so days that still
+ * hold sketches cost no read of the detailed rollup. Names come from these fixed pairs only.
+ */
+export const TOTALS_BY_DAY = {
+  traffic: totalsByDay('type', 'traffic_totals_daily', 'traffic_daily'),
+  funnel: totalsByDay('step', 'funnel_totals_daily', 'funnel_daily'),
+} as const
+
+function totalsByDay(key: 'type' | 'step', totals: string, detailed: string): string {
+  return `
+  SELECT ${key}, day, sum(events) AS day_events, sum(revenue) AS day_revenue,
+    sum(final_sum) + sum(sketch) AS day_visitors, greatest(max(final_max), sum(sketch)) AS day_floor
+  FROM (
+    SELECT ${key}, day, sumMerge(events) AS events, sumMerge(revenue) AS revenue,
+      uniqCombinedMerge(visitors) AS sketch, toUInt64(0) AS final_sum, toUInt64(0) AS final_max
+    FROM ${totals}
+    WHERE ${IN_RANGE}
+    GROUP BY ${key}, day
+    UNION ALL
+    SELECT ${key}, day, toUInt64(0) AS events, toFloat64(0) AS revenue, toUInt64(0) AS sketch,
+      sumMerge(visitors_final) AS final_sum, max(finalizeAggregation(visitors_final)) AS final_max
+    FROM ${detailed}
+    WHERE ${IN_RANGE} AND day IN (
+      SELECT day FROM ${totals}
+      WHERE ${IN_RANGE} AND finalizeAggregation(visitors_final) > 0
+    )
+    GROUP BY ${key}, day
+  )
+  GROUP BY ${key}, day`
+}
+
+/**
  * Lists are read whole, then thresholded and cut to `limit` in the API, so `suppressed` counts
  * every small group. This cap only bounds a pathological site; it keeps the largest groups.
  */

@@ -11,6 +11,7 @@ import {
   money,
   runQuery,
   statsParams,
+  TOTALS_BY_DAY,
 } from './common.ts'
 
 /** The purchase funnel, in order. */
@@ -44,26 +45,7 @@ GROUP BY step`
 const UNFILTERED = `
 SELECT step, sum(day_events) AS events, sum(day_revenue) AS revenue, sum(day_visitors) AS visitors,
   sum(day_floor) AS visitors_floor
-FROM (
-  SELECT step, day, sum(events) AS day_events, sum(revenue) AS day_revenue,
-    sum(final_sum) + sum(sketch) AS day_visitors, greatest(max(final_max), sum(sketch)) AS day_floor
-  FROM (
-    SELECT step, day, sumMerge(events) AS events, sumMerge(revenue) AS revenue,
-      uniqCombinedMerge(visitors) AS sketch, toUInt64(0) AS final_sum, toUInt64(0) AS final_max
-    FROM funnel_totals_daily
-    WHERE ${IN_RANGE}
-    GROUP BY step, day
-    UNION ALL
-    SELECT step, day, toUInt64(0) AS events, toFloat64(0) AS revenue, toUInt64(0) AS sketch,
-      sumMerge(visitors_final) AS final_sum, max(finalizeAggregation(visitors_final)) AS final_max
-    FROM funnel_daily
-    WHERE ${IN_RANGE} AND day IN (
-      SELECT day FROM funnel_totals_daily
-      WHERE ${IN_RANGE} AND finalizeAggregation(visitors_final) > 0
-    )
-    GROUP BY step, day
-  )
-  GROUP BY step, day
+FROM (${TOTALS_BY_DAY.funnel}
 )
 GROUP BY step`
 

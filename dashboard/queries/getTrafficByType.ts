@@ -10,6 +10,7 @@ import {
   money,
   runQuery,
   statsParams,
+  TOTALS_BY_DAY,
 } from './common.ts'
 
 export type TrafficTypeRow = {
@@ -45,26 +46,7 @@ ORDER BY type`
 const UNFILTERED = `
 SELECT type, sum(day_events) AS events, sum(day_revenue) AS revenue, sum(day_visitors) AS visitors,
   sum(day_floor) AS visitors_floor
-FROM (
-  SELECT type, day, sum(events) AS day_events, sum(revenue) AS day_revenue,
-    sum(final_sum) + sum(sketch) AS day_visitors, greatest(max(final_max), sum(sketch)) AS day_floor
-  FROM (
-    SELECT type, day, sumMerge(events) AS events, sumMerge(revenue) AS revenue,
-      uniqCombinedMerge(visitors) AS sketch, toUInt64(0) AS final_sum, toUInt64(0) AS final_max
-    FROM traffic_totals_daily
-    WHERE ${IN_RANGE}
-    GROUP BY type, day
-    UNION ALL
-    SELECT type, day, toUInt64(0) AS events, toFloat64(0) AS revenue, toUInt64(0) AS sketch,
-      sumMerge(visitors_final) AS final_sum, max(finalizeAggregation(visitors_final)) AS final_max
-    FROM traffic_daily
-    WHERE ${IN_RANGE} AND day IN (
-      SELECT day FROM traffic_totals_daily
-      WHERE ${IN_RANGE} AND finalizeAggregation(visitors_final) > 0
-    )
-    GROUP BY type, day
-  )
-  GROUP BY type, day
+FROM (${TOTALS_BY_DAY.traffic}
 )
 GROUP BY type
 ORDER BY type`
