@@ -64,9 +64,10 @@ export function eventRoutes(deps: EventRouteDeps): Hono {
       const headers: HeaderReader = c.req.raw.headers
       // The 202 and 204 carry their headers in a plain object, the server adapter's cheapest way to
       // write them; a refusal puts them on the context, where the error handler's answer finds them.
-      const answer = answers(headers.get('origin') ?? undefined)
+      const origin = headers.get('origin') ?? undefined
+      const answer = answers(origin)
       try {
-        return await accept(c, headers, answer)
+        return await accept(c, headers, origin, answer)
       } catch (error) {
         setHeaders(c, answer.json)
         throw error
@@ -75,12 +76,17 @@ export function eventRoutes(deps: EventRouteDeps): Hono {
   )
   return app
 
-  async function accept(c: Context, headers: HeaderReader, answer: Answers): Promise<Response> {
+  async function accept(
+    c: Context,
+    headers: HeaderReader,
+    origin: string | undefined,
+    answer: Answers,
+  ): Promise<Response> {
     const request: RequestFacts = {
       headers,
       ip: clientIp(() => deps.remoteAddress(c), headers, deps.trustProxy),
       userAgent: headers.get('user-agent') ?? '',
-      origin: headers.get('origin') ?? undefined,
+      origin,
       now: deps.now(),
     }
     // Opt-out and bots are decided on headers alone, before anything of the body is read.

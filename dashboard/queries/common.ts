@@ -68,6 +68,39 @@ export const DAY_VISITORS = 'sumMerge(visitors_final) + uniqCombinedMerge(visito
 export const DAY_VISITORS_FLOOR =
   'greatest(max(finalizeAggregation(visitors_final)), uniqCombinedMerge(visitors))'
 
+/** One value of a dimension (a source class, a browser family...) with its pageviews and visitors. */
+export type DimensionRow = { value: string; pageviews: number; visitors: number; visitors_floor: number }
+
+/**
+ * Pageviews and visitors per value of `column` of a daily pageview rollup, visitors counted per
+ * day as DAY_VISITORS and DAY_VISITORS_FLOOR do, largest first by `order`. Callers pass columns
+ * from their own allow-list and one of these tables only.
+ */
+export const pageviewsGroupedBy = (
+  table: 'sources_daily' | 'tech_daily',
+  column: string,
+  order: 'pageviews' | 'visitors',
+): string => `
+SELECT value, sum(day_pageviews) AS pageviews, sum(day_visitors) AS visitors,
+  sum(day_floor) AS visitors_floor
+FROM (
+  SELECT ${column} AS value, day, sumMerge(pageviews) AS day_pageviews, ${DAY_VISITORS} AS day_visitors,
+    ${DAY_VISITORS_FLOOR} AS day_floor
+  FROM ${table}
+  WHERE ${IN_RANGE} ${BY_SOURCE} ${BY_DEVICE} ${BY_COUNTRY}
+  GROUP BY value, day
+)
+GROUP BY value
+ORDER BY ${order === 'pageviews' ? 'pageviews DESC, visitors DESC' : 'visitors DESC, pageviews DESC'}, value
+LIMIT ${MAX_GROUPS}`
+
+export const toDimensionRow = (row: DimensionRow): DimensionRow => ({
+  value: row.value,
+  pageviews: Number(row.pageviews),
+  visitors: Number(row.visitors),
+  visitors_floor: Number(row.visitors_floor),
+})
+
 /**
  * Per `key` and day over the range, from a totals rollup (no source, device, country or category):
  * `day_events`, `day_revenue`, `day_visitors` and `day_floor`, the same figures as DAY_VISITORS
