@@ -20,7 +20,7 @@ import { type RecoveryReport, type SealedBatch, WalError, WriteAheadLog } from '
 export type BatchSink = {
   /** Readies the warehouse for inserts; retried until it succeeds. */
   prepare(): Promise<{ tokens: boolean }>
-  insert(batch: { id: string; body: Buffer }, signal: AbortSignal): Promise<void>
+  insert(batch: { id: string; body: AsyncIterable<Buffer> }, signal: AbortSignal): Promise<void>
   /** Which of these batch ids the warehouse already holds. */
   applied(ids: readonly string[]): Promise<Set<string>>
 }
@@ -86,6 +86,14 @@ const RETRY_AFTER_BROKEN = 30
 const MIN_BACKOFF_MS = 250
 const MAX_BACKOFF_MS = 30_000
 export const DEDUP_HORIZON_MS = 10 * 60_000
+/**
+ * Events at which the open batch is sealed before its interval is up. Every insert costs the
+ * warehouse a fixed price on top of its rows (each rollup's view runs and writes a part: about
+ * 150–400 ms of CPU on one core, the same for 1,000 rows as for 5,000), so fewer, larger inserts
+ * are what keeps it cheap under load. The batch goes to the warehouse streamed from its file, so
+ * its size costs the collector no memory.
+ */
+export const MAX_BATCH_EVENTS = 50_000
 
 export function backoff(attempt: number, random = Math.random): number {
   const ceiling = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, attempt - 1))
@@ -108,7 +116,7 @@ export function shouldSkip(
 }
 
 export function createBatcher(options: BatcherOptions): Batcher {
-  const maxBatch = options.maxBatch ?? 5000
+  const maxBatch = options.maxBatch ?? MAX_BATCH_EVENTS
   const horizon = options.dedupHorizonMs ?? DEDUP_HORIZON_MS
   const on = options.on ?? {}
   const pending: SealedBatch[] = []
@@ -194,7 +202,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
       const inLedger = ledger.get(batch.id) === true
       if (shouldSkip(inLedger, tokens, Date.now() - batch.sealedAt, horizon)) return 'skipped'
     }
-    const body = await wal.read(batch)
+    const body = wal.body(batch)
     uncertain.add(batch.id)
     // Whatever the ledger said, this attempt may change it.
     ledger.delete(batch.id)

@@ -20,6 +20,7 @@ import { crc32 } from 'node:zlib'
  */
 
 const MAGIC = 0x54574c31 // "TWL1"
+const MAGIC_BYTES = Buffer.from([0x54, 0x57, 0x4c, 0x31])
 const HEADER = 12
 const FILE = /^(\d{12})-([a-p]{32})\.wal$/
 const NEWLINE = 0x0a
@@ -83,6 +84,39 @@ export function parse(file: Buffer): { payloads: Buffer[]; length: number; event
     offset = end
   }
   return { payloads, length: offset, events }
+}
+
+/**
+ * The payloads of a file's whole, valid records, read a chunk at a time: a batch of tens of
+ * thousands of events goes to the warehouse without ever being in memory whole. Like `parse`, it
+ * stops at the first record that is torn or fails its checksum. Each chunk's payloads come as one
+ * buffer, so the insert's body is written in few, large pieces.
+ */
+export async function* readPayloads(path: string, chunkBytes = 1 << 20): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r')
+  try {
+    let carry = Buffer.alloc(0)
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(chunkBytes)
+      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, null)
+      const data =
+        carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead)
+      const { payloads, length } = parse(data)
+      if (payloads.length > 0) yield payloads.length === 1 ? (payloads[0] as Buffer) : Buffer.concat(payloads)
+      carry = data.subarray(length)
+      // The end of the file, or a record that can never be whole: what follows is not acknowledged.
+      if (bytesRead === 0 || !recordMayContinue(carry)) return
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Whether `rest` is the beginning of a record that later bytes could complete. */
+function recordMayContinue(rest: Buffer): boolean {
+  if (rest.length < HEADER)
+    return rest.length === 0 || rest.subarray(0, 4).equals(MAGIC_BYTES.subarray(0, Math.min(4, rest.length)))
+  return rest.readUInt32BE(0) === MAGIC && rest.length < HEADER + rest.readUInt32BE(4)
 }
 
 export async function syncDirectory(dir: string): Promise<void> {

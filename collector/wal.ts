@@ -1,12 +1,12 @@
 import { fdatasync, ftruncateSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
-import { readFile, unlink } from 'node:fs/promises'
+import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   closeQuietly,
   frame,
   newBatchId,
-  parse,
   type RecoveryReport,
+  readPayloads,
   recover,
   type SealedBatch,
   syncDirectory,
@@ -221,9 +221,9 @@ export class WriteAheadLog {
     }
   }
 
-  /** The batch's INSERT body: the payloads of its whole records with a valid checksum. */
-  async read(batch: SealedBatch): Promise<Buffer> {
-    return Buffer.concat(parse(await readFile(batch.path)).payloads)
+  /** The batch's INSERT body, streamed from its file: the payloads of its whole, valid records. */
+  body(batch: SealedBatch): AsyncIterable<Buffer> {
+    return readPayloads(batch.path)
   }
 
   /** Forgets a batch the warehouse has. A failed delete is reported, not thrown: replay skips it. */

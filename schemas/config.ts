@@ -100,7 +100,7 @@ export const ConfigSchema = z
     SITES: Sites,
     QUERY_PARAMS: QueryParams,
     K_ANON: int(2, 1000, 5),
-    FLUSH_INTERVAL_MS: int(10, 60_000, 1000),
+    FLUSH_INTERVAL_MS: int(10, 60_000, 5000),
     SPOOL_MAX_MB: int(1, 1_000_000, 256),
     WAL_FSYNC_MS: int(0, 10_000, 100),
     RATE_LIMIT: int(0, 1_000_000, 600),

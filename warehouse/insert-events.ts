@@ -48,7 +48,7 @@ export async function insertEvents(warehouse: Warehouse, rows: readonly EventRow
 export const LEDGER_TABLE = 'write_ledger'
 // Sorts after every rollup view: see above. A view added later must keep a name that sorts before it.
 export const LEDGER_VIEW = 'zz_write_ledger_mv'
-/** Block ids each rollup remembers for deduplication (about two hours of one collector's inserts). */
+/** Block ids each rollup remembers for deduplication (at one insert per 5 s, 14 hours of one collector's inserts). */
 export const DEDUP_WINDOW = 10_000
 /** Days of batch ids the ledger keeps: far longer than any batch waits in a write-ahead log. */
 export const LEDGER_DAYS = 8
@@ -59,8 +59,11 @@ export type InsertPath = {
   readonly version: string
 }
 
-/** A batch as the write-ahead log keeps it: its id and its rows as JSONEachRow lines. */
-export type StoredBatch = { id: string; body: Buffer }
+/**
+ * A batch as the write-ahead log keeps it: its id and its rows as JSONEachRow lines, whole or
+ * streamed from the log's file.
+ */
+export type StoredBatch = { id: string; body: Buffer | AsyncIterable<Buffer> }
 
 // As the write-ahead log makes them (collector/wal.ts): 32 letters a to p.
 const BATCH_ID = /^[a-p]{32}$/
@@ -173,13 +176,13 @@ export async function insertBatch(
   signal?: AbortSignal,
 ): Promise<void> {
   if (!BATCH_ID.test(batch.id)) throw new Error(`not a batch id: ${batch.id}`)
-  if (batch.body.length === 0) return
+  if (Buffer.isBuffer(batch.body) && batch.body.length === 0) return
   const settings = path.tokens
     ? ` SETTINGS insert_deduplicate = 1, deduplicate_blocks_in_dependent_materialized_views = 1, insert_deduplication_token = '${batch.id}'`
     : ''
   const result = await (warehouse.writer ?? warehouse.client).exec({
     query: `INSERT INTO events_in${settings} FORMAT JSONEachRow`,
-    values: Readable.from([batch.body]),
+    values: Readable.from(Buffer.isBuffer(batch.body) ? [batch.body] : batch.body),
     ...(signal ? { abort_signal: signal } : {}),
   })
   result.stream.resume()

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { backoff, createBatcher, shouldSkip } from '../../collector/batcher.ts'
 import { clientPrefix, createRateLimiter } from '../../collector/rate-limit.ts'
 import { parse, WalError, WalLockedError, WriteAheadLog } from '../../collector/wal.ts'
+import { readPayloads } from '../../collector/wal-files.ts'
 
 const dirs: string[] = []
 const tempDir = () => {
@@ -25,6 +26,11 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
+const collect = async (chunks: AsyncIterable<Buffer>): Promise<Buffer> => {
+  const parts: Buffer[] = []
+  for await (const chunk of chunks) parts.push(chunk)
+  return Buffer.concat(parts)
+}
 const rowJson = (n: number) => JSON.stringify({ path: `/p/${n}`, type: 'pageview' })
 
 describe('the write-ahead log', () => {
@@ -97,7 +103,7 @@ describe('the write-ahead log', () => {
     await wal.append([rowJson(1), rowJson(2)])
     const sealed = await wal.seal()
     if (!sealed) throw new Error('nothing sealed')
-    const body = (await wal.read(sealed)).toString()
+    const body = (await collect(wal.body(sealed))).toString()
     expect(
       body
         .split('\n')
@@ -145,6 +151,47 @@ describe('the write-ahead log', () => {
     const { recovered } = WriteAheadLog.open({ dir, maxBytes: 1 << 20 })
     expect(recovered.batches).toEqual([])
     expect(recovered.removed).toEqual([name])
+  })
+
+  it('streams a batch in chunks smaller than its records, the same bytes as read whole', async () => {
+    const dir = tempDir()
+    const { wal } = WriteAheadLog.open({ dir, maxBytes: 64 << 20 })
+    for (let n = 0; n < 50; n++) await wal.append([rowJson(n), rowJson(n + 1000)])
+    const sealed = await wal.seal()
+    await wal.close()
+    if (!sealed) throw new Error('nothing sealed')
+    const whole = Buffer.concat(parse(readFileSync(sealed.path)).payloads)
+    expect(whole.toString().split('\n').filter(Boolean)).toHaveLength(100)
+    // Chunk sizes below the record header, inside a record, and across several records.
+    for (const chunkBytes of [5, 13, 64, 1000, 1 << 20]) {
+      expect((await collect(readPayloads(sealed.path, chunkBytes))).equals(whole)).toBe(true)
+    }
+  })
+
+  it('streams nothing past a torn or corrupt record', async () => {
+    const dir = tempDir()
+    const { wal } = WriteAheadLog.open({ dir, maxBytes: 64 << 20 })
+    await wal.append([rowJson(1)])
+    await wal.append([rowJson(2)])
+    const sealed = await wal.seal()
+    await wal.close()
+    if (!sealed) throw new Error('nothing sealed')
+    const good = readFileSync(sealed.path)
+    const expected = Buffer.concat(parse(good).payloads)
+    // Half a record at the end, as a crash mid-write leaves it.
+    appendFileSync(sealed.path, Buffer.from([0x54, 0x57, 0x4c, 0x31, 0, 0, 0, 99, 1, 2]))
+    for (const chunkBytes of [7, 1 << 20]) {
+      expect((await collect(readPayloads(sealed.path, chunkBytes))).equals(expected)).toBe(true)
+    }
+    // A flipped byte in the second record's payload: only the first record is sent.
+    const corrupt = Buffer.from(good)
+    const at = corrupt.length - 3
+    corrupt.writeUInt8(corrupt.readUInt8(at) ^ 0xff, at)
+    writeFileSync(sealed.path, corrupt)
+    const first = parse(good).payloads[0] as Buffer
+    for (const chunkBytes of [7, 1 << 20]) {
+      expect((await collect(readPayloads(sealed.path, chunkBytes))).equals(first)).toBe(true)
+    }
   })
 
   it('refuses appends past its size limit, and nothing of them is written', async () => {

@@ -10,7 +10,7 @@ describe('config', () => {
     expect(config.dataDir).toBe('./data')
     expect(config.warehouse).toEqual({ kind: 'embedded', path: './data', database: 'tally' })
     expect(config.kAnon).toBe(5)
-    expect(config.flushIntervalMs).toBe(1000)
+    expect(config.flushIntervalMs).toBe(5000)
     expect(config.retentionDays).toBe(395)
     expect([...config.sites]).toEqual([['demo', ['http://localhost:8787']]])
     expect(config.trustProxy).toBe(false)
