@@ -1,0 +1,133 @@
+import { type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
+import { type Child, procCpuSeconds, type Tally } from '../lib/instance.ts'
+import { int, ms, table } from '../lib/report.ts'
+import { trafficPool } from '../scenario.js'
+import type { HttpRun } from './results.ts'
+import { ORIGIN, type Settings, SITE } from './settings.ts'
+
+/** One HTTP measurement: warm-up, then the timed run with the CPU time of every process involved. */
+export type Measure = (
+  label: string,
+  target: Child | Tally,
+  accepted: number,
+  warehousePid?: number,
+) => Promise<HttpRun>
+
+const WAL_METRICS = ['tally_wal_commits_total', 'tally_wal_appends_total', 'tally_wal_commit_seconds_total']
+
+export function measurer(settings: Settings): Measure {
+  // One pool for every HTTP measurement, cycled through: the baseline and the collector get the very
+  // same requests, and generating them costs the client nothing while it measures.
+  const pool = trafficPool(20_000, { site: SITE, origin: ORIGIN, seed: 3 })
+  const eventRequests = (): (() => LoadRequest) => {
+    let next = 0
+    return () => {
+      const visit = pool[next++ % pool.length] as (typeof pool)[number]
+      return {
+        method: 'POST',
+        path: '/api/event',
+        headers: visit.headers,
+        body: visit.body,
+        kind: visit.type,
+        expect: visit.expect,
+      }
+    }
+  }
+
+  return async (label, target, accepted, warehousePid) => {
+    await runLoad({
+      label: `${label} (warm-up)`,
+      url: target.url,
+      next: eventRequests(),
+      connections: settings.connections,
+      seconds: settings.warmupSeconds,
+      progress: false,
+    })
+    const metricsBefore = await scrape(target)
+    const cpuBefore = target.cpuSeconds()
+    const clientBefore = process.cpuUsage()
+    const warehouseBefore = warehousePid ? procCpuSeconds(warehousePid) : 0
+    const result = await runLoad({
+      label,
+      url: target.url,
+      next: eventRequests(),
+      connections: settings.connections,
+      seconds: settings.seconds,
+      maxSeconds: settings.seconds + 30,
+    })
+    const cpu = target.cpuSeconds() - cpuBefore
+    const client = process.cpuUsage(clientBefore)
+    const warehouseCpu = warehousePid ? procCpuSeconds(warehousePid) - warehouseBefore : undefined
+    const metricsAfter = await scrape(target)
+    const perRequest = (seconds: number) => (result.requests > 0 ? (seconds * 1e6) / result.requests : 0)
+    const run: HttpRun = {
+      result,
+      eventsPerSecond: (result.statuses[accepted] ?? 0) / result.seconds,
+      cpuMicrosPerRequest: perRequest(cpu),
+      clientCpuMicrosPerRequest: perRequest((client.user + client.system) / 1e6),
+      ...(warehouseCpu === undefined ? {} : { warehouseCpuMicrosPerRequest: perRequest(warehouseCpu) }),
+    }
+    if (metricsBefore && metricsAfter && WAL_METRICS.every((name) => metricsAfter.has(name))) {
+      const delta = (name: string) => (metricsAfter.get(name) ?? 0) - (metricsBefore.get(name) ?? 0)
+      const [commits, appends, seconds] = WAL_METRICS.map(delta) as [number, number, number]
+      run.wal = {
+        commits,
+        appendsPerCommit: commits > 0 ? appends / commits : 0,
+        msPerCommit: commits > 0 ? (seconds * 1000) / commits : 0,
+      }
+    }
+    return run
+  }
+}
+
+async function scrape(target: Child | Tally): Promise<Map<string, number> | undefined> {
+  if (!('metrics' in target)) return undefined
+  try {
+    return await target.metrics()
+  } catch {
+    return undefined
+  }
+}
+
+export const best = (runs: HttpRun[]): HttpRun =>
+  runs.reduce((a, b) => (b.eventsPerSecond > a.eventsPerSecond ? b : a), runs[0] as HttpRun)
+
+const statusSummary = (result: LoadResult) =>
+  Object.entries(result.statuses)
+    .map(([status, count]) => `${status}×${int(count)}`)
+    .join(' ') + (result.errors ? ` errors×${result.errors}` : '')
+
+export function printRuns(rows: Array<[string, HttpRun]>) {
+  console.log(
+    table([
+      [
+        'run',
+        'answers/s',
+        'p50',
+        'p99',
+        'max',
+        'CPU/request',
+        'client CPU',
+        'warehouse CPU',
+        'statuses',
+        'WAL commits: n, appends each, ms each',
+      ],
+      ...rows.map(([label, run]) => [
+        label,
+        int(run.eventsPerSecond),
+        ms(run.result.latency.p50),
+        ms(run.result.latency.p99),
+        ms(run.result.latency.max),
+        `${run.cpuMicrosPerRequest.toFixed(0)} µs`,
+        `${run.clientCpuMicrosPerRequest.toFixed(0)} µs`,
+        run.warehouseCpuMicrosPerRequest === undefined
+          ? '-'
+          : `${run.warehouseCpuMicrosPerRequest.toFixed(0)} µs`,
+        statusSummary(run.result),
+        run.wal
+          ? `${int(run.wal.commits)}, ${run.wal.appendsPerCommit.toFixed(1)}, ${run.wal.msPerCommit.toFixed(2)} ms`
+          : '-',
+      ]),
+    ]),
+  )
+}

@@ -1,0 +1,55 @@
+import type { IngestFigures } from '../ingest-demo.ts'
+import type { LoadResult } from '../lib/http-load.ts'
+import type { PipelineBench } from '../lib/pipeline-bench.ts'
+import type { EndpointTiming } from '../lib/read-api.ts'
+import type { Machine } from '../lib/report.ts'
+import type { Settings } from './settings.ts'
+
+/** The shape of `load/results/latest.json`: one key per section that ran. */
+
+export type HttpRun = {
+  result: LoadResult
+  /** 202 answers per second (events accepted); for the baseline, 204 answers per second. */
+  eventsPerSecond: number
+  /** Server process CPU time (user + system) per answered request. */
+  cpuMicrosPerRequest: number
+  /** The load generator's (this process's) CPU time per request: it shares the machine. */
+  clientCpuMicrosPerRequest: number
+  /** The clickhouse-server process's CPU time per request, in server mode. */
+  warehouseCpuMicrosPerRequest?: number
+  /** The collector's write-ahead log during the run, when its metrics exist. */
+  wal?: { commits: number; appendsPerCommit: number; msPerCommit: number }
+}
+
+export type HttpSection = {
+  warehouse: string
+  connections: number
+  seconds: number
+  baseline: { runs: HttpRun[]; best: HttpRun }
+  collector: { runs: HttpRun[]; best: HttpRun; peakRssBytes: number; exitCode: number | null }
+  ratio: number
+  /** The collector with WAL_FSYNC_MS=0 (every 202 waits for an fsync), one run after the rounds. */
+  fsyncEachCommit?: { run: HttpRun; ratio: number }
+}
+
+export type BeaconSection = { bytes: number; gzipBytes: number }
+
+export type EmbeddedSection = { run: HttpRun; peakRssBytes: number; exitCode: number | null }
+
+export type ReadSection =
+  | { events: number; from: string; to: string; endpoints: EndpointTiming[] }
+  | { skipped: string }
+
+export type Results = {
+  machine: Machine
+  settings: Settings
+  beacon?: BeaconSection
+  pipeline?: PipelineBench
+  http?: HttpSection
+  embedded?: EmbeddedSection
+  ingest?: IngestFigures
+  read?: ReadSection
+  /** The 1-minute load average when each section started: above the core count, other processes took CPU. */
+  loadAverage: Record<string, number>
+  errors: Record<string, string>
+}

@@ -1,0 +1,95 @@
+import { int, mb, ms } from '../lib/report.ts'
+import type { Results } from './results.ts'
+
+/** Each figure beside its goal or baseline: what the README's performance table is written from. */
+export function summaryRows(results: Results): string[][] {
+  const rows: string[][] = [['measure', 'result', 'goal / baseline']]
+  const { http, embedded, pipeline, ingest, read, beacon } = results
+  if (http) {
+    const c = http.collector.best
+    const b = http.baseline.best
+    rows.push(
+      [
+        '1. collector events/s over HTTP',
+        int(c.eventsPerSecond),
+        `bare node:http ${int(b.eventsPerSecond)} req/s`,
+      ],
+      ['   ratio collector / bare', http.ratio.toFixed(2), '≥ 0.6'],
+      [
+        `   p99 latency, ${http.connections} connections`,
+        ms(c.result.latency.p99),
+        `bare ${ms(b.result.latency.p99)}`,
+      ],
+      [
+        '   server CPU per request',
+        `${c.cpuMicrosPerRequest.toFixed(0)} µs`,
+        `bare ${b.cpuMicrosPerRequest.toFixed(0)} µs`,
+      ],
+    )
+    if (c.warehouseCpuMicrosPerRequest !== undefined)
+      rows.push([
+        '   warehouse / load generator CPU per request',
+        `${c.warehouseCpuMicrosPerRequest.toFixed(0)} / ${c.clientCpuMicrosPerRequest.toFixed(0)} µs`,
+        `same machine, ${results.machine.cores} cores`,
+      ])
+    if (http.fsyncEachCommit)
+      rows.push([
+        '   ratio with WAL_FSYNC_MS=0',
+        http.fsyncEachCommit.ratio.toFixed(2),
+        `${int(http.fsyncEachCommit.run.eventsPerSecond)} events/s`,
+      ])
+  }
+  if (pipeline) rows.push(['2. pipeline alone, µs per event', pipeline.totalMicrosPerEvent.toFixed(1), ''])
+  if (ingest) {
+    rows.push(
+      [
+        "3. embedded ingestion, collector's batches, rows/s",
+        int(ingest.live.rowsPerSecond),
+        `${int(ingest.live.batchSize)} rows each`,
+      ],
+      [
+        '   embedded ingestion, bulk load, rows/s',
+        int(ingest.bulk.rowsPerSecond),
+        `${int(ingest.events)} events in ${ingest.wallSeconds.toFixed(0)} s wall`,
+      ],
+    )
+  }
+  if (read && 'endpoints' in read) {
+    for (const e of read.endpoints) {
+      rows.push([
+        `4. ${e.endpoint} p50 / p95 (${int(read.events)} events, 30 days)`,
+        `${ms(e.latency.p50)} / ${ms(e.latency.p95)}`,
+        'p95 < 100 ms',
+      ])
+    }
+  } else if (read) rows.push(['4. read API', 'skipped', read.skipped])
+  if (http)
+    rows.push(['5. peak RSS, server mode (collector alone)', mb(http.collector.peakRssBytes), '< 150 MB'])
+  if (embedded) {
+    rows.push(
+      ['5. peak RSS, embedded (collector + chDB)', mb(embedded.peakRssBytes), 'reported'],
+      [
+        '   embedded events/s over HTTP',
+        int(embedded.run.eventsPerSecond),
+        `p99 ${ms(embedded.run.result.latency.p99)}`,
+      ],
+    )
+  }
+  if (beacon)
+    rows.push([
+      '6. beacon minified / gzipped',
+      `${int(beacon.bytes)} B / ${int(beacon.gzipBytes)} B`,
+      '< 1 KiB gzipped',
+    ])
+  for (const [name, message] of Object.entries(results.errors))
+    rows.push([`${name}: failed`, '', message.slice(0, 80)])
+  const busiest = Math.max(0, ...Object.values(results.loadAverage))
+  if (busiest > results.machine.cores) {
+    rows.push([
+      'note: load average up to',
+      busiest.toFixed(1),
+      `on ${results.machine.cores} cores (other processes)`,
+    ])
+  }
+  return rows
+}
