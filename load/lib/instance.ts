@@ -16,11 +16,14 @@ import { freePort } from '../../test/support/clickhouse-server.ts'
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /** `npm start` without its `node`: the flags and script the service runs with in production. */
-const START_ARGS: string[] = (
+// `npm start` is `NAME=value ... node <flags> server/start.js`: the variables and the flags, as it has them.
+const START_WORDS = (
   JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
-).scripts.start
-  .split(/\s+/)
-  .slice(1)
+).scripts.start.split(/\s+/)
+const START_ENV: Record<string, string> = Object.fromEntries(
+  START_WORDS.slice(0, START_WORDS.indexOf('node')).map((word) => word.split('=', 2) as [string, string]),
+)
+const START_ARGS: string[] = START_WORDS.slice(START_WORDS.indexOf('node') + 1)
 
 export type Child = {
   readonly url: string
@@ -95,6 +98,7 @@ export async function startTally(options: TallyOptions): Promise<Tally> {
   const adminToken = randomToken()
   const env = {
     ...inheritedEnv(),
+    ...START_ENV,
     ADMIN_TOKEN: adminToken,
     PORT: String(port),
     HOST: '127.0.0.1',
