@@ -12,7 +12,7 @@ import {
   prepareInsertPath,
   pruneLedger,
 } from '../warehouse/insert-events.ts'
-import { type Batcher, type BatchSink, createBatcher, describeError } from './batcher.ts'
+import { type Batcher, type BatchSink, createBatcher, describeError, MAX_BATCH_EVENTS } from './batcher.ts'
 import { beaconRoutes } from './beacon/routes.ts'
 import { utcDay } from './clock.ts'
 import { createCountryLookup, createUaClassifier } from './coarsen.ts'
@@ -127,6 +127,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     syncIntervalMs: deps.config.walFsyncMs,
     sink,
     intervalMs: deps.config.flushIntervalMs,
+    maxBatch: MAX_BATCH_EVENTS[deps.warehouse.kind],
     failpoint: deps.failpoint,
     on: {
       flushed: (rows) => flushed({}, rows),

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
+import { MAX_BATCH_EVENTS } from '../collector/batcher.ts'
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts'
 import { insertBatch, prepareInsertPath } from '../warehouse/insert-events.ts'
 import { migrate } from '../warehouse/migrate.ts'
@@ -37,7 +38,8 @@ const { values } = parseArgs({
     days: { type: 'string', default: '30' },
     chunk: { type: 'string', default: '100000' },
     workers: { type: 'string', default: String(availableParallelism()) },
-    'live-batch': { type: 'string', default: '5000' },
+    // The collector's own batch limit in embedded mode: what a busy embedded collector inserts.
+    'live-batch': { type: 'string', default: String(MAX_BATCH_EVENTS.embedded) },
     'live-batches': { type: 'string', default: '20' },
     site: { type: 'string', default: 'demo' },
     origin: { type: 'string', default: 'https://shop.example' },
