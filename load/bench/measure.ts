@@ -64,6 +64,7 @@ export function measurer(settings: Settings): Measure {
       result,
       eventsPerSecond: (result.statuses[accepted] ?? 0) / result.seconds,
       cpuMicrosPerRequest: perRequest(cpu),
+      serverCores: result.seconds > 0 ? cpu / result.seconds : 0,
       clientCpuMicrosPerRequest: perRequest((client.user + client.system) / 1e6),
       ...(warehouseCpu === undefined ? {} : { warehouseCpuMicrosPerRequest: perRequest(warehouseCpu) }),
     }
@@ -107,6 +108,7 @@ export function printRuns(rows: Array<[string, HttpRun]>) {
         'p99',
         'max',
         'CPU/request',
+        'server cores',
         'client CPU',
         'warehouse CPU',
         'statuses',
@@ -119,6 +121,7 @@ export function printRuns(rows: Array<[string, HttpRun]>) {
         ms(run.result.latency.p99),
         ms(run.result.latency.max),
         `${run.cpuMicrosPerRequest.toFixed(0)} µs`,
+        run.serverCores.toFixed(2),
         `${run.clientCpuMicrosPerRequest.toFixed(0)} µs`,
         run.warehouseCpuMicrosPerRequest === undefined
           ? '-'

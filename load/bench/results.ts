@@ -13,6 +13,11 @@ export type HttpRun = {
   eventsPerSecond: number
   /** Server process CPU time (user + system) per answered request. */
   cpuMicrosPerRequest: number
+  /**
+   * Server process CPU time over the run's wall time: 1.0 is one core's worth. The service runs its
+   * JavaScript on one thread, so near 1.0 that thread is what limits it.
+   */
+  serverCores: number
   /** The load generator's (this process's) CPU time per request: it shares the machine. */
   clientCpuMicrosPerRequest: number
   /** The clickhouse-server process's CPU time per request, in server mode. */

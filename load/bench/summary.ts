@@ -25,6 +25,11 @@ export function summaryRows(results: Results): string[][] {
         `${c.cpuMicrosPerRequest.toFixed(0)} µs`,
         `bare ${b.cpuMicrosPerRequest.toFixed(0)} µs`,
       ],
+      [
+        '   collector process, cores busy',
+        c.serverCores.toFixed(2),
+        'its JavaScript runs on one thread',
+      ],
     )
     if (c.warehouseCpuMicrosPerRequest !== undefined)
       rows.push([
