@@ -74,6 +74,25 @@ describe.each(BACKENDS)('replay on $name', (backend) => {
     expect(path.tokens).toBe(Number(path.version.split('.')[0]) >= 22)
   })
 
+  it.skipIf(!backend.available)(
+    'a batch many times the size of one read of its file arrives whole, once',
+    async () => {
+      const prefix = 'large'
+      const batcher = createBatcher({
+        dir: walDir(),
+        maxBytes: 64 << 20,
+        intervalMs: 60_000,
+        sink: realSink(),
+      })
+      // About 1 MB of rows: the log streams it to the warehouse in some sixteen 64 KB pieces.
+      for (let i = 0; i < 20; i++)
+        expect(await batcher.offer(rows(prefix, 100, i * 100))).toEqual({ ok: true })
+      await batcher.flush()
+      await batcher.close()
+      expect(await counts(prefix)).toEqual(Array(2000).fill(1))
+    },
+  )
+
   it.skipIf(!backend.available).each([
     ['the deduplication token (a recent batch)', undefined],
     ['the ledger (an old batch)', 0],
