@@ -1,4 +1,4 @@
-import { type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
+import { eventRequest, type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
 import { type Child, procCpuSeconds, type Tally } from '../lib/instance.ts'
 import { int, ms, table } from '../lib/report.ts'
 import { trafficPool } from '../scenario.js'
@@ -21,17 +21,7 @@ export function measurer(settings: Settings): Measure {
   const pool = trafficPool(20_000, { site: SITE, origin: ORIGIN, seed: 3 })
   const eventRequests = (): (() => LoadRequest) => {
     let next = 0
-    return () => {
-      const visit = pool[next++ % pool.length] as (typeof pool)[number]
-      return {
-        method: 'POST',
-        path: '/api/event',
-        headers: visit.headers,
-        body: visit.body,
-        kind: visit.type,
-        expect: visit.expect,
-      }
-    }
+    return () => eventRequest(pool[next++ % pool.length] as (typeof pool)[number])
   }
 
   return async (label, target, accepted, warehousePid) => {

@@ -25,11 +25,7 @@ export function summaryRows(results: Results): string[][] {
         `${c.cpuMicrosPerRequest.toFixed(0)} µs`,
         `bare ${b.cpuMicrosPerRequest.toFixed(0)} µs`,
       ],
-      [
-        '   collector process, cores busy',
-        c.serverCores.toFixed(2),
-        'its JavaScript runs on one thread',
-      ],
+      ['   collector process, cores busy', c.serverCores.toFixed(2), 'its JavaScript runs on one thread'],
     )
     if (c.warehouseCpuMicrosPerRequest !== undefined)
       rows.push([

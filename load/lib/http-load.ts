@@ -1,4 +1,5 @@
 import autocannon from 'autocannon'
+import type { Visit } from '../scenario.js'
 
 /**
  * One closed-loop (or rate-limited) HTTP load run on autocannon, with the bookkeeping the load
@@ -17,6 +18,16 @@ export type LoadRequest = {
   /** The status a correct server answers; anything else counts as unexpected. */
   expect: number
 }
+
+/** A beacon's visit from the scenario as the request the load generator sends. */
+export const eventRequest = (visit: Visit): LoadRequest => ({
+  method: 'POST',
+  path: '/api/event',
+  headers: visit.headers,
+  body: visit.body,
+  kind: visit.type,
+  expect: visit.expect,
+})
 
 export type LoadOptions = {
   label: string

@@ -1,4 +1,4 @@
-import { type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
+import { eventRequest, type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
 import { heading, int, ms, num, table } from '../lib/report.ts'
 import { createTraffic, EVENT_MIX } from '../scenario.js'
 import { statuses } from './format.ts'
@@ -29,17 +29,7 @@ export async function sendEvents(url: string, options: RunOptions): Promise<Load
     amount: options.events,
     maxSeconds: options.maxSeconds,
     ...(options.rate ? { rate: options.rate } : {}),
-    next: (): LoadRequest => {
-      const visit = traffic.next()
-      return {
-        method: 'POST',
-        path: '/api/event',
-        headers: visit.headers,
-        body: visit.body,
-        kind: visit.type,
-        expect: visit.expect,
-      }
-    },
+    next: (): LoadRequest => eventRequest(traffic.next()),
   })
   printIngest(result)
   return result
