@@ -20,7 +20,6 @@ import { crc32 } from 'node:zlib'
  */
 
 const MAGIC = 0x54574c31 // "TWL1"
-const MAGIC_BYTES = Buffer.from([0x54, 0x57, 0x4c, 0x31])
 const HEADER = 12
 const FILE = /^(\d{12})-([a-p]{32})\.wal$/
 const NEWLINE = 0x0a
@@ -80,7 +79,7 @@ export function parse(file: Buffer): { payloads: Buffer[]; length: number; event
     const payload = file.subarray(offset + HEADER, end)
     if (crc32(payload) !== file.readUInt32BE(offset + 8)) break
     payloads.push(payload)
-    for (const byte of payload) if (byte === NEWLINE) events++
+    for (let at = payload.indexOf(NEWLINE); at !== -1; at = payload.indexOf(NEWLINE, at + 1)) events++
     offset = end
   }
   return { payloads, length: offset, events }
@@ -114,10 +113,9 @@ export async function* readPayloads(path: string, chunkBytes = 1 << 16): AsyncGe
   }
 }
 
-/** Whether `rest` is the beginning of a record that later bytes could complete. */
+/** Whether `rest` may be the beginning of a record that later bytes complete (too short to tell: yes). */
 function recordMayContinue(rest: Buffer): boolean {
-  if (rest.length < HEADER)
-    return rest.length === 0 || rest.subarray(0, 4).equals(MAGIC_BYTES.subarray(0, Math.min(4, rest.length)))
+  if (rest.length < HEADER) return true
   return rest.readUInt32BE(0) === MAGIC && rest.length < HEADER + rest.readUInt32BE(4)
 }
 

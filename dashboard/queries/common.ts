@@ -139,6 +139,16 @@ function totalsByDay(key: 'type' | 'step', totals: string, detailed: string): st
 }
 
 /**
+ * Whether a read goes to the totals rollup: `from` is the table asked for (the tests ask for each),
+ * `chosen` the one the query's filters pick. The totals know none of the filters, so asking them
+ * for a filtered query is a mistake, not a fallback.
+ */
+export function readsTotals<Table extends string>(from: Table, chosen: Table, totals: Table): boolean {
+  if (from !== chosen && from === totals) throw new Error(`${totals} cannot answer a filtered query`)
+  return from === totals
+}
+
+/**
  * Lists are read whole, then thresholded and cut to `limit` in the API, so `suppressed` counts
  * every small group. This cap only bounds a pathological site; it keeps the largest groups.
  */

@@ -9,6 +9,7 @@ import {
   DAY_VISITORS_FLOOR,
   IN_RANGE,
   money,
+  readsTotals,
   runQuery,
   statsParams,
   TOTALS_BY_DAY,
@@ -62,10 +63,7 @@ export async function getFunnelSteps(
   query: StatsQuery,
   from = funnelTable(query),
 ): Promise<FunnelStepRow[]> {
-  if (from !== funnelTable(query) && from === 'funnel_totals_daily') {
-    throw new Error('funnel_totals_daily cannot answer a filtered query')
-  }
-  const sql = from === 'funnel_totals_daily' ? UNFILTERED : FILTERED
+  const sql = readsTotals(from, funnelTable(query), 'funnel_totals_daily') ? UNFILTERED : FILTERED
   const rows = await runQuery<FunnelStepRow>(warehouse, sql, statsParams(query))
   const byStep = new Map(rows.map((row) => [row.step, row]))
   return FUNNEL_STEPS.flatMap((step) => {

@@ -8,6 +8,7 @@ import {
   DAY_VISITORS_FLOOR,
   IN_RANGE,
   money,
+  readsTotals,
   runQuery,
   statsParams,
   TOTALS_BY_DAY,
@@ -64,10 +65,7 @@ export async function getTrafficByType(
   query: StatsQuery,
   from = trafficTable(query),
 ): Promise<TrafficTypeRow[]> {
-  if (from !== trafficTable(query) && from === 'traffic_totals_daily') {
-    throw new Error('traffic_totals_daily cannot answer a filtered query')
-  }
-  const sql = from === 'traffic_totals_daily' ? UNFILTERED : FILTERED
+  const sql = readsTotals(from, trafficTable(query), 'traffic_totals_daily') ? UNFILTERED : FILTERED
   const rows = await runQuery<TrafficTypeRow>(warehouse, sql, statsParams(query))
   return rows.map((row) => ({
     type: row.type,
