@@ -1,6 +1,7 @@
-import { fdatasync, ftruncateSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
+import { mkdirSync, readFileSync, unlinkSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { GroupCommit, type OpenBatch, WalError } from './wal-commit.ts'
 import {
   closeQuietly,
   frame,
@@ -9,10 +10,10 @@ import {
   readPayloads,
   recover,
   type SealedBatch,
-  syncDirectory,
   takeLock,
 } from './wal-files.ts'
 
+export { WalError, type WalErrorCode } from './wal-commit.ts'
 export { newBatchId, parse, type RecoveryReport, type SealedBatch, WalLockedError } from './wal-files.ts'
 
 /**
@@ -44,20 +45,6 @@ export { newBatchId, parse, type RecoveryReport, type SealedBatch, WalLockedErro
  * torn tail from a crash or a full disk is cut off) and hands the batches back as sealed.
  */
 
-export type WalErrorCode = 'full' | 'io' | 'closed'
-
-/** Why an append was refused: the log is at its size limit, the disk failed, or it is closed. */
-export class WalError extends Error {
-  override name = 'WalError'
-  constructor(
-    readonly code: WalErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-  }
-}
-
 export type WalOptions = {
   dir: string
   /** Refuse appends that would take the unapplied log past this many bytes. */
@@ -77,48 +64,16 @@ export type WalOptions = {
   onSealedEarly?: (batch: SealedBatch) => void
 }
 
-type Pending = {
-  batch: OpenBatch
-  record: Buffer
-  events: number
-  resolve: () => void
-  reject: (e: Error) => void
-}
-
-type OpenBatch = {
-  id: string
-  seq: number
-  path: string
-  /** Open for appending from the first commit until the batch is sealed. */
-  fd: number | undefined
-  /** Written bytes and events: what replay would find after a crash of the process. */
-  bytes: number
-  events: number
-  /** Bytes known to be on the disk itself (fsynced). */
-  synced: number
-  /** The file's directory entry is not fsynced yet. */
-  newEntry: boolean
-  /** Writes and fsyncs in progress: the file is closed only after they end. */
-  inflight: number
-  sealed: boolean
-  broken: boolean
-  lastWrite: number
-  drained: Array<() => void>
-}
-
 export class WriteAheadLog {
   readonly dir: string
   readonly #options: WalOptions
   readonly #lock: string
   #seq: number
   #current: OpenBatch | undefined
-  #queue: Pending[] = []
-  #writing: Promise<void> | undefined
-  #draining = false
+  readonly #commits: GroupCommit
   /** Bytes appended (queued or durable) and not yet removed. */
   #bytes = 0
   #closed = false
-  readonly #syncEvery: number
   #syncTimer: NodeJS.Timeout | undefined
 
   private constructor(options: WalOptions, seq: number) {
@@ -126,9 +81,12 @@ export class WriteAheadLog {
     this.#options = options
     this.#lock = join(options.dir, 'LOCK')
     this.#seq = seq
-    this.#syncEvery = options.syncIntervalMs ?? 0
-    if (this.#syncEvery > 0) {
-      this.#syncTimer = setInterval(() => void this.#syncOpen(), this.#syncEvery)
+    this.#commits = new GroupCommit(options, (bytes) => {
+      this.#bytes -= bytes
+    })
+    const syncEvery = options.syncIntervalMs ?? 0
+    if (syncEvery > 0) {
+      this.#syncTimer = setInterval(() => void this.#syncOpen(), syncEvery)
       this.#syncTimer.unref()
     }
   }
@@ -182,11 +140,7 @@ export class WriteAheadLog {
     batch.inflight++
     this.#bytes += record.length
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ batch, record, events: rows.length, resolve, reject })
-      if (!this.#draining) {
-        this.#draining = true
-        this.#writing = this.#drain()
-      }
+      this.#commits.add({ batch, record, events: rows.length, resolve, reject })
     })
   }
 
@@ -203,7 +157,7 @@ export class WriteAheadLog {
     batch.sealed = true
     if (batch.inflight > 0) await new Promise<void>((resolve) => batch.drained.push(resolve))
     // A sealed file is complete: it goes to the disk itself before anything else happens to it.
-    if (batch.synced < batch.bytes) await this.#sync(batch)
+    if (batch.synced < batch.bytes) await this.#commits.sync(batch)
     if (batch.fd !== undefined) closeQuietly(batch.fd)
     batch.fd = undefined
     if (batch.events === 0) {
@@ -242,7 +196,7 @@ export class WriteAheadLog {
     clearInterval(this.#syncTimer)
     const last = await this.seal()
     this.#closed = true
-    await this.#writing
+    await this.#commits.writing
     try {
       if (readFileSync(this.#lock, 'utf8').trim() === String(process.pid)) unlinkSync(this.#lock)
     } catch {
@@ -279,117 +233,9 @@ export class WriteAheadLog {
     return batch
   }
 
-  async #drain(): Promise<void> {
-    // Started on the next turn of the event loop, so the requests that arrived together share it.
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    for (;;) {
-      // Checked and cleared in one synchronous step: an append after this starts a new drain.
-      if (this.#queue.length === 0) {
-        this.#draining = false
-        return
-      }
-      const queue = this.#queue
-      this.#queue = []
-      // Usually one batch; two when the batch was sealed while appends were queued.
-      const groups = new Map<OpenBatch, Pending[]>()
-      for (const item of queue) {
-        const group = groups.get(item.batch)
-        if (group) group.push(item)
-        else groups.set(item.batch, [item])
-      }
-      for (const [batch, items] of groups) await this.#commit(batch, items)
-    }
-  }
-
-  /**
-   * One group's write. The write itself is synchronous: appending a few kilobytes to the page
-   * cache takes microseconds, less than handing it to the thread pool and waiting for the answer
-   * would (measured: 6 against 46 µs of CPU per write). Only an fsync, which waits for the disk,
-   * goes to the thread pool.
-   */
-  async #commit(batch: OpenBatch, items: Pending[]): Promise<void> {
-    const bytes = items.reduce((sum, item) => sum + item.record.length, 0)
-    const started = performance.now()
-    let error: Error | undefined
-    if (batch.broken) {
-      error = new WalError('io', 'the write-ahead log file failed earlier')
-    } else {
-      try {
-        batch.fd ??= openSync(batch.path, 'wx', 0o600)
-        const buffer =
-          items.length === 1 ? (items[0] as Pending).record : Buffer.concat(items.map((item) => item.record))
-        let written = 0
-        while (written < buffer.length) {
-          written += writeSync(batch.fd, buffer, written, buffer.length - written, batch.bytes + written)
-        }
-        if (this.#syncEvery === 0) await this.#flushToDisk(batch, batch.bytes + buffer.length)
-      } catch (cause) {
-        batch.broken = true
-        // Cut off whatever part of these records reached the file, so a replay finds only whole
-        // records that were acknowledged. If even that fails, the checksums still reject them.
-        if (batch.fd !== undefined) {
-          try {
-            ftruncateSync(batch.fd, batch.bytes)
-          } catch {}
-        }
-        const reason = cause as NodeJS.ErrnoException
-        error = new WalError('io', `cannot write the write-ahead log in ${this.dir}: ${reason.message}`, {
-          cause,
-        })
-        this.#options.onError?.(error)
-      }
-    }
-    batch.inflight -= items.length
-    if (error) {
-      this.#bytes -= bytes
-      for (const item of items) item.reject(error)
-    } else {
-      batch.bytes += bytes
-      batch.events += items.reduce((sum, item) => sum + item.events, 0)
-      batch.lastWrite = Date.now()
-      this.#options.onCommit?.(items.length, performance.now() - started)
-      for (const item of items) item.resolve()
-    }
-    if (batch.inflight === 0) for (const resolve of batch.drained.splice(0)) resolve()
-  }
-
-  /** fdatasync of the file up to `bytes` written, and of its directory entry when it is new. */
-  async #flushToDisk(batch: OpenBatch, bytes: number): Promise<void> {
-    const fd = batch.fd
-    if (fd !== undefined)
-      await new Promise<void>((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())))
-    if (batch.newEntry) {
-      await syncDirectory(this.dir)
-      batch.newEntry = false
-    }
-    batch.synced = Math.max(batch.synced, bytes)
-    this.#options.onSync?.()
-  }
-
-  /**
-   * Fsyncs what a batch holds beyond its last fsync. The records are acknowledged already, so a
-   * failure cannot refuse them: it is reported, and the batch takes no more appends.
-   */
-  async #sync(batch: OpenBatch): Promise<void> {
-    if (batch.fd === undefined || batch.synced >= batch.bytes) return
-    batch.inflight++
-    try {
-      await this.#flushToDisk(batch, batch.bytes)
-    } catch (cause) {
-      batch.broken = true
-      const reason = cause as NodeJS.ErrnoException
-      this.#options.onError?.(
-        new WalError('io', `cannot fsync the write-ahead log in ${this.dir}: ${reason.message}`, { cause }),
-      )
-    } finally {
-      batch.inflight--
-      if (batch.inflight === 0) for (const resolve of batch.drained.splice(0)) resolve()
-    }
-  }
-
   /** The interval's fsync: of the open batch; sealed ones were fsynced when they were sealed. */
   async #syncOpen(): Promise<void> {
     const batch = this.#current
-    if (batch && !batch.sealed && !batch.broken) await this.#sync(batch)
+    if (batch && !batch.sealed && !batch.broken) await this.#commits.sync(batch)
   }
 }
