@@ -1,4 +1,3 @@
-import { resolve } from 'node:path'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
 import { bearerAuth } from '../dashboard/api/tokens.ts'
@@ -21,6 +20,7 @@ import { createEventPipeline, DROP_REASONS } from './pipeline.ts'
 import { createRateLimiter } from './rate-limit.ts'
 import { eventRoutes } from './routes/event.ts'
 import { createSaltStore, type SaltStore } from './salts.ts'
+import { drainOrphanedLog, type OrphanedLog, orphanedWalDirs, walDirFor } from './wal-dirs.ts'
 
 export type CollectorDeps = {
   config: Pick<
@@ -42,6 +42,10 @@ export type CollectorDeps = {
   now?: () => Date
   /** Fault injection for the reliability tests (`TALLY_FAILPOINT`). */
   failpoint?: string | undefined
+  /** Set when the service runs as several processes (`WORKERS`): which one this is, of how many. */
+  worker?: { index: number; count: number } | undefined
+  /** `GET /metrics`'s body; by default this process's series (a worker gathers every worker's). */
+  renderMetrics?: () => Promise<string>
 }
 
 export type Collector = {
@@ -120,7 +124,19 @@ export function createCollector(deps: CollectorDeps): Collector {
     },
     applied: (ids) => appliedBatches(deps.warehouse, ids),
   }
-  const walDir = resolve(deps.config.dataDir, 'wal')
+  const walDir = walDirFor(deps.config.dataDir, deps.worker?.index)
+  const writeEvents = {
+    flushed: (rows: number) => flushed({}, rows),
+    failed: (error: unknown, rows: number, attempt: number) => {
+      flushErrors()
+      if (attempt > 1) retries()
+      if (throttled('flush'))
+        log.warn(
+          { rows, attempt, err: describeError(error) },
+          'warehouse write failed; the batch stays in the write-ahead log and is retried',
+        )
+    },
+  }
   const batcher = createBatcher({
     dir: walDir,
     maxBytes: deps.config.spoolMaxBytes,
@@ -130,16 +146,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     maxBatch: MAX_BATCH_EVENTS[deps.warehouse.kind],
     failpoint: deps.failpoint,
     on: {
-      flushed: (rows) => flushed({}, rows),
-      failed: (error, rows, attempt) => {
-        flushErrors()
-        if (attempt > 1) retries()
-        if (throttled('flush'))
-          log.warn(
-            { rows, attempt, err: describeError(error) },
-            'warehouse write failed; the batch stays in the write-ahead log and is retried',
-          )
-      },
+      ...writeEvents,
       walError: (error) => {
         walErrors()
         if (throttled('wal'))
@@ -171,6 +178,35 @@ export function createCollector(deps: CollectorDeps): Collector {
       },
     },
   })
+  // The first process also sends what workers no longer configured left in their logs.
+  const orphans: OrphanedLog[] = []
+  if ((deps.worker?.index ?? 1) === 1) {
+    for (const dir of orphanedWalDirs(deps.config.dataDir, deps.worker?.count ?? 1)) {
+      try {
+        orphans.push(
+          drainOrphanedLog({
+            dir,
+            maxBytes: deps.config.spoolMaxBytes,
+            sink,
+            intervalMs: deps.config.flushIntervalMs,
+            on: {
+              ...writeEvents,
+              recovered: (report) => {
+                replayed({ outcome: 'found' }, report.batches.length)
+                log.info(
+                  { dir, batches: report.batches.length },
+                  'sending the write-ahead log of a worker no longer configured (WORKERS)',
+                )
+              },
+            },
+          }),
+        )
+      } catch (error) {
+        // Locked by a live process: it is that process's to send.
+        log.warn({ dir, err: describeError(error) }, 'cannot open the write-ahead log of a former worker')
+      }
+    }
+  }
   metrics.gauge(
     'tally_buffered_events',
     'Events acknowledged and not yet in the warehouse.',
@@ -240,8 +276,9 @@ export function createCollector(deps: CollectorDeps): Collector {
   // Operator endpoints take ADMIN_TOKEN when one is set (Prometheus sends it as a bearer token).
   const admin = deps.config.tokens.admin
   if (admin) routes.use('/metrics', bearerAuth(admin, 'tally-admin'))
-  routes.get('/metrics', (c) =>
-    c.text(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }),
+  const renderMetrics = deps.renderMetrics ?? (async () => metrics.render())
+  routes.get('/metrics', async (c) =>
+    c.text(await renderMetrics(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }),
   )
 
   return {
@@ -266,7 +303,9 @@ export function createCollector(deps: CollectorDeps): Collector {
         },
       }
     },
-    close: (deadlineMs) => batcher.close(deadlineMs),
+    close: async (deadlineMs) => {
+      await Promise.all([batcher.close(deadlineMs), ...orphans.map((orphan) => orphan.close(deadlineMs))])
+    },
   }
 }
 

@@ -57,3 +57,42 @@ const labelKey = (labels: Labels): string => {
   if (entries.length === 0) return ''
   return `{${entries.map(([key, value]) => `${key}="${value.replace(/["\\\n]/g, '_')}"`).join(',')}}`
 }
+
+/**
+ * The `/metrics` of several worker processes as one exposition: each metric's HELP and TYPE once,
+ * then every worker's samples with a `worker` label (`sum without (worker) (...)` gives the
+ * service's totals). Summing here instead would be wrong for some gauges and hides a worker that
+ * stopped counting.
+ */
+export function mergeWorkerMetrics(parts: ReadonlyArray<{ worker: number; text: string }>): string {
+  const metrics = new Map<string, { head: string[]; samples: string[] }>()
+  const entry = (name: string) => {
+    let found = metrics.get(name)
+    if (!found) {
+      found = { head: [], samples: [] }
+      metrics.set(name, found)
+    }
+    return found
+  }
+  for (const { worker, text } of parts) {
+    const label = `worker="${worker}"`
+    for (const line of text.split('\n')) {
+      if (line === '') continue
+      if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) {
+        const found = entry(line.split(' ', 3)[2] ?? '')
+        if (found.head.length < 2 && !found.head.some((seen) => seen.slice(0, 7) === line.slice(0, 7)))
+          found.head.push(line)
+        continue
+      }
+      const nameEnd = line.search(/[{ ]/)
+      const name = line.slice(0, nameEnd)
+      const rest = line.slice(nameEnd)
+      entry(name).samples.push(
+        rest.startsWith('{') ? `${name}{${label},${rest.slice(1)}` : `${name}{${label}}${rest}`,
+      )
+    }
+  }
+  const lines: string[] = []
+  for (const { head, samples } of metrics.values()) lines.push(...head, ...samples)
+  return `${lines.join('\n')}\n`
+}

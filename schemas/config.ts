@@ -110,6 +110,14 @@ export const ConfigSchema = z
     API_TOKEN: token,
     ADMIN_TOKEN: token,
     TRUST_PROXY: flag,
+    /** Processes serving HTTP: a number, or `auto` for one per core. Several need CLICKHOUSE_URL. */
+    WORKERS: z
+      .string()
+      .regex(/^(auto|[1-9][0-9]?)$/, 'must be a number of processes from 1 to 99, or auto (one per core)')
+      .default('1')
+      .transform((value) => (value === 'auto' ? ('auto' as const) : Number(value))),
+    /** Set by the primary process for each worker it starts (1, 2, ...); unset otherwise. */
+    TALLY_WORKER: z.coerce.number().int().min(1).max(99).optional(),
     /** Fault injection for the crash tests only; unset in any real deployment. */
     TALLY_FAILPOINT: z.enum(['crash-after-insert']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -127,6 +135,13 @@ export const ConfigSchema = z
         code: 'custom',
         path: ['CLICKHOUSE_REPLICATED'],
         message: 'needs CLICKHOUSE_CLUSTER: replicated tables are made on a cluster',
+      })
+    }
+    if (env.WORKERS !== 1 && !env.CLICKHOUSE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WORKERS'],
+        message: 'needs CLICKHOUSE_URL: the embedded warehouse lives inside one process',
       })
     }
   })
@@ -163,6 +178,9 @@ export const ConfigSchema = z
     retentionDays: env.RETENTION_DAYS,
     tokens: { dashboard: env.DASHBOARD_TOKEN, api: env.API_TOKEN, admin: env.ADMIN_TOKEN },
     trustProxy: env.TRUST_PROXY,
+    workers: env.WORKERS,
+    /** This process's number among several (`WORKERS`); undefined when it is the only one. */
+    worker: env.TALLY_WORKER,
     logLevel: env.LOG_LEVEL,
     failpoint: env.TALLY_FAILPOINT,
   }))

@@ -1,19 +1,27 @@
+import cluster from 'node:cluster'
+import { availableParallelism } from 'node:os'
 import { serve } from '@hono/node-server'
 import { aggregatorJobs } from '../aggregator/job-list.ts'
 import { rotateSalts } from '../aggregator/jobs/rotate-salts.ts'
 import { startScheduler } from '../aggregator/scheduler.ts'
 import { createCollector } from '../collector/collector.ts'
+import { Metrics } from '../collector/metrics.ts'
 import { ConfigError, loadConfig } from '../schemas/config.ts'
 import { openWarehouse } from '../warehouse/client.ts'
 import { migrate } from '../warehouse/migrate.ts'
 import { createApp } from './app.ts'
 import { serverLimits } from './http-limits.ts'
 import { createLogger } from './logger.ts'
+import { workerMetrics } from './worker-metrics.ts'
+import { runPrimary } from './workers.ts'
 
 const SHUTDOWN_MS = 10_000
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
 
-/** `npm start`: config, warehouse, migrations, then the collector on PORT. */
+/**
+ * `npm start`: config, warehouse, migrations, then the collector on PORT; with `WORKERS` above 1,
+ * this process starts that many copies of the service instead and shares the port between them.
+ */
 async function main() {
   let config: ReturnType<typeof loadConfig>
   try {
@@ -25,7 +33,14 @@ async function main() {
     }
     throw error
   }
-  const logger = createLogger(config.logLevel)
+  const root = createLogger(config.logLevel)
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers
+  if (workers > 1 && cluster.isPrimary) {
+    runPrimary({ workers, logger: root })
+    return
+  }
+  const worker = config.worker ? { index: config.worker, count: workers } : undefined
+  const logger = worker ? root.child({ worker: worker.index }) : root
   // A stray rejection is a bug to fix, not a reason to drop what is buffered: log it and go on.
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection')
@@ -40,22 +55,30 @@ async function main() {
     },
     'warehouse ready',
   )
+  const metrics = new Metrics()
   const collector = createCollector({
     config,
     warehouse,
     logger,
+    metrics,
     failpoint: config.failpoint,
+    worker,
+    ...(worker ? { renderMetrics: workerMetrics(worker.index, metrics) } : {}),
   })
+  // The jobs are idempotent, yet one process running them is enough: the first.
+  const leads = (worker?.index ?? 1) === 1
   const scheduler = startScheduler(
-    [
-      {
-        name: 'rotate-salts',
-        schedule: '0 0 * * *',
-        runAtStart: true,
-        run: (now) => rotateSalts(warehouse, collector.salts, now),
-      },
-      ...aggregatorJobs({ warehouse, config, metrics: collector.metrics }),
-    ],
+    leads
+      ? [
+          {
+            name: 'rotate-salts',
+            schedule: '0 0 * * *',
+            runAtStart: true,
+            run: (now) => rotateSalts(warehouse, collector.salts, now),
+          },
+          ...aggregatorJobs({ warehouse, config, metrics: collector.metrics }),
+        ]
+      : [],
     logger,
   )
   const app = createApp({ logger, config, collector, health: { warehouse, migrations } })

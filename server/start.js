@@ -1,8 +1,8 @@
+import cluster from 'node:cluster'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { build } from 'esbuild'
 
 /**
  * `npm start`: compiles the service (server/main.ts and everything it imports, not the npm
@@ -42,28 +42,32 @@ const sourceUrls = {
   },
 }
 
-const result = await build({
-  entryPoints: [join(root, 'server/main.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'inline',
-  sourcesContent: false,
-  write: false,
-  logLevel: 'warning',
-  plugins: [sourceUrls],
-})
+const file = join(root, 'dist', 'server.mjs')
+// With WORKERS, the service's workers run this file too: the primary process compiled it for them.
+if (cluster.isPrimary) await compile()
 
-// Written under a name of its own, then renamed: two processes started from one checkout at once
-// never run a half-written file.
-const dist = join(root, 'dist')
-mkdirSync(dist, { recursive: true })
-const file = join(dist, 'server.mjs')
-const partial = `${file}.${randomBytes(6).toString('hex')}`
-writeFileSync(partial, result.outputFiles[0].contents)
-renameSync(partial, file)
+async function compile() {
+  const { build } = await import('esbuild')
+  const result = await build({
+    entryPoints: [join(root, 'server/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'inline',
+    sourcesContent: false,
+    write: false,
+    logLevel: 'warning',
+    plugins: [sourceUrls],
+  })
+  // Written under a name of its own, then renamed: two processes started from one checkout at once
+  // never run a half-written file.
+  mkdirSync(dirname(file), { recursive: true })
+  const partial = `${file}.${randomBytes(6).toString('hex')}`
+  writeFileSync(partial, result.outputFiles[0].contents)
+  renameSync(partial, file)
+}
 
 // Stack traces name the TypeScript sources and lines.
 process.setSourceMapsEnabled(true)

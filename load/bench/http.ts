@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { type ClickHouseServer, startClickHouseServer } from '../../test/support/clickhouse-server.ts'
 import { type Child, startBareServer, startTally, type Tally, tail } from '../lib/instance.ts'
@@ -20,7 +21,10 @@ export async function httpSection(options: {
   const { settings, measure, workDir } = options
   let clickhouse: ClickHouseServer | null = null
   let collector: Tally | undefined
+  let workers: Tally | undefined
   let bare: Child | undefined
+  // One process per core, as WORKERS=auto starts it.
+  const workerCount = availableParallelism()
   try {
     clickhouse = await startClickHouseServer()
     const warehouse = clickhouse
@@ -33,9 +37,17 @@ export async function httpSection(options: {
       workDir,
       ...(options.profile ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${RESULTS_DIR}`] } : {}),
     })
+    if (clickhouse && workerCount > 1)
+      workers = await startTally({
+        warehouse: { kind: 'server', url: clickhouse.url },
+        env: COLLECTOR_ENV,
+        workDir: mkdtempSync(join(workDir, 'workers-')),
+        workers: workerCount,
+      })
     bare = await startBareServer(workDir)
     const baselineRuns: HttpRun[] = []
     const collectorRuns: HttpRun[] = []
+    const workerRuns: HttpRun[] = []
     const printed: Array<[string, HttpRun]> = []
     for (let round = 1; round <= settings.rounds; round++) {
       const baseline = await measure(`baseline, round ${round}`, bare, 204)
@@ -44,9 +56,17 @@ export async function httpSection(options: {
       const full = await measure(`collector, round ${round}`, collector, 202, clickhouse?.pid())
       collectorRuns.push(full)
       printed.push([`collector, round ${round}`, full])
+      if (workers) {
+        const label = `collector WORKERS=${workerCount}, round ${round}`
+        const run = await measure(label, workers, 202, clickhouse?.pid())
+        workerRuns.push(run)
+        printed.push([label, run])
+      }
     }
     const peakRssBytes = collector.peakRss()
     const exitCode = await collector.stop()
+    const workersPeakRss = workers?.peakRss() ?? 0
+    const workersExit = await workers?.stop()
     // The same, with a 202 that waits for the disk: what power-loss durability costs here.
     const durable = await startTally({
       warehouse: clickhouse ? { kind: 'server', url: clickhouse.url } : { kind: 'embedded' },
@@ -66,6 +86,17 @@ export async function httpSection(options: {
       ratio: 0,
     }
     section.ratio = section.collector.best.eventsPerSecond / section.baseline.best.eventsPerSecond
+    if (workers) {
+      const bestRun = best(workerRuns)
+      section.workers = {
+        count: workerCount,
+        runs: workerRuns,
+        best: bestRun,
+        peakRssBytes: workersPeakRss,
+        exitCode: workersExit ?? null,
+        ratio: bestRun.eventsPerSecond / section.baseline.best.eventsPerSecond,
+      }
+    }
     section.fsyncEachCommit = {
       run: fsyncRun,
       ratio: fsyncRun.eventsPerSecond / section.baseline.best.eventsPerSecond,
@@ -74,13 +105,20 @@ export async function httpSection(options: {
     console.log(
       `  ratio collector / bare: ${section.ratio.toFixed(2)} (goal ≥ 0.6); collector p99 ${ms(section.collector.best.result.latency.p99)} at ${settings.connections} connections; peak RSS ${mb(peakRssBytes)} (goal < 150 MB)`,
     )
+    if (section.workers)
+      console.log(
+        `  with WORKERS=${workerCount}: ratio ${section.workers.ratio.toFixed(2)}, p99 ${ms(section.workers.best.result.latency.p99)}, peak RSS ${mb(workersPeakRss)} (the sum of the ${workerCount + 1} processes' peaks)`,
+      )
     console.log(
       `  with WAL_FSYNC_MS=0 (an fsync before every 202): ratio ${section.fsyncEachCommit.ratio.toFixed(2)}, p99 ${ms(fsyncRun.result.latency.p99)}`,
     )
     if (exitCode !== 0) console.log(`  the collector exited with ${exitCode}:\n${tail(collector.logFile)}`)
+    if (workers && workersExit !== 0)
+      console.log(`  the collector with workers exited with ${workersExit}:\n${tail(workers.logFile)}`)
     return section
   } finally {
     await collector?.stop()
+    await workers?.stop()
     await bare?.stop()
     await clickhouse?.dispose()
   }

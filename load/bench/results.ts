@@ -33,6 +33,18 @@ export type HttpSection = {
   baseline: { runs: HttpRun[]; best: HttpRun }
   collector: { runs: HttpRun[]; best: HttpRun; peakRssBytes: number; exitCode: number | null }
   ratio: number
+  /**
+   * The collector as one process per core (`WORKERS`, server mode only), measured in the same
+   * rounds; CPU and peak RSS are summed over its processes.
+   */
+  workers?: {
+    count: number
+    runs: HttpRun[]
+    best: HttpRun
+    peakRssBytes: number
+    exitCode: number | null
+    ratio: number
+  }
   /** The collector with WAL_FSYNC_MS=0 (every 202 waits for an fsync), one run after the rounds. */
   fsyncEachCommit?: { run: HttpRun; ratio: number }
 }

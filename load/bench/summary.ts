@@ -33,6 +33,22 @@ export function summaryRows(results: Results): string[][] {
         `${c.warehouseCpuMicrosPerRequest.toFixed(0)} / ${c.clientCpuMicrosPerRequest.toFixed(0)} µs`,
         `same machine, ${results.machine.cores} cores`,
       ])
+    if (http.workers) {
+      const w = http.workers.best
+      rows.push(
+        [
+          `   collector with WORKERS=${http.workers.count}, events/s`,
+          int(w.eventsPerSecond),
+          `p99 ${ms(w.result.latency.p99)}, ${w.serverCores.toFixed(2)} cores busy`,
+        ],
+        [`   ratio with WORKERS=${http.workers.count}`, http.workers.ratio.toFixed(2), '≥ 0.6'],
+        [
+          `   CPU per request, collector (all processes) / warehouse / load generator`,
+          `${w.cpuMicrosPerRequest.toFixed(0)} / ${(w.warehouseCpuMicrosPerRequest ?? 0).toFixed(0)} / ${w.clientCpuMicrosPerRequest.toFixed(0)} µs`,
+          `same machine, ${results.machine.cores} cores`,
+        ],
+      )
+    }
     if (http.fsyncEachCommit)
       rows.push([
         '   ratio with WAL_FSYNC_MS=0',
@@ -66,6 +82,12 @@ export function summaryRows(results: Results): string[][] {
   } else if (read) rows.push(['4. read API', 'skipped', read.skipped])
   if (http)
     rows.push(['5. peak RSS, server mode (collector alone)', mb(http.collector.peakRssBytes), '< 150 MB'])
+  if (http?.workers)
+    rows.push([
+      `   peak RSS, WORKERS=${http.workers.count} (sum of each process's peak)`,
+      mb(http.workers.peakRssBytes),
+      'reported',
+    ])
   if (embedded) {
     rows.push(
       ['5. peak RSS, embedded (collector + chDB)', mb(embedded.peakRssBytes), 'reported'],

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,11 +30,14 @@ export type Child = {
   readonly pid: number
   /** Where the process's stdout and stderr go. */
   readonly logFile: string
-  /** Highest resident set size since the process started (VmHWM), in bytes; 0 when unknown. */
+  /**
+   * Highest resident set size since the process started (VmHWM), in bytes; 0 when unknown. With
+   * worker processes (`WORKERS`), the sum of every process's own peak.
+   */
   peakRss(): number
-  /** Current resident set size (VmRSS), in bytes. */
+  /** Current resident set size (VmRSS), in bytes, of the process and its workers. */
   rss(): number
-  /** User plus system CPU time used so far, in seconds. */
+  /** User plus system CPU time used so far by the process and its workers, in seconds. */
   cpuSeconds(): number
   /** SIGTERM, then waits for the exit (SIGKILL after `graceMs`). Resolves to the exit code. */
   stop(graceMs?: number): Promise<number | null>
@@ -48,6 +51,8 @@ export type TallyOptions = {
   workDir?: string
   /** Extra Node flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[]
+  /** `WORKERS`: ready once every worker answers. */
+  workers?: number
 }
 
 export type Tally = Child & {
@@ -106,6 +111,7 @@ export async function startTally(options: TallyOptions): Promise<Tally> {
     // Load comes from one client address; a rate limiter, should one be configured, must not judge it.
     RATE_LIMIT: '0',
     ...warehouseEnv,
+    ...(options.workers ? { WORKERS: String(options.workers) } : {}),
     ...options.env,
   }
   const child = await startChild(
@@ -121,6 +127,15 @@ export async function startTally(options: TallyOptions): Promise<Tally> {
     })
     if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`)
     return parseMetrics(await response.text())
+  }
+  const last = options.workers ?? 1
+  if (last > 1) {
+    const deadline = Date.now() + 60_000
+    while (!(await metrics()).has(`tally_buffered_events{worker="${last}"}`)) {
+      if (Date.now() > deadline)
+        throw new Error(`worker ${last} did not start in 60 s:\n${tail(child.logFile)}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
   }
   return Object.assign(child, { dataDir, workDir, metrics })
 }
@@ -184,9 +199,9 @@ async function startChild(
     url,
     pid,
     logFile,
-    peakRss: () => procStatus(pid, 'VmHWM'),
-    rss: () => procStatus(pid, 'VmRSS'),
-    cpuSeconds: () => procCpuSeconds(pid),
+    peakRss: () => sum(processTree(pid), (each) => procStatus(each, 'VmHWM')),
+    rss: () => sum(processTree(pid), (each) => procStatus(each, 'VmRSS')),
+    cpuSeconds: () => sum(processTree(pid), procCpuSeconds),
     stop: async (graceMs = 30_000) => {
       if (child.exitCode !== null) return child.exitCode
       child.kill('SIGTERM')
@@ -248,6 +263,27 @@ export function procCpuSeconds(pid: number): number {
     return 0
   }
 }
+
+/** A process and its descendants (a collector's workers), by parent pid from /proc. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      children.set(parent, [...(children.get(parent) ?? []), Number(name)])
+    } catch {
+      // ended while listed
+    }
+  }
+  const tree = [root]
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []))
+  return tree
+}
+
+const sum = (pids: number[], of: (pid: number) => number): number =>
+  pids.reduce((total, pid) => total + of(pid), 0)
 
 /** Removes a temp folder the scripts created. */
 export function removeDir(dir: string | undefined): void {

@@ -77,11 +77,21 @@ describe('the write-ahead log', () => {
     // Written: a process that dies now leaves every record to the next start.
     const [file] = readdirSync(dir).filter((name) => name.endsWith('.wal'))
     expect(parse(readFileSync(join(dir, file as string))).events).toBe(20)
-    await new Promise((resolve) => setTimeout(resolve, 400))
+    const sleep = () => new Promise((resolve) => setTimeout(resolve, 400))
+    await sleep()
     expect(counts.syncs).toBeGreaterThanOrEqual(1)
+    // On a busy machine the appends can span two intervals, and the second fsync can still be
+    // running: wait until a whole wait passes without one (an interval that fsynced with nothing
+    // new to sync would never let it settle).
+    let settled = -1
+    for (let tries = 0; tries < 10 && settled !== counts.syncs; tries++) {
+      settled = counts.syncs
+      await sleep()
+    }
     const afterInterval = counts.syncs
+    expect(afterInterval).toBe(settled)
     // Nothing new: the interval has nothing to fsync.
-    await new Promise((resolve) => setTimeout(resolve, 400))
+    await sleep()
     expect(counts.syncs).toBe(afterInterval)
     await wal.append([rowJson(99)])
     const sealed = await wal.seal()

@@ -14,6 +14,8 @@ describe('config', () => {
     expect(config.retentionDays).toBe(395)
     expect([...config.sites]).toEqual([['demo', ['http://localhost:8787']]])
     expect(config.trustProxy).toBe(false)
+    expect(config.workers).toBe(1)
+    expect(config.worker).toBeUndefined()
   })
 
   it('switches to a ClickHouse server when CLICKHOUSE_URL is set', () => {
@@ -48,6 +50,22 @@ describe('config', () => {
     expect(() => loadConfig({ ...server, CLICKHOUSE_REPLICATED: '1' })).toThrow(
       /^invalid configuration: CLICKHOUSE_REPLICATED: needs CLICKHOUSE_CLUSTER/,
     )
+  })
+
+  it('reads WORKERS for a server warehouse, and refuses several processes on the embedded one', () => {
+    const server = { CLICKHOUSE_URL: 'http://ch.internal:8123' }
+    expect(loadConfig({ ...server, WORKERS: '4' }).workers).toBe(4)
+    expect(loadConfig({ ...server, WORKERS: 'auto' }).workers).toBe('auto')
+    expect(loadConfig({ WORKERS: '1' }).workers).toBe(1)
+    expect(loadConfig({ ...server, WORKERS: '2', TALLY_WORKER: '2' }).worker).toBe(2)
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(
+      /^invalid configuration: WORKERS: needs CLICKHOUSE_URL: the embedded warehouse lives inside one process/,
+    )
+    expect(() => loadConfig({ WORKERS: 'auto' })).toThrow(/WORKERS: needs CLICKHOUSE_URL/)
+    for (const bad of ['0', '100', 'two', '-1', '1.5'])
+      expect(() => loadConfig({ ...server, WORKERS: bad }), bad).toThrow(
+        `WORKERS: must be a number of processes from 1 to 99, or auto (one per core) (got "${bad}")`,
+      )
   })
 
   it('reads several sites and origins, and per-site query parameters', () => {

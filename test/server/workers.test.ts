@@ -1,0 +1,188 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { openWarehouse } from '../../warehouse/client.ts'
+import {
+  countProblems,
+  emptyLoad,
+  type LoadResult,
+  mergeLoad,
+  PATH_COUNTS,
+  type ServiceProcess,
+  sleep,
+  spawnService,
+  startLoad,
+  stopService,
+} from '../reliability/support.ts'
+import {
+  type ClickHouseServer,
+  clickHouseServerAvailable,
+  startClickHouseServer,
+} from '../support/clickhouse-server.ts'
+
+/**
+ * `WORKERS` in server mode, as real processes against a real clickhouse-server (Debian's 18.16):
+ * one port shared by the workers, `/metrics` with every worker's series from any of them, a
+ * worker killed under load replaced without losing what it acknowledged, and a lower `WORKERS`
+ * after a stop that left events in the logs of workers that no longer run.
+ */
+
+const dirs: string[] = []
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tally-workers-'))
+  dirs.push(dir)
+  return dir
+}
+
+/** The pid of the worker the primary started as `TALLY_WORKER=n`. */
+function workerPid(primary: number, n: number): number | undefined {
+  const list = `/proc/${primary}/task/${primary}/children`
+  if (!existsSync(list)) return undefined
+  const children = readFileSync(list, 'utf8').trim().split(/\s+/)
+  return children.map(Number).find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`TALLY_WORKER=${n}`)
+    } catch {
+      return false
+    }
+  })
+}
+
+async function waitForWorkers(service: ServiceProcess, count: number): Promise<void> {
+  await expect
+    .poll(async () => (await service.metrics())[`tally_buffered_events{worker="${count}"}`], {
+      timeout: 30_000,
+    })
+    .toBe(0)
+}
+
+async function counted(server: ClickHouseServer, prefix: string, load: LoadResult): Promise<string[]> {
+  const warehouse = await openWarehouse({
+    kind: 'server',
+    url: server.url,
+    username: 'default',
+    password: '',
+    database: 'tally',
+  })
+  try {
+    const result = await warehouse.client.query({ query: PATH_COUNTS(prefix), format: 'JSONEachRow' })
+    const rows = await result.json<{ path: string; n: number }>()
+    return countProblems(prefix, load, new Map(rows.map((row) => [row.path, Number(row.n)])))
+  } finally {
+    await warehouse.close()
+  }
+}
+
+const walFiles = (dir: string): number =>
+  existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.wal')).length : 0
+
+describe.skipIf(!clickHouseServerAvailable())('the service as several processes (WORKERS)', () => {
+  it('shares one port, shows every worker on /metrics, replaces a killed worker without losing what it acknowledged, and stops on SIGTERM', async () => {
+    const server = await startClickHouseServer()
+    if (!server) throw new Error('clickhouse-server is not installed')
+    try {
+      const env = {
+        DATA_DIR: tempDir(),
+        CLICKHOUSE_URL: server.url,
+        CLICKHOUSE_DATABASE: 'tally',
+        WORKERS: '2',
+        FLUSH_INTERVAL_MS: '200',
+      }
+      const service = await spawnService(env)
+      await waitForWorkers(service, 2)
+      const primary = service.child.pid as number
+      const total = emptyLoad()
+      // Eight keep-alive connections: the primary hands them to the workers in turn.
+      const load = startLoad({ url: service.url, prefix: 'k', concurrency: 8, perRequest: 2, pauseMs: 5 })
+      await sleep(1_500)
+      const before = await service.metrics()
+      expect(before['tally_events_accepted_total{worker="1"}']).toBeGreaterThan(0)
+      expect(before['tally_events_accepted_total{worker="2"}']).toBeGreaterThan(0)
+      const text = await (await fetch(`${service.url}/metrics`)).text()
+      const helps = text.split('\n').filter((line) => line.startsWith('# HELP '))
+      expect(helps.length).toBeGreaterThan(10)
+      expect(new Set(helps).size).toBe(helps.length)
+
+      // Killed outright: what it acknowledged is in its log, which its replacement sends on.
+      const killed = workerPid(primary, 2)
+      expect(killed).toBeGreaterThan(0)
+      process.kill(killed as number, 'SIGKILL')
+      await expect
+        .poll(() => workerPid(primary, 2), { timeout: 20_000 })
+        .toSatisfy((pid) => pid !== undefined && pid !== killed)
+      await waitForWorkers(service, 2)
+      expect(service.output()).toContain('a worker stopped; starting a new one in its place')
+      mergeLoad(total, await load.stop())
+      // Connections are handed out as they open: new ones reach the new worker too.
+      const again = startLoad({
+        url: service.url,
+        prefix: 'k',
+        first: 1_000_000,
+        concurrency: 8,
+        perRequest: 2,
+        pauseMs: 5,
+        maxMs: 1_500,
+      })
+      mergeLoad(total, await again.done)
+      const after = await service.metrics()
+      expect(after['tally_events_accepted_total{worker="2"}']).toBeGreaterThan(0)
+
+      const workers = [workerPid(primary, 1), workerPid(primary, 2)]
+      const stopped = await stopService(service)
+      expect(stopped.code, service.output()).toBe(0)
+      for (const pid of workers) expect(existsSync(`/proc/${pid}`), `worker ${pid} still running`).toBe(false)
+      expect(total.acked.size).toBeGreaterThan(500)
+      const problems = await counted(server, 'k', total)
+      expect(problems.slice(0, 20), `${problems.length} problems`).toEqual([])
+      console.info(
+        `[workers] ${total.acked.size} acknowledged by 2 workers, one killed and replaced; ` +
+          `${total.unknown.size} unanswered when it was killed; every acknowledged event counted once`,
+      )
+    } finally {
+      await server.dispose()
+    }
+  }, 120_000)
+
+  it('sends on, after WORKERS is lowered, what workers that no longer run left in their logs', async () => {
+    const server = await startClickHouseServer()
+    if (!server) throw new Error('clickhouse-server is not installed')
+    try {
+      const dataDir = tempDir()
+      const env = {
+        DATA_DIR: dataDir,
+        CLICKHOUSE_URL: server.url,
+        CLICKHOUSE_DATABASE: 'tally',
+        FLUSH_INTERVAL_MS: '200',
+      }
+      const three = await spawnService({ ...env, WORKERS: '3' })
+      await waitForWorkers(three, 3)
+      // The warehouse goes away under load, so the workers' logs keep what they acknowledged.
+      const load = startLoad({ url: three.url, prefix: 'l', concurrency: 9, perRequest: 2, pauseMs: 10 })
+      await sleep(1_000)
+      await server.stop()
+      await sleep(1_500)
+      const total = await load.stop()
+      expect((await stopService(three)).code, three.output()).toBe(0)
+      expect(walFiles(join(dataDir, 'wal-2'))).toBeGreaterThan(0)
+      expect(walFiles(join(dataDir, 'wal-3'))).toBeGreaterThan(0)
+
+      await server.start()
+      const one = await spawnService(env)
+      await expect
+        .poll(() => existsSync(join(dataDir, 'wal-2')) || existsSync(join(dataDir, 'wal-3')), {
+          timeout: 30_000,
+        })
+        .toBe(false)
+      expect((await stopService(one)).code, one.output()).toBe(0)
+      expect(total.acked.size).toBeGreaterThan(100)
+      const problems = await counted(server, 'l', total)
+      expect(problems.slice(0, 20), `${problems.length} problems`).toEqual([])
+    } finally {
+      await server.dispose()
+    }
+  }, 120_000)
+})
