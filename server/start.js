@@ -47,7 +47,7 @@ const file = join(root, 'dist', 'server.mjs')
 if (cluster.isPrimary) await compile()
 
 async function compile() {
-  const { build } = await import('esbuild')
+  const { build, stop } = await import('esbuild')
   const result = await build({
     entryPoints: [join(root, 'server/main.ts')],
     bundle: true,
@@ -61,6 +61,9 @@ async function compile() {
     logLevel: 'warning',
     plugins: [sourceUrls],
   })
+  // esbuild compiles in a child process that would otherwise live as long as the service (and
+  // hold ~20 MB of memory for nothing).
+  await stop()
   // Written under a name of its own, then renamed: two processes started from one checkout at once
   // never run a half-written file.
   mkdirSync(dirname(file), { recursive: true })

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
+import { bundle as build } from '../../server/bundle.ts'
 
 export interface BuiltBeacon {
   code: string

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { bundle as build } from '../../server/bundle.ts'
 
 /**
  * The dashboard's browser script and stylesheet, bundled by esbuild when the process starts (as

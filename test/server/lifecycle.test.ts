@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -70,6 +70,9 @@ describe('the service process', () => {
     const sheet = await fetch(`${url}${styles}`)
     expect(sheet.status).toBe(200)
     expect((await sheet.text()).length).toBeGreaterThan(1000)
+    // The compiler that bundled the service, the beacon and the dashboard is not kept running.
+    const pid = child.pid as number
+    expect(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()).toBe('')
 
     const events = ['/a', '/b', '/c'].map((path) => ({
       type: 'pageview',
