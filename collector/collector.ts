@@ -299,6 +299,8 @@ export function createCollector(deps: CollectorDeps): Collector {
           spoolMaxBytes: stats.maxBytes,
           walWritable: stats.walWritable,
           failedAttempts: stats.failures,
+          // With WORKERS, the write buffer is this worker's: say which one answered.
+          ...(deps.worker ? { worker: deps.worker.index } : {}),
           ...(stats.lastError ? { lastError: stats.lastError } : {}),
         },
       }

@@ -22,6 +22,7 @@ import { checkScenario } from './run/scenario-check.ts'
  *   npm run load -- --events 200000 --rate 2000    # a constant 2,000 events/s
  *   npm run load -- --dashboard                    # then 20 dashboard users for 20 s
  *   npm run load -- --mode server                  # collector on a clickhouse-server
+ *   npm run load -- --mode server --workers 2      # ... as two processes (WORKERS)
  *   npm run load -- --url http://127.0.0.1:8787    # a running instance (loopback only)
  *
  * Against a running instance (`--url`) the check needs the warehouse: `--clickhouse-url` for a
@@ -61,10 +62,11 @@ try {
         API_TOKEN: randomToken(),
       },
       workDir,
+      workers: options.workers,
     })
     baseUrl = tally.url
     console.log(
-      `started tally at ${baseUrl}, ${clickhouse ? `clickhouse-server at ${clickhouse.url}` : `embedded data in ${tally.dataDir}`}`,
+      `started tally${options.workers > 1 ? ` (WORKERS=${options.workers})` : ''} at ${baseUrl}, ${clickhouse ? `clickhouse-server at ${clickhouse.url}` : `embedded data in ${tally.dataDir}`}`,
     )
   }
 

@@ -2,7 +2,7 @@ import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import { serve } from '@hono/node-server'
 import { aggregatorJobs } from '../aggregator/job-list.ts'
-import { rotateSalts } from '../aggregator/jobs/rotate-salts.ts'
+import { forgetOldSalts, rotateSalts } from '../aggregator/jobs/rotate-salts.ts'
 import { startScheduler } from '../aggregator/scheduler.ts'
 import { createCollector } from '../collector/collector.ts'
 import { Metrics } from '../collector/metrics.ts'
@@ -65,7 +65,8 @@ async function main() {
     worker,
     ...(worker ? { renderMetrics: workerMetrics(worker.index, metrics) } : {}),
   })
-  // The jobs are idempotent, yet one process running them is enough: the first.
+  // The jobs are idempotent, yet one process running them is enough: the first. The others only
+  // forget the salts it destroys.
   const leads = (worker?.index ?? 1) === 1
   const scheduler = startScheduler(
     leads
@@ -78,7 +79,14 @@ async function main() {
           },
           ...aggregatorJobs({ warehouse, config, metrics: collector.metrics }),
         ]
-      : [],
+      : [
+          {
+            name: 'forget-salts',
+            schedule: '0 0 * * *',
+            runAtStart: false,
+            run: async (now) => forgetOldSalts(collector.salts, now),
+          },
+        ],
     logger,
   )
   const app = createApp({ logger, config, collector, health: { warehouse, migrations } })

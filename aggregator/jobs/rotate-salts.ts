@@ -36,6 +36,15 @@ export async function rotateSalts(
     })
     dropped.push(partition)
   }
-  salts.evictBefore(utcDay(new Date(now.getTime() - 86_400_000)))
+  forgetOldSalts(salts, now)
   return { today, dropped }
+}
+
+/**
+ * Drops every salt older than yesterday from this process's memory, as rotate-salts does once it
+ * has destroyed them in the warehouse. With WORKERS, the other workers run only this, at the same
+ * hour, so none of them keeps a destroyed salt in memory until its next event.
+ */
+export function forgetOldSalts(salts: SaltStore, now: Date): void {
+  salts.evictBefore(utcDay(new Date(now.getTime() - 86_400_000)))
 }

@@ -8,6 +8,8 @@ export type RunOptions = {
   /** A running instance to load instead of starting one. */
   url: string | undefined
   mode: 'embedded' | 'server'
+  /** `WORKERS` for the instance it starts (server mode). */
+  workers: number
   events: number
   connections: number
   rate: number | undefined
@@ -34,6 +36,7 @@ export function readOptions(): RunOptions {
     options: {
       url: { type: 'string' },
       mode: { type: 'string', default: 'embedded' },
+      workers: { type: 'string', default: '1' },
       events: { type: 'string', default: '50000' },
       connections: { type: 'string', default: '50' },
       rate: { type: 'string' },
@@ -60,6 +63,9 @@ export function readOptions(): RunOptions {
   const maxSeconds = num(values['max-seconds'], 'max-seconds', 300)
   const mode = values.mode
   if (mode !== 'embedded' && mode !== 'server') throw new Error('--mode is embedded or server')
+  const workers = num(values.workers, 'workers', 1)
+  if (workers !== 1 && mode !== 'server')
+    throw new Error('--workers needs --mode server: the embedded warehouse lives inside one process')
   if (values.url && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/.test(values.url)) {
     throw new Error(
       '--url must be a loopback address (http://127.0.0.1:PORT): load goes to this machine only',
@@ -69,6 +75,7 @@ export function readOptions(): RunOptions {
   return {
     url: values.url,
     mode,
+    workers,
     events,
     connections,
     rate,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rotateSalts } from '../../aggregator/jobs/rotate-salts.ts'
+import { forgetOldSalts, rotateSalts } from '../../aggregator/jobs/rotate-salts.ts'
 import { createSaltStore } from '../../collector/salts.ts'
 import { visitorHash } from '../../collector/visitor-hash.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
@@ -63,5 +63,18 @@ describe('rotate-salts', () => {
     const fresh = createSaltStore(warehouse)
     const after = Buffer.from(await fresh.forDay('2026-11-20')).toString('hex')
     expect(after).not.toBe(before)
+  })
+
+  it('lets another process (a worker) forget a destroyed salt it still holds in memory', async () => {
+    const worker = createSaltStore(warehouse)
+    const held = Buffer.from(await worker.forDay('2026-11-23')).toString('hex')
+    const now = new Date('2026-11-25T00:00:01Z')
+    await rotateSalts(warehouse, createSaltStore(warehouse), now)
+    expect(await saltDays()).not.toContain('2026-11-23')
+    // Still in the worker's memory until it forgets it...
+    expect(Buffer.from(await worker.forDay('2026-11-23')).toString('hex')).toBe(held)
+    forgetOldSalts(worker, now)
+    // ...after which that day's hashes cannot be recomputed there either.
+    expect(Buffer.from(await worker.forDay('2026-11-23')).toString('hex')).not.toBe(held)
   })
 })
