@@ -10,9 +10,10 @@ import type { Logger } from './logger.ts'
  * - Worker 1 starts first (migrations, generated tokens, the day's salt); the rest once it listens,
  *   and they find all of that in place. Only worker 1 runs the scheduled jobs.
  * - Each worker has its own write-ahead log (`wal/` for worker 1, `wal-<n>` for the others).
- * - A worker that dies after it was listening is replaced by a new one with the same number,
- *   which sends on what its log holds. One that dies before listening stops the service (a bad
- *   configuration or an unreachable warehouse would only fail again).
+ * - Once every worker has listened, a worker that dies is replaced by a new one with the same
+ *   number, which sends on what its log holds (after 1 s, doubling up to 30 s while replacements
+ *   keep failing). A worker that dies while the service starts stops it, exit code 1: a bad
+ *   configuration or an unreachable warehouse would only fail again.
  * - SIGTERM / SIGINT go to every worker; each flushes as a lone process would. The exit code is 0
  *   when every worker exited 0.
  * - `GET /metrics` on any worker answers with every worker's series (`worker` label): it asks this
@@ -54,36 +55,55 @@ export function runPrimary(options: PrimaryOptions): void {
   const gathers = new Map<number, Gather>()
   let nextGather = 0
 
+  // Until every worker has listened once, a failure is the configuration's or the warehouse's and
+  // stops the service; later, a worker that dies is replaced (with a growing pause if its
+  // replacement keeps failing, say while the warehouse is down) and the others go on serving.
+  let started = false
+  const failures = new Map<number, number>()
+
   const start = (index: number) => {
     const worker = cluster.fork({ TALLY_WORKER: String(index), WORKERS: String(count) })
     running.set(index, worker)
     worker.on('listening', () => {
       if (listening.has(index)) return
       listening.add(index)
-      if (index === 1 && running.size === 1) for (let next = 2; next <= count; next++) start(next)
-      if (listening.size === count) logger.info({ workers: count, pid: process.pid }, 'all workers listening')
+      failures.delete(index)
+      if (index === 1 && !started) for (let next = 2; next <= count; next++) start(next)
+      if (listening.size === count && !started) {
+        started = true
+        logger.info({ workers: count, pid: process.pid }, 'all workers listening')
+      }
     })
     worker.on('message', (message: unknown) => {
       if (isWorkerMessage(message)) answer(index, worker, message)
     })
     worker.on('exit', (code, signal) => {
       running.delete(index)
-      const wasListening = listening.delete(index)
+      listening.delete(index)
       if (stopping) {
         if (code !== 0) exitCode = 1
         if (running.size === 0) process.exit(exitCode)
         return
       }
-      if (!wasListening) {
+      if (!started) {
         exitCode = 1
-        logger.error({ worker: index, code, signal }, 'a worker stopped before it was listening; stopping')
+        logger.error(
+          { worker: index, code, signal },
+          'a worker stopped while the service was starting; stopping',
+        )
         stop()
         return
       }
-      logger.error({ worker: index, code, signal }, 'a worker stopped; starting a new one in its place')
+      const failed = (failures.get(index) ?? 0) + 1
+      failures.set(index, failed)
+      const delay = Math.min(30_000, restartDelayMs * 2 ** (failed - 1))
+      logger.error(
+        { worker: index, code, signal, restartInMs: delay },
+        'a worker stopped; starting a new one in its place',
+      )
       setTimeout(() => {
         if (!stopping) start(index)
-      }, restartDelayMs)
+      }, delay)
     })
   }
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,6 +19,7 @@ import {
 import {
   type ClickHouseServer,
   clickHouseServerAvailable,
+  freePort,
   startClickHouseServer,
 } from '../support/clickhouse-server.ts'
 
@@ -79,6 +81,27 @@ async function counted(server: ClickHouseServer, prefix: string, load: LoadResul
 
 const walFiles = (dir: string): number =>
   existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.wal')).length : 0
+
+describe('the service as several processes (WORKERS), starting', () => {
+  it('stops with exit code 1 and the reason when a worker cannot start', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      env: { ...process.env, DATA_DIR: tempDir(), CLICKHOUSE_URL: closed, WORKERS: '2', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      output += chunk
+    })
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    expect(code, output).toBe(1)
+    expect(output).toContain('tally: failed to start')
+    expect(output).toContain('a worker stopped while the service was starting; stopping')
+  }, 60_000)
+})
 
 describe.skipIf(!clickHouseServerAvailable())('the service as several processes (WORKERS)', () => {
   it('shares one port, shows every worker on /metrics, replaces a killed worker without losing what it acknowledged, and stops on SIGTERM', async () => {
