@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +13,7 @@ import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
 import { insertEvents } from '../../warehouse/insert-events.ts'
 import { migrate } from '../../warehouse/migrate.ts'
 import { row } from '../support/rows.ts'
+import { runToExit } from '../support/run.ts'
 import { everyKindOfEvent } from './support.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'tally-audit-'))
@@ -127,18 +127,12 @@ describe('privacy audit', () => {
 
   it('runs as `npm run audit`: a readable report and a non-zero exit on a violation', async () => {
     await warehouse.close()
-    const child = spawn(process.execPath, ['--import', 'tsx', 'aggregator/audit-cli.ts'], {
-      env: { ...process.env, DATA_DIR: dir, CLICKHOUSE_URL: '', LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output } = await runToExit(['--import', 'tsx', 'aggregator/audit-cli.ts'], {
+      ...process.env,
+      DATA_DIR: dir,
+      CLICKHOUSE_URL: '',
+      LOG_LEVEL: 'silent',
     })
-    let output = ''
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      output += chunk
-    })
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
     expect(code, output).toBe(1)
     expect(output).toContain('FAIL')
     expect(output).toMatch(/\[identifier-value\] pages_daily\.path/)

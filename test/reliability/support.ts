@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { promisify } from 'node:util'
 import { afterAll } from 'vitest'
+import { openWarehouse } from '../../warehouse/client.ts'
 import { freePort } from '../support/clickhouse-server.ts'
 import { CHROME_UA } from '../support/http.ts'
 
@@ -305,6 +306,24 @@ export async function queryEmbedded<T>(dataDir: string, sql: string): Promise<T[
     maxBuffer: 256 * 1024 * 1024,
   })
   return JSON.parse(stdout) as T[]
+}
+
+/** PATH_COUNTS on a clickhouse-server's `tally` database: path -> pageviews. */
+export async function serverPathCounts(url: string, prefix: string): Promise<Map<string, number>> {
+  const warehouse = await openWarehouse({
+    kind: 'server',
+    url,
+    username: 'default',
+    password: '',
+    database: 'tally',
+  })
+  try {
+    const result = await warehouse.client.query({ query: PATH_COUNTS(prefix), format: 'JSONEachRow' })
+    const rows = await result.json<{ path: string; n: number }>()
+    return new Map(rows.map((row) => [row.path, Number(row.n)]))
+  } finally {
+    await warehouse.close()
+  }
 }
 
 export const PATH_COUNTS = (prefix: string) =>

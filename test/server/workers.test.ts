@@ -1,16 +1,14 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openWarehouse } from '../../warehouse/client.ts'
 import {
   countProblems,
   emptyLoad,
   type LoadResult,
   mergeLoad,
-  PATH_COUNTS,
   type ServiceProcess,
+  serverPathCounts,
   sleep,
   spawnService,
   startLoad,
@@ -22,6 +20,7 @@ import {
   freePort,
   startClickHouseServer,
 } from '../support/clickhouse-server.ts'
+import { runToExit } from '../support/run.ts'
 
 /**
  * `WORKERS` in server mode, as real processes against a real clickhouse-server (Debian's 18.16):
@@ -62,22 +61,8 @@ async function waitForWorkers(service: ServiceProcess, count: number): Promise<v
     .toBe(0)
 }
 
-async function counted(server: ClickHouseServer, prefix: string, load: LoadResult): Promise<string[]> {
-  const warehouse = await openWarehouse({
-    kind: 'server',
-    url: server.url,
-    username: 'default',
-    password: '',
-    database: 'tally',
-  })
-  try {
-    const result = await warehouse.client.query({ query: PATH_COUNTS(prefix), format: 'JSONEachRow' })
-    const rows = await result.json<{ path: string; n: number }>()
-    return countProblems(prefix, load, new Map(rows.map((row) => [row.path, Number(row.n)])))
-  } finally {
-    await warehouse.close()
-  }
-}
+const counted = async (server: ClickHouseServer, prefix: string, load: LoadResult): Promise<string[]> =>
+  countProblems(prefix, load, await serverPathCounts(server.url, prefix))
 
 const walFiles = (dir: string): number =>
   existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.wal')).length : 0
@@ -85,18 +70,13 @@ const walFiles = (dir: string): number =>
 describe('the service as several processes (WORKERS), starting', () => {
   it('stops with exit code 1 and the reason when a worker cannot start', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      env: { ...process.env, DATA_DIR: tempDir(), CLICKHOUSE_URL: closed, WORKERS: '2', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, output } = await runToExit(['--import', 'tsx', 'server/main.ts'], {
+      ...process.env,
+      DATA_DIR: tempDir(),
+      CLICKHOUSE_URL: closed,
+      WORKERS: '2',
+      LOG_LEVEL: 'warn',
     })
-    let output = ''
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      output += chunk
-    })
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
     expect(code, output).toBe(1)
     expect(output).toContain('tally: failed to start')
     expect(output).toContain('a worker stopped while the service was starting; stopping')
@@ -160,10 +140,17 @@ describe.skipIf(!clickHouseServerAvailable())('the service as several processes 
       const workers = [workerPid(primary, 1), workerPid(primary, 2)]
       const stopped = await stopService(service)
       expect(stopped.code, service.output()).toBe(0)
+      // SIGTERM wrote everything: no log holds a batch.
+      expect(
+        walFiles(join(env.DATA_DIR, 'wal')) + walFiles(join(env.DATA_DIR, 'wal-2')),
+        service.output(),
+      ).toBe(0)
       for (const pid of workers) expect(existsSync(`/proc/${pid}`), `worker ${pid} still running`).toBe(false)
       expect(total.acked.size).toBeGreaterThan(500)
       const problems = await counted(server, 'k', total)
-      expect(problems.slice(0, 20), `${problems.length} problems`).toEqual([])
+      expect(problems.slice(0, 20), `${problems.length} problems:\n${service.output().slice(-6000)}`).toEqual(
+        [],
+      )
       console.info(
         `[workers] ${total.acked.size} acknowledged by 2 workers, one killed and replaced; ` +
           `${total.unknown.size} unanswered when it was killed; every acknowledged event counted once`,
