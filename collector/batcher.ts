@@ -131,6 +131,8 @@ export function createBatcher(options: BatcherOptions): Batcher {
   let walWritable = true
   let prepared: { tokens: boolean } | undefined
   let closing = false
+  /** Set once close has sealed the last batch: only then may an idle loop end. */
+  let lastSealed = false
   let stopped = false
   let wake: (() => void) | undefined
   const waiters: Array<() => void> = []
@@ -233,7 +235,8 @@ export function createBatcher(options: BatcherOptions): Batcher {
           }
         }
         settleWaiters()
-        if (closing) return
+        // Closing but still sealing: the last batch is on its way (close nudges once it is queued).
+        if (lastSealed) return
         await sleep(options.intervalMs)
         continue
       }
@@ -312,6 +315,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
       }, deadlineMs)
       deadline.unref()
       await seal()
+      lastSealed = true
       nudge()
       await running
       clearTimeout(deadline)

@@ -262,6 +262,35 @@ describe('the write buffer', () => {
     await batcher.close(0)
   })
 
+  it('on close, inserts the batch it seals even when its idle wait ends during that seal', async () => {
+    // The seal at close fsyncs the open file; an idle loop whose wait (FLUSH_INTERVAL_MS) ended
+    // meanwhile once saw nothing queued, took "closing" for "done" and left the batch in the log.
+    const row = { hour: '2026-01-01 00:00:00', path: '/x' } as never
+    let left = 0
+    for (let round = 0; round < 150; round++) {
+      const dir = tempDir()
+      let inserted = 0
+      const batcher = createBatcher({
+        dir,
+        maxBytes: 1 << 20,
+        intervalMs: 1,
+        syncIntervalMs: 60_000,
+        sink: {
+          prepare: async () => ({ tokens: false }),
+          insert: async () => {
+            inserted++
+          },
+          applied: async () => new Set(),
+        },
+      })
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await batcher.offer([row])
+      await batcher.close()
+      if (inserted === 0 || readdirSync(dir).some((name) => name.endsWith('.wal'))) left++
+    }
+    expect(left).toBe(0)
+  })
+
   it('backs off exponentially with jitter, up to 30 s', () => {
     expect(backoff(1, () => 0)).toBe(125)
     expect(backoff(1, () => 1)).toBe(250)
