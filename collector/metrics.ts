@@ -80,8 +80,8 @@ export function mergeWorkerMetrics(parts: ReadonlyArray<{ worker: number; text: 
       if (line === '') continue
       if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) {
         const found = entry(line.split(' ', 3)[2] ?? '')
-        if (found.head.length < 2 && !found.head.some((seen) => seen.slice(0, 7) === line.slice(0, 7)))
-          found.head.push(line)
+        // `# HELP ` and `# TYPE ` are both 7 characters: keep the first of each.
+        if (!found.head.some((seen) => seen.startsWith(line.slice(0, 7)))) found.head.push(line)
         continue
       }
       const nameEnd = line.search(/[{ ]/)

@@ -29,9 +29,6 @@ export function orphanedWalDirs(dataDir: string, workers: number): string[] {
 }
 
 export type OrphanedLog = {
-  readonly dir: string
-  /** Resolves once the log is in the warehouse and its folder is gone, or once it was closed. */
-  readonly done: Promise<'drained' | 'left'>
   /** Stops (for the service's shutdown): what is not written stays for the next start. */
   close(deadlineMs?: number): Promise<void>
 }
@@ -52,17 +49,17 @@ export function drainOrphanedLog(
     closed ??= batcher.close(deadlineMs)
     return closed
   }
-  const done = (async (): Promise<'drained' | 'left'> => {
+  // Until the log is in the warehouse, then its folder goes; on close, the rest stays for later.
+  void (async () => {
     while (!closing) {
       await batcher.flush()
       if (batcher.stats.backlogBatches === 0) break
       // The batcher retries the failed head on its own backoff; look again a little later.
       await new Promise((wait) => setTimeout(wait, options.pollMs ?? 5_000).unref())
     }
-    if (closing || batcher.stats.backlogBatches > 0) return 'left'
+    if (closing) return
     await close()
     rmSync(options.dir, { recursive: true, force: true })
-    return 'drained'
   })()
-  return { dir: options.dir, done, close }
+  return { close }
 }

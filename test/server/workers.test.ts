@@ -20,6 +20,7 @@ import {
   freePort,
   startClickHouseServer,
 } from '../support/clickhouse-server.ts'
+import { CHROME_UA } from '../support/http.ts'
 import { runToExit } from '../support/run.ts'
 
 /**
@@ -151,6 +152,24 @@ describe.skipIf(!clickHouseServerAvailable())('the service as several processes 
       expect(problems.slice(0, 20), `${problems.length} problems:\n${service.output().slice(-6000)}`).toEqual(
         [],
       )
+      // Two processes, one pipeline: no stored table holds the client's address or user agent.
+      const tables = await (
+        await fetch(
+          `${server.url}/?query=${encodeURIComponent("SELECT name FROM system.tables WHERE database = 'tally' AND engine LIKE '%MergeTree' FORMAT TSV")}`,
+        )
+      ).text()
+      const names = tables.trim().split('\n')
+      expect(names.length).toBeGreaterThan(10)
+      for (const name of names) {
+        // Table names come from the warehouse's own catalogue.
+        const dump = await (
+          await fetch(
+            `${server.url}/?database=tally&query=${encodeURIComponent(`SELECT * FROM ${name} FORMAT TSV`)}`,
+          )
+        ).text()
+        expect(dump, name).not.toContain('127.0.0.1')
+        expect(dump, name).not.toContain(CHROME_UA.slice(0, 40))
+      }
       console.info(
         `[workers] ${total.acked.size} acknowledged by 2 workers, one killed and replaced; ` +
           `${total.unknown.size} unanswered when it was killed; every acknowledged event counted once`,
