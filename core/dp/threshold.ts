@@ -1,0 +1,84 @@
+import { upperTail } from './distribution.ts'
+import { type NoiseSpec, sampledNoise } from './noise.ts'
+
+/**
+ * DP partition selection (Google's differential-privacy library, `Threshold()` and
+ * `common_docs/pre_thresholding.md`). A partition (a row, a segment, a path) is released only when
+ * its noisy visitor count reaches τ. The set of partitions released must itself be private: the
+ * dangerous case is a partition that exists only because of one visitor, whose true count is at
+ * most `maxContribution` (1 for distinct visitors). Its noisy count c + Y passes τ with probability
+ * P(Y ≥ τ − c) ≤ P(Y ≥ τ − maxContribution). A visitor-day touches at most L0 partitions, so
+ * requiring each of those to leak with probability ≤ δ/L0 bounds the chance that any of them
+ * appears, by the union bound, by δ: the δ of (ε, δ).
+ *
+ * τ is the smallest integer with P(Y ≥ τ − maxContribution) · (1 + 10^−6) ≤ δ/L0, where Y is the
+ * noise actually sampled (the rounded-up parameter, whose tail is the heavier) and the factor
+ * covers the double-precision error of the tail (≪ 10^−9 relative). The noise's own privacy loss is
+ * separate (ρ or ε from `accounting.ts`); the threshold only adds δ.
+ */
+export interface ThresholdParams {
+  readonly noise: NoiseSpec
+  /** Partitions one visitor-day can contribute to (L0 sensitivity), ≥ 1. */
+  readonly maxPartitions: number
+  /** Probability that a partition made of one visitor is released at all, summed over L0. */
+  readonly delta: number
+  /** Largest count one visitor adds to one partition; 1 for distinct-visitor counts. */
+  readonly maxContribution?: number
+}
+
+const TAIL_SAFETY = 1 + 1e-6
+
+function checkParams(p: ThresholdParams): { l0: number; c: number } {
+  const l0 = p.maxPartitions
+  const c = p.maxContribution ?? 1
+  if (!Number.isInteger(l0) || l0 < 1)
+    throw new RangeError(`maxPartitions must be a positive integer, got ${l0}`)
+  if (!Number.isInteger(c) || c < 1)
+    throw new RangeError(`maxContribution must be a positive integer, got ${c}`)
+  if (!Number.isFinite(p.delta) || p.delta <= 0 || p.delta >= 1) {
+    throw new RangeError(`delta must be in (0, 1), got ${p.delta}`)
+  }
+  return { l0, c }
+}
+
+/**
+ * τ: the smallest integer such that a partition with one visitor is released with probability at
+ * most δ/L0. Found by doubling then bisection on the monotone predicate "tail small enough".
+ */
+export function threshold(p: ThresholdParams): number {
+  const { l0, c } = checkParams(p)
+  const noise = sampledNoise(p.noise)
+  const target = p.delta / l0
+  const ok = (k: number): boolean => upperTail(noise, k) * TAIL_SAFETY <= target
+  let hi = 1
+  while (!ok(hi)) hi *= 2
+  let lo = 0
+  // Invariant: ok(hi), and lo = 0 or !ok(lo); k = 0 has tail ≥ 1/2 > target.
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2)
+    if (ok(mid)) hi = mid
+    else lo = mid
+  }
+  return hi + c
+}
+
+/**
+ * The probability that a partition whose true count is `count` is released at threshold τ:
+ * P(count + Y ≥ τ), for the noise actually sampled.
+ */
+export function releaseProbability(noise: NoiseSpec, count: number, tau: number): number {
+  return upperTail(sampledNoise(noise), tau - count)
+}
+
+/**
+ * The threshold applied to noisy counts: max(τ, kAnon). `kAnon` (K_ANON) stays as a floor on the
+ * noisy count, a second line that never weakens the DP guarantee (raising a threshold is
+ * post-processing that only releases fewer partitions). Note the difference from Google's
+ * pre-thresholding, which drops partitions whose TRUE count of contributors is below k: that floor
+ * is on the exact count and is not itself DP, which is why here it applies to the noisy count.
+ */
+export function releaseThreshold(p: ThresholdParams & { readonly kAnon: number }): number {
+  if (!Number.isInteger(p.kAnon) || p.kAnon < 1)
+    throw new RangeError(`kAnon must be a positive integer, got ${p.kAnon}`)
+  return Math.max(threshold(p), p.kAnon)
+}
