@@ -4,9 +4,10 @@
  * - A mechanism is ρ-zCDP if for neighbouring inputs the Rényi divergence of order α between its
  *   outputs is at most ρ·α for every α > 1.
  * - Gaussian: adding N_Z(0, σ²) (discrete) to an integer query of L2 sensitivity Δ2 is
- *   ρ = Δ2²/(2σ²)-zCDP (CKS 2020, Theorem 4, scalar; for a vector of d independent discrete
- *   Gaussians CKS Theorem 15 adds a slack below 10·Σ_j exp(−2π²σ²·j/(j+1)), i.e. below 1e−80 for
- *   σ ≥ 3, which `gaussianRho` does not model: use σ ≥ 3 for vectors).
+ *   ρ = Δ2²/(2σ²)-zCDP. Scalar: for integers μ, D_α(N_Z(μ, σ²) ‖ N_Z(0, σ²)) ≤ α·μ²/(2σ²), as for the
+ *   continuous Gaussian (CKS 2020, Theorem 4). Vector with independent noise per coordinate: Rényi
+ *   divergence adds over independent coordinates, so the bound is α·Σμ_j²/(2σ²) ≤ α·Δ2²/(2σ²).
+ *   Only the zCDP bound is this clean; a direct (ε, δ) analysis of the discrete vector differs.
  * - Composition: ρ adds. k measurements of one visitor-day with ρ_1..ρ_k are Σρ_i-zCDP; a visitor
  *   present on d days, each day's release ρ-zCDP for that visitor-day, is protected at d·ρ
  *   (`composeDays`): 30 days at ρ = 0.015 is ρ = 0.45, i.e. ε ≈ 5.84 at δ = 1e−7.

@@ -51,31 +51,37 @@ export function gaussianVariance(sigma: number): RationalVariance {
  * Integer bounds. The grid gives 2^20 ≤ N < 2^21 + 2 while σ < 2^10 (m > 0), so with
  * N·D ≈ N²/σ² and T ≤ σ + 1: Q = 2·N·D·T² < 2^45 for 1 ≤ σ < 2^10 and Q < 2^43/σ² + 1 for σ < 1;
  * for σ ≥ 2^10 (D = 1), Q ≈ 2σ⁴ < 2^53 while σ ≲ 6,500. Whether Q and T·D are safe integers is
- * checked once per draw loop, not assumed. The numerator a² with a = |Y|·T·D − N stays on the
+ * checked once per sampler, not assumed. The numerator a² with a = |Y|·T·D − N stays on the
  * safe path while |a| ≤ ⌊√(2^53 − 1)⌋, which holds for |Y| up to about 22σ (σ = 1), 41σ (σ = 10),
  * 47σ (σ = 1,000) and 22 (σ = 0.5); the Laplace proposal goes beyond with probability about
  * exp(−22) at worst. Every case outside these bounds takes the bigint path: slower, never inexact.
  * Inside, bernoulliExp's own q·K ≤ 2^53 check covers its loop.
  */
 export function sampleGaussian(random: RandomSource, v: RationalVariance): number {
+  return gaussianPlan(v)(random)
+}
+
+/** The draw loop for one σ, with the constants of γ computed once. */
+function gaussianPlan(v: RationalVariance): (random: RandomSource) => number {
   const proposal = { t: v.t, s: 1, value: v.t }
   const td = v.t * v.d
   const q = 2 * v.n * v.d * v.t * v.t
   const safe = Number.isSafeInteger(td) && Number.isSafeInteger(q)
-  for (;;) {
-    const y = sampleLaplace(random, proposal)
-    const abs = y < 0 ? -y : y
-    const a = abs * td - v.n
-    const accept =
-      safe && a <= SQRT_MAX_SAFE && a >= -SQRT_MAX_SAFE
-        ? bernoulliExp(random, a * a, q)
-        : bernoulliExpBig(random, (BigInt(abs) * BigInt(v.t) * BigInt(v.d) - BigInt(v.n)) ** 2n, bigQ(v))
-    if (accept) return y
+  const bigTd = BigInt(v.t) * BigInt(v.d)
+  const bigN = BigInt(v.n)
+  const bigQ = 2n * bigN * BigInt(v.d) * BigInt(v.t) ** 2n
+  return (random) => {
+    for (;;) {
+      const y = sampleLaplace(random, proposal)
+      const abs = y < 0 ? -y : y
+      const a = abs * td - v.n
+      const accept =
+        safe && a <= SQRT_MAX_SAFE && a >= -SQRT_MAX_SAFE
+          ? bernoulliExp(random, a * a, q)
+          : bernoulliExpBig(random, (BigInt(abs) * bigTd - bigN) ** 2n, bigQ)
+      if (accept) return y
+    }
   }
-}
-
-function bigQ(v: RationalVariance): bigint {
-  return 2n * BigInt(v.n) * BigInt(v.d) * BigInt(v.t) ** 2n
 }
 
 /** A discrete Gaussian sampler with its σ fixed and pre-rounded. */
@@ -93,5 +99,5 @@ export interface DiscreteGaussian {
  */
 export function discreteGaussian(sigma: number): DiscreteGaussian {
   const v = gaussianVariance(sigma)
-  return { mechanism: 'discrete-gaussian', sigma: v.sigma, sample: (random) => sampleGaussian(random, v) }
+  return { mechanism: 'discrete-gaussian', sigma: v.sigma, sample: gaussianPlan(v) }
 }
