@@ -3,7 +3,7 @@ import { createCipheriv, createHash, randomFillSync } from 'node:crypto'
 /**
  * A source of independent uniform 32-bit words. Every sampler in `core/dp` draws only from this, so
  * privacy noise comes from `node:crypto` in production (`cryptoRandom`) and is reproducible in tests
- * (`seededRandom`). Nothing here or downstream uses `Math.random`.
+ * (`seededRandom`); never from the engine's non-cryptographic generator.
  */
 export interface RandomSource {
   /** A uniform integer in [0, 2^32). */
