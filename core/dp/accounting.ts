@@ -100,9 +100,10 @@ export function composeDays(rhoPerDay: number, days: number): number {
 
 /**
  * Splits a budget (ρ, or ε under basic composition) in proportion to weights: share_i =
- * total·w_i/Σw. The shares compose back to at most `total` (they are scaled down by a relative
- * 2^−50 so that float rounding cannot overspend). Weights must be finite and positive: a zero or
- * negative weight would publish a measurement with no privacy (infinite σ) or a negative budget.
+ * total·w_i/Σw. The shares compose back to at most `total` in any summation order: the division,
+ * the n products and a sum of n doubles each err by a relative 2^−53 at most, (2n + 4)·2^−53 in
+ * all, so the shares are scaled down by (n + 3)·2^−50, more than that. Weights must be finite and
+ * positive: a zero weight would ask for infinite noise, a negative one for a negative budget.
  */
 export function splitBudget<K extends string>(
   total: number,
@@ -125,7 +126,7 @@ export function splitBudget(
     }
     sum += w
   }
-  const scale = (total / sum) * (1 - 2 ** -50)
+  const scale = (total / sum) * (1 - (entries.length + 3) * 2 ** -50)
   if (Array.isArray(weights)) return (weights as number[]).map((w) => w * scale)
   return Object.fromEntries(entries.map(([key, w]) => [key, w * scale]))
 }

@@ -11,10 +11,12 @@ import { type NoiseSpec, sampledNoise } from './noise.ts'
  * requiring each of those to leak with probability ≤ δ/L0 bounds the chance that any of them
  * appears, by the union bound, by δ: the δ of (ε, δ).
  *
- * τ is the smallest integer with P(Y ≥ τ − maxContribution) · (1 + 10^−6) ≤ δ/L0, where Y is the
- * noise actually sampled (the rounded-up parameter, whose tail is the heavier) and the factor
- * covers the double-precision error of the tail (≪ 10^−9 relative). The noise's own privacy loss is
- * separate (ρ or ε from `accounting.ts`); the threshold only adds δ.
+ * τ = c + k for the smallest integer k ≥ 1 with P(Y ≥ k) · (1 + 10^−6) ≤ δ/L0 (c = maxContribution),
+ * where Y is the noise actually sampled (the rounded-up parameter, whose tail is the heavier) and the
+ * factor covers the double-precision error of the tail: a sum of at most ~10σ positive terms, each
+ * within 2^−52, errs by a relative 10σ·2^−53 < 10^−8 for σ ≤ 2^24, and the truncated remainder is
+ * below 2^−60·σ of the sum. k ≥ 1 keeps τ above the lone visitor's own count even for a δ ≥ 1/2.
+ * The noise's own privacy loss is separate (ρ or ε from `accounting.ts`); the threshold adds δ.
  */
 export interface ThresholdParams {
   readonly noise: NoiseSpec
@@ -43,17 +45,19 @@ function checkParams(p: ThresholdParams): { l0: number; c: number } {
 
 /**
  * τ: the smallest integer such that a partition with one visitor is released with probability at
- * most δ/L0. Found by doubling then bisection on the monotone predicate "tail small enough".
+ * most δ/L0 (see above). Found by doubling then bisection on the monotone predicate "tail small
+ * enough".
  */
 export function threshold(p: ThresholdParams): number {
   const { l0, c } = checkParams(p)
   const noise = sampledNoise(p.noise)
   const target = p.delta / l0
   const ok = (k: number): boolean => upperTail(noise, k) * TAIL_SAFETY <= target
-  let hi = 1
+  if (ok(1)) return 1 + c
+  let hi = 2
   while (!ok(hi)) hi *= 2
-  let lo = 0
-  // Invariant: ok(hi), and lo = 0 or !ok(lo); k = 0 has tail ≥ 1/2 > target.
+  let lo = 1
+  // Invariant: ok(hi) and !ok(lo).
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2)
     if (ok(mid)) hi = mid
