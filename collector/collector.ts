@@ -1,8 +1,10 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
-import { bearerAuth } from '../dashboard/api/tokens.ts'
+import { utcDay } from '../core/clock.ts'
+import type { Logger } from '../core/logger.ts'
+import { Metrics } from '../core/metrics.ts'
+import { bearerAuth } from '../core/tokens.ts'
 import type { Config } from '../schemas/config.ts'
-import type { Logger } from '../server/logger.ts'
 import type { Warehouse } from '../warehouse/client.ts'
 import {
   appliedBatches,
@@ -11,16 +13,20 @@ import {
   prepareInsertPath,
   pruneLedger,
 } from '../warehouse/insert-events.ts'
-import { type Batcher, type BatchSink, createBatcher, describeError, MAX_BATCH_EVENTS } from './batcher.ts'
+import { createSaltStore, type SaltStore } from '../warehouse/salts.ts'
 import { beaconRoutes } from './beacon/routes.ts'
-import { utcDay } from './clock.ts'
 import { createCountryLookup, createUaClassifier } from './coarsen.ts'
-import { Metrics } from './metrics.ts'
 import { createEventPipeline, DROP_REASONS } from './pipeline.ts'
 import { createRateLimiter } from './rate-limit.ts'
 import { eventRoutes } from './routes/event.ts'
-import { createSaltStore, type SaltStore } from './salts.ts'
-import { drainOrphanedLog, type OrphanedLog, orphanedWalDirs, walDirFor } from './wal-dirs.ts'
+import {
+  type Batcher,
+  type BatchSink,
+  createBatcher,
+  describeError,
+  MAX_BATCH_EVENTS,
+} from './write-buffer/batcher.ts'
+import { drainOrphanedLog, type OrphanedLog, orphanedWalDirs, walDirFor } from './write-buffer/wal-dirs.ts'
 
 export type CollectorDeps = {
   config: Pick<
