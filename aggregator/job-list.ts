@@ -1,6 +1,7 @@
-import type { Metrics } from '../collector/metrics.ts'
+import type { Metrics } from '../core/metrics.ts'
 import type { Config } from '../schemas/config.ts'
 import type { Warehouse } from '../warehouse/client.ts'
+import type { SaltStore } from '../warehouse/salts.ts'
 import { finalizeSketches } from './jobs/finalize-sketches.ts'
 import { computeInsights } from './jobs/insights.ts'
 import { runPrivacyAudit } from './jobs/privacy-audit.ts'
@@ -11,14 +12,30 @@ export type AggregatorDeps = {
   warehouse: Warehouse
   config: Pick<Config, 'kAnon' | 'retentionDays'>
   metrics: Metrics
+  /** The process's salt store (the collector's, so that rotation also empties its cache). */
+  salts: SaltStore
+  /**
+   * Whether this process runs the jobs. They are idempotent, yet one process running them is
+   * enough: with WORKERS, the first. The others only forget the salts it destroys.
+   */
+  leads: boolean
 }
 
 /**
- * The aggregator's jobs besides rotate-salts, for the scheduler (cron in UTC). The daily ones run
- * after rotate-salts (00:00), in the order their work depends on: sketches are finalized once
- * their salt is gone, and the audit looks after both.
+ * The aggregator's jobs, for the scheduler (cron in UTC). The daily ones run after rotate-salts
+ * (00:00), in the order their work depends on: sketches are finalized once their salt is gone,
+ * and the audit looks after both.
  */
-export function aggregatorJobs({ warehouse, config, metrics }: AggregatorDeps): Job[] {
+export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: AggregatorDeps): Job[] {
+  if (!leads)
+    return [
+      {
+        name: 'forget-salts',
+        schedule: '0 0 * * *',
+        runAtStart: false,
+        run: async (now) => salts.forget(now),
+      },
+    ]
   let lastAudit: { violations: number; at: number } | undefined
   metrics.gauge(
     'tally_audit_violations',
@@ -34,6 +51,7 @@ export function aggregatorJobs({ warehouse, config, metrics }: AggregatorDeps): 
   // sketches that finalize is about to remove.
   let firstFinalize: Promise<unknown> | undefined
   return [
+    { name: 'rotate-salts', schedule: '0 0 * * *', runAtStart: true, run: (now) => salts.rotate(now) },
     {
       name: 'finalize-sketches',
       schedule: '10 0 * * *',

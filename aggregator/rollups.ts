@@ -13,7 +13,7 @@ export const ROLLUPS = [
   { table: 'traffic_hourly', time: 'hour', sketch: false, events: 'sumMerge(events)' },
   { table: 'traffic_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   // Right after traffic_daily: the overview reads a finalized day's counts from traffic_daily once
-  // this table marks the day finalized (dashboard/queries/getTrafficByType.ts).
+  // this table marks the day finalized (api/queries/getTrafficByType.ts).
   { table: 'traffic_totals_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   { table: 'pages_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
   { table: 'sources_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
@@ -26,7 +26,7 @@ export const ROLLUPS = [
       'sumMerge(views) + sumMerge(carts) + sumMerge(removals) + sumMerge(checkouts) + sumMerge(purchases)',
   },
   { table: 'funnel_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
-  // Likewise right after funnel_daily (dashboard/queries/getFunnelSteps.ts).
+  // Likewise right after funnel_daily (api/queries/getFunnelSteps.ts).
   { table: 'funnel_totals_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   { table: 'transitions_daily', time: 'day', sketch: true, events: 'sumMerge(transitions)' },
   { table: 'offers_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },

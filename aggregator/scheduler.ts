@@ -1,5 +1,5 @@
 import cron from 'node-cron'
-import type { Logger } from '../server/logger.ts'
+import type { Logger } from '../core/logger.ts'
 
 export type Job = {
   name: string

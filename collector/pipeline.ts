@@ -1,7 +1,7 @@
+import { utcHour } from '../core/clock.ts'
 import type { Event, ProductRef } from '../schemas/events.ts'
 import { type EventRow, emptyRow } from '../schemas/row.ts'
 import { isBot } from './bots.ts'
-import { utcHour } from './clock.ts'
 import type { UaClass } from './coarsen.ts'
 import { cleanLabel } from './labels.ts'
 import { type HeaderReader, isOptedOut } from './opt-out.ts'

@@ -3,8 +3,9 @@
  * never the referring URL.
  */
 
-export const SOURCES = ['search', 'social', 'email', 'paid', 'direct', 'other'] as const
-export type Source = (typeof SOURCES)[number]
+import type { Source } from '../schemas/constants.ts'
+
+export { SOURCES, type Source } from '../schemas/constants.ts'
 
 export type SourceInput = { referrerHost: string; pageHost: string; utmSource: string; utmMedium: string }
 

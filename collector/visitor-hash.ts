@@ -1,6 +1,5 @@
-import { createHmac, randomBytes as cryptoRandomBytes } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 
-export const SALT_BYTES = 32
 // A short key would let anyone holding a day's hashes brute-force the salt and then the IPs.
 const MIN_SALT_BYTES = 16
 
@@ -19,12 +18,4 @@ export const visitorHash = (salt: Uint8Array, site: string, ip: string, userAgen
     mac.update(length).update(bytes)
   }
   return mac.digest().readBigUInt64BE(0).toString()
-}
-
-/** A fresh random salt; the source is injectable so rotation can be tested deterministically. */
-export const newSalt = (randomBytes: (n: number) => Uint8Array = cryptoRandomBytes): Uint8Array => {
-  const salt = randomBytes(SALT_BYTES)
-  if (salt.length !== SALT_BYTES)
-    throw new RangeError(`random source returned ${salt.length} bytes, not ${SALT_BYTES}`)
-  return salt
 }

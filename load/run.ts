@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type ClickHouseServer, startClickHouseServer } from '../test/support/clickhouse-server.ts'
+import { type ClickHouseServer, startClickHouseServer } from './lib/clickhouse-server.ts'
 import type { LoadResult } from './lib/http-load.ts'
 import { randomToken, removeDir, startTally, type Tally, tail } from './lib/instance.ts'
 import { checkCounts } from './run/check.ts'

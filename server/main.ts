@@ -2,16 +2,15 @@ import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import { serve } from '@hono/node-server'
 import { aggregatorJobs } from '../aggregator/job-list.ts'
-import { forgetOldSalts, rotateSalts } from '../aggregator/jobs/rotate-salts.ts'
 import { startScheduler } from '../aggregator/scheduler.ts'
 import { createCollector } from '../collector/collector.ts'
-import { Metrics } from '../collector/metrics.ts'
+import { createLogger } from '../core/logger.ts'
+import { Metrics } from '../core/metrics.ts'
 import { ConfigError, loadConfig } from '../schemas/config.ts'
 import { openWarehouse } from '../warehouse/client.ts'
 import { migrate } from '../warehouse/migrate.ts'
 import { createApp } from './app.ts'
 import { serverLimits } from './http-limits.ts'
-import { createLogger } from './logger.ts'
 import { workerMetrics } from './worker-metrics.ts'
 import { runPrimary } from './workers.ts'
 
@@ -65,28 +64,14 @@ async function main() {
     worker,
     ...(worker ? { renderMetrics: workerMetrics(worker.index, metrics) } : {}),
   })
-  // The jobs are idempotent, yet one process running them is enough: the first. The others only
-  // forget the salts it destroys.
-  const leads = (worker?.index ?? 1) === 1
   const scheduler = startScheduler(
-    leads
-      ? [
-          {
-            name: 'rotate-salts',
-            schedule: '0 0 * * *',
-            runAtStart: true,
-            run: (now) => rotateSalts(warehouse, collector.salts, now),
-          },
-          ...aggregatorJobs({ warehouse, config, metrics: collector.metrics }),
-        ]
-      : [
-          {
-            name: 'forget-salts',
-            schedule: '0 0 * * *',
-            runAtStart: false,
-            run: async (now) => forgetOldSalts(collector.salts, now),
-          },
-        ],
+    aggregatorJobs({
+      warehouse,
+      config,
+      metrics: collector.metrics,
+      salts: collector.salts,
+      leads: (worker?.index ?? 1) === 1,
+    }),
     logger,
   )
   const app = createApp({ logger, config, collector, health: { warehouse, migrations } })

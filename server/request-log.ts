@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import type { Logger } from './logger.ts'
+import type { Logger } from '../core/logger.ts'
 
 /**
  * One log line per request: method, path, status, duration and, when the collector dropped the

@@ -1,4 +1,4 @@
-import { type Metrics, mergeWorkerMetrics } from '../collector/metrics.ts'
+import { type Metrics, mergeWorkerMetrics } from '../core/metrics.ts'
 import { isWorkerMessage, type WorkerMessage } from './workers.ts'
 
 /**

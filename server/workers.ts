@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster'
-import { mergeWorkerMetrics } from '../collector/metrics.ts'
-import type { Logger } from './logger.ts'
+import type { Logger } from '../core/logger.ts'
+import { mergeWorkerMetrics } from '../core/metrics.ts'
 
 /**
  * `WORKERS=n` in server mode: this process forks n copies of the service and shares the port

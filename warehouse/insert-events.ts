@@ -66,7 +66,7 @@ export type InsertPath = {
  */
 export type StoredBatch = { id: string; body: Buffer | AsyncIterable<Buffer> }
 
-// As the write-ahead log makes them (collector/wal.ts): 32 letters a to p.
+// As the write-ahead log makes them (collector/write-buffer/wal.ts): 32 letters a to p.
 const BATCH_ID = /^[a-p]{32}$/
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE} (

@@ -1,3 +1,4 @@
+import { DEFAULT_INSIGHTS_WINDOW_DAYS } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { alterTarget } from '../../warehouse/cluster-tables.ts'
 import { rankAffinities } from '../insights/lift.ts'
@@ -31,8 +32,6 @@ export type InsightsReport = {
   offers: number
   affinities: number
 }
-
-export const DEFAULT_INSIGHTS_WINDOW_DAYS = 30
 
 /** The snapshot tables; only these names are written into statements below. */
 const RECO_TABLES = ['reco_affinity', 'reco_offers', 'reco_segments'] as const

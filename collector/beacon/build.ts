@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { bundle as build } from '../../server/bundle.ts'
+import { bundle as build } from '../../core/bundle.ts'
 
 export interface BuiltBeacon {
   code: string

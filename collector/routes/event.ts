@@ -1,13 +1,13 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
+import { AppError, zodErrorBody } from '../../core/errors.ts'
 import { Event, EventBatch } from '../../schemas/events.ts'
-import { AppError, zodErrorBody } from '../../server/errors.ts'
-import type { Batcher } from '../batcher.ts'
 import { clientIp } from '../client-ip.ts'
 import type { HeaderReader } from '../opt-out.ts'
 import { type Dropped, type RequestFacts, screenRequest } from '../pipeline.ts'
 import type { RateLimiter } from '../rate-limit.ts'
+import type { Batcher } from '../write-buffer/batcher.ts'
 
 export const MAX_BODY_BYTES = 64 * 1024
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { type ClickHouseServer, startClickHouseServer } from '../../test/support/clickhouse-server.ts'
+import { type ClickHouseServer, startClickHouseServer } from '../lib/clickhouse-server.ts'
 import { type Child, startBareServer, startTally, type Tally, tail } from '../lib/instance.ts'
 import { mb, ms } from '../lib/report.ts'
 import { best, type Measure, printRuns } from './measure.ts'

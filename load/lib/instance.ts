@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort } from '../../test/support/clickhouse-server.ts'
+import { freePort } from './clickhouse-server.ts'
 
 /**
  * Processes the load scripts start on 127.0.0.1 and stop again: Tally itself (`server/start.js`,

@@ -1,4 +1,4 @@
-import type { ClickHouseServer } from '../../test/support/clickhouse-server.ts'
+import type { ClickHouseServer } from '../lib/clickhouse-server.ts'
 import type { LoadResult } from '../lib/http-load.ts'
 import { type Tally, tail } from '../lib/instance.ts'
 import { heading, int, table } from '../lib/report.ts'

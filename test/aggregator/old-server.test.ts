@@ -3,8 +3,8 @@ import { auditWarehouse } from '../../aggregator/audit/audit.ts'
 import { finalizeSketches } from '../../aggregator/jobs/finalize-sketches.ts'
 import { computeInsights } from '../../aggregator/jobs/insights.ts'
 import { enforceRetention } from '../../aggregator/jobs/retention.ts'
+import { clickHouseServerAvailable } from '../../load/lib/clickhouse-server.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { clickHouseServerAvailable } from '../support/clickhouse-server.ts'
 import { majorVersion, openTempServer } from '../support/warehouse.ts'
 
 // The jobs pass values as query parameters, which ClickHouse has from 19 on. On Debian's 18.16

@@ -7,11 +7,11 @@ import { formatAuditReport } from '../../aggregator/audit/report.ts'
 import { aggregatorJobs } from '../../aggregator/job-list.ts'
 import { finalizeSketches } from '../../aggregator/jobs/finalize-sketches.ts'
 import { computeInsights } from '../../aggregator/jobs/insights.ts'
-import { Metrics } from '../../collector/metrics.ts'
-import { createSaltStore } from '../../collector/salts.ts'
+import { Metrics } from '../../core/metrics.ts'
 import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
 import { insertEvents } from '../../warehouse/insert-events.ts'
 import { migrate } from '../../warehouse/migrate.ts'
+import { createSaltStore } from '../../warehouse/salts.ts'
 import { row } from '../support/rows.ts'
 import { runToExit } from '../support/run.ts'
 import { everyKindOfEvent } from './support.ts'
@@ -58,7 +58,13 @@ describe('privacy audit', () => {
 
   it('exposes the last result on /metrics through the scheduled job', async () => {
     const metrics = new Metrics()
-    const jobs = aggregatorJobs({ warehouse, config: { kAnon: 5, retentionDays: 395 }, metrics })
+    const jobs = aggregatorJobs({
+      warehouse,
+      config: { kAnon: 5, retentionDays: 395 },
+      metrics,
+      salts: createSaltStore(warehouse, { now: () => NOW }),
+      leads: true,
+    })
     expect(metrics.value('tally_audit_violations')).toBeNaN()
     await jobs.find((job) => job.name === 'privacy-audit')?.run(NOW)
     expect(metrics.render()).toContain('tally_audit_violations 0\n')

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { enforceRetention } from '../../aggregator/jobs/retention.ts'
 import { ROLLUPS } from '../../aggregator/rollups.ts'
-import { createSaltStore } from '../../collector/salts.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { insertEvents } from '../../warehouse/insert-events.ts'
 import { migrate } from '../../warehouse/migrate.ts'
+import { createSaltStore } from '../../warehouse/salts.ts'
 import { openTempEmbedded } from '../support/warehouse.ts'
 import { everyKindOfEvent, rows } from './support.ts'
 

@@ -152,7 +152,7 @@ describe('planted personal data', () => {
 
   it('never reaches the request log', async () => {
     const lines: string[] = []
-    const { createLogger } = await import('../../server/logger.ts')
+    const { createLogger } = await import('../../core/logger.ts')
     const { requestLog } = await import('../../server/request-log.ts')
     const { Hono } = await import('hono')
     const logger = createLogger('info', { write: (line: string) => lines.push(line) })

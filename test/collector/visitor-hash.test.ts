@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { newSalt, SALT_BYTES, visitorHash } from '../../collector/visitor-hash.ts'
+import { visitorHash } from '../../collector/visitor-hash.ts'
 import { EventRow } from '../../schemas/row.ts'
 
 const saltA = new Uint8Array(32).fill(1)
@@ -95,28 +95,5 @@ describe('visitorHash', () => {
 
   it('refuses a salt too short to keep the IPs secret', () => {
     expect(() => visitorHash(new Uint8Array(8), 'shop', '1.2.3.4', UA)).toThrow(RangeError)
-  })
-})
-
-describe('newSalt', () => {
-  it('draws 32 bytes from the injected source', () => {
-    const asked: number[] = []
-    const salt = newSalt((n) => {
-      asked.push(n)
-      return new Uint8Array(n).fill(7)
-    })
-    expect(asked).toEqual([SALT_BYTES])
-    expect(salt).toEqual(new Uint8Array(32).fill(7))
-  })
-
-  it('defaults to the system CSPRNG, giving a different salt each time', () => {
-    const a = newSalt()
-    const b = newSalt()
-    expect(a).toHaveLength(32)
-    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false)
-  })
-
-  it('rejects a source that returns the wrong length', () => {
-    expect(() => newSalt(() => new Uint8Array(16))).toThrow(RangeError)
   })
 })

@@ -1,200 +1,249 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
-import type { Hono } from 'hono'
-import { type Collector, createCollector } from '../../collector/collector.ts'
-import { type Config, loadConfig } from '../../schemas/config.ts'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { computeInsights } from '../../aggregator/jobs/insights.ts'
+import { createCollector } from '../../collector/collector.ts'
+import { createLogger } from '../../core/logger.ts'
+import { type SeedReport, seedHistory } from '../../demo/seed.ts'
+import { freePort } from '../../load/lib/clickhouse-server.ts'
+import { loadConfig } from '../../schemas/config.ts'
 import { createApp } from '../../server/app.ts'
-import { createLogger } from '../../server/logger.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { migrate } from '../../warehouse/migrate.ts'
-import { CHROME_UA, postEvents } from '../support/http.ts'
+import { openTempEmbedded } from '../support/warehouse.ts'
 
-export const DASHBOARD_TOKEN = 'dashboard-token-for-tests-0123456789'
-export const API_TOKEN = 'api-token-for-tests-0123456789abcdef'
-export const SHOP = 'https://shop.example'
-export const IPHONE_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
+export const DASHBOARD_TOKEN = 'dashboard-ui-token-for-tests-0123456789'
+export const API_TOKEN = 'dashboard-ui-api-token-for-tests-012345'
+export const K = 5
+export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url))
 
-export type ReadService = {
+export type Dashboard = {
   url: string
-  app: Hono
-  config: Config
-  collector: Collector
-  /** Moves the collector's clock: events are stamped with this time. */
-  setNow(iso: string): void
-  flush(): Promise<void>
+  warehouse: Warehouse
+  report: SeedReport
+  /** The UTC day the seeded history ends on (today). */
+  today: string
+  /** GET a read-API path with a bearer token, parsed. */
+  api<T = Record<string, unknown>>(path: string, token?: string): Promise<T>
+  /** Sends events as one visitor at a given time, through the real collector. */
+  visit(at: Date, headers: Record<string, string>, events: object[]): Promise<void>
   close(): Promise<void>
 }
 
 /**
- * The real service, read API included, on a real socket over the test's warehouse: events go in
- * through the collector exactly as in production (TRUST_PROXY=1 so a test can be many visitors)
- * and come out through `/api/stats` and `/api/v1`. The collector's clock is the test's.
+ * The real service (collector, read API, dashboard) on a socket over a fresh embedded warehouse,
+ * with `days` of the demo's synthetic shop recorded through the collector's HTTP handler (each
+ * request stamped at its own past hour), then the insights job run once. A second site, `empty`,
+ * has no traffic at all.
  */
-export async function startReadService(
-  warehouse: Warehouse,
-  env: Record<string, string> = {},
-): Promise<ReadService> {
-  // DATA_DIR holds the collector's write-ahead log and any generated token files.
-  const dataDir = mkdtempSync(join(tmpdir(), 'tally-read-'))
+export async function startDashboard(options: { days: number; perDay: number }): Promise<Dashboard> {
+  const { warehouse, dispose } = await openTempEmbedded()
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-dashboard-ui-'))
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
   const config = loadConfig({
     LOG_LEVEL: 'silent',
-    FLUSH_INTERVAL_MS: '60000',
-    SITES: `shop=${SHOP}`,
-    TRUST_PROXY: '1',
+    FLUSH_INTERVAL_MS: '200',
     DATA_DIR: dataDir,
+    SITES: `demo=${origin},empty=${origin}`,
+    TRUST_PROXY: '1',
+    RATE_LIMIT: '0',
+    K_ANON: String(K),
     DASHBOARD_TOKEN,
     API_TOKEN,
-    ...env,
   })
-  let now = new Date('2026-03-10T10:00:00Z')
   const logger = createLogger(config.logLevel)
   const migrations = await migrate(warehouse)
-  const collector = createCollector({ config, warehouse, logger, now: () => now })
-  const app = createApp({ logger, collector, health: { warehouse, migrations }, config })
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+  const clock = new AsyncLocalStorage<Date>()
+  const collector = createCollector({ config, warehouse, logger, now: () => clock.getStore() ?? new Date() })
+  const app = createApp({ logger, config, collector, health: { warehouse, migrations } })
+  const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' })
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve())
     server.once('error', reject)
   })
-  const { port } = server.address() as AddressInfo
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  const post = (headers: Record<string, string>, body: string, at: Date) =>
+    clock.run(at, () =>
+      Promise.resolve(collector.ingest.request('/api/event', { method: 'POST', headers, body })),
+    )
+  const until = new Date()
+  const from = new Date(until.getTime() - (options.days - 1) * 86_400_000)
+  from.setUTCHours(0, 0, 0, 0)
+  const report = await seedHistory({
+    post,
+    site: 'demo',
+    origin,
+    from,
+    until,
+    perDay: options.perDay,
+    seed: 7,
+  })
+  await collector.batcher.flush()
+  await computeInsights(warehouse, new Date(), { kAnon: K })
+
   return {
-    url: `http://127.0.0.1:${port}`,
-    app,
-    config,
-    collector,
-    setNow: (iso) => {
-      now = new Date(iso)
+    url,
+    warehouse,
+    report,
+    today: until.toISOString().slice(0, 10),
+    api: async <T>(path: string, token = path.startsWith('/api/v1/') ? API_TOKEN : DASHBOARD_TOKEN) => {
+      const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+      if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
+      return (await response.json()) as T
     },
-    flush: () => collector.batcher.flush(),
+    visit: async (at, headers, events) => {
+      const response = await post(
+        { 'content-type': 'application/json', origin, ...headers },
+        JSON.stringify({ events }),
+        at,
+      )
+      if (response.status !== 202)
+        throw new Error(`collector answered ${response.status}: ${await response.text()}`)
+      await collector.batcher.flush()
+    },
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await collector.close()
+      await dispose()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }
 
-/** One visitor as the collector tells them apart: an address (behind the trusted proxy) and a browser. */
-export type Person = { ip: string; ua?: string; country?: string }
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
-/** Sends `events` as `person`, expecting the collector to accept them all. */
-export async function send(url: string, person: Person, events: object[]): Promise<void> {
-  const headers: Record<string, string> = {
-    'x-forwarded-for': person.ip,
-    'user-agent': person.ua ?? CHROME_UA,
-  }
-  if (person.country) headers['cf-ipcountry'] = person.country
-  const response = await postEvents(url, { events }, headers)
-  if (response.status !== 202)
-    throw new Error(`collector answered ${response.status}: ${JSON.stringify(response.json)}`)
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: LAUNCH_ARGS })
 }
 
-export type Answer<Body = Record<string, unknown>> = { status: number; body: Body; headers: Headers }
+export type Session = {
+  context: BrowserContext
+  page: Page
+  /** Console errors and page errors, including CSP violations. */
+  problems: string[]
+}
 
-/** GET with a bearer token (the dashboard's unless told otherwise), parsed as JSON. */
-export async function read<Body = Record<string, unknown>>(
-  url: string,
-  path: string,
-  token: string | null = DASHBOARD_TOKEN,
-): Promise<Answer<Body>> {
-  const response = await fetch(
-    `${url}${path}`,
-    token ? { headers: { authorization: `Bearer ${token}` } } : {},
+/** A fresh browser profile at a given viewport, its downloads accepted. */
+export async function openSession(
+  browser: Browser,
+  viewport = { width: 1366, height: 900 },
+): Promise<Session> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'en-US' })
+  context.setDefaultTimeout(10_000)
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text())
+  })
+  page.on('pageerror', (error) => problems.push(error.message))
+  return { context, page, problems }
+}
+
+export async function signIn(page: Page, url: string, path = '/'): Promise<void> {
+  await page.goto(`${url}${path}`)
+  await page.fill('#token', DASHBOARD_TOKEN)
+  await Promise.all([page.waitForURL((target) => target.pathname === '/'), page.click('button[type=submit]')])
+  await ready(page)
+}
+
+/** Waits until every view of the current state has loaded. */
+export async function ready(page: Page, after = 0): Promise<void> {
+  await page.waitForFunction(
+    (generation) => {
+      const root = document.getElementById('views')
+      return root?.dataset.state === 'ready' && Number(root.dataset.generation) > generation
+    },
+    after,
+    { timeout: 15_000 },
   )
-  const text = await response.text()
-  return {
-    status: response.status,
-    body: (text ? JSON.parse(text) : undefined) as Body,
-    headers: response.headers,
+}
+
+export const generation = (page: Page) =>
+  page.evaluate(() => Number(document.getElementById('views')?.dataset.generation ?? 0))
+
+/** Waits until a panel has drawn what its last change asked for (a tab, say). */
+export async function settled(page: Page, panel: string): Promise<void> {
+  await page.waitForSelector(`#panel-${panel}[aria-busy="false"]`)
+}
+
+/** Picks an option of a filter select and waits for the views it reloads. */
+export async function choose(page: Page, select: string, value: string): Promise<void> {
+  const before = await generation(page)
+  await page.selectOption(select, value)
+  await ready(page, before)
+}
+
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const path = join(ARTIFACTS, name)
+  await page.screenshot({ path, fullPage })
+  return path
+}
+
+/** A panel's table as the page shows it: header labels and, per row, each cell's raw value. */
+export async function tableOf(page: Page, panel: string, within = '') {
+  return page.evaluate(
+    ({ panel, within }) => {
+      const table = document.querySelector(`#panel-${panel} ${within} table`)
+      if (!table) return null
+      const keys = Array.from(
+        table.querySelectorAll('thead th'),
+        (th) => (th as HTMLElement).dataset.key ?? '',
+      )
+      const rows = Array.from(table.querySelectorAll('tbody tr'), (tr) =>
+        Object.fromEntries(
+          Array.from(tr.children, (cell) => [
+            (cell as HTMLElement).dataset.key,
+            (cell as HTMLElement).dataset.value,
+          ]),
+        ),
+      )
+      return { keys, rows }
+    },
+    { panel, within },
+  )
+}
+
+/** RFC 4180 CSV, as the export writes it. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i] as string
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') {
+        cell += '"'
+        i++
+      } else if (char === '"') quoted = false
+      else cell += char
+    } else if (char === '"') quoted = true
+    else if (char === ',') {
+      row.push(cell)
+      cell = ''
+    } else if (char === '\n') {
+      row.push(cell.replace(/\r$/, ''))
+      rows.push(row)
+      row = []
+      cell = ''
+    } else cell += char
   }
-}
-
-/** Event builders for the shop. */
-export const ev = {
-  pageview: (path: string, extra: object = {}) => ({
-    type: 'pageview',
-    site: 'shop',
-    url: `${SHOP}${path}`,
-    ...extra,
-  }),
-  productView: (id: string, category: string, prev?: { id: string; category: string }) => ({
-    type: 'product_view',
-    site: 'shop',
-    url: `${SHOP}/p/${id}`,
-    product: { id, category, price: 10 },
-    ...(prev ? { prev: { product: prev } } : {}),
-  }),
-  addToCart: (id: string, category: string, offer?: { id: string; variant: string }) => ({
-    type: 'add_to_cart',
-    site: 'shop',
-    url: `${SHOP}/p/${id}`,
-    product: { id, category, price: 10 },
-    ...(offer ? { offer } : {}),
-  }),
-  checkout: (items: Array<{ id: string; category: string; price: number; quantity: number }>) => ({
-    type: 'checkout',
-    site: 'shop',
-    url: `${SHOP}/checkout`,
-    order: { revenue: revenueOf(items), currency: 'EUR', items },
-  }),
-  purchase: (
-    items: Array<{ id: string; category: string; price: number; quantity: number }>,
-    offer?: { id: string; variant: string },
-  ) => ({
-    type: 'purchase',
-    site: 'shop',
-    url: `${SHOP}/thanks`,
-    order: { revenue: revenueOf(items), currency: 'EUR', items },
-    ...(offer ? { offer } : {}),
-  }),
-  search: (query: string, results: number) => ({
-    type: 'search',
-    site: 'shop',
-    url: `${SHOP}/search`,
-    search: { query, results },
-  }),
-  offer: (type: 'offer_impression' | 'offer_click', id: string, variant: string) => ({
-    type,
-    site: 'shop',
-    url: `${SHOP}/`,
-    offer: { id, variant },
-  }),
-}
-
-const revenueOf = (items: Array<{ price: number; quantity: number }>) =>
-  items.reduce((sum, item) => sum + item.price * item.quantity, 0)
-
-export type SegmentParts = { device: string; country: string; source: string; category: string }
-export const segmentId = (parts: SegmentParts) =>
-  `device=${parts.device}|country=${parts.country}|source=${parts.source}|category=${parts.category}`
-
-export const recoOffer = (overrides: Record<string, unknown> & { offer_id: string; visitors: number }) => {
-  const parts = { device: 'desktop', country: 'DE', source: '*', category: 'brakes' }
-  return {
-    site: 'shop',
-    segment: segmentId(parts),
-    ...parts,
-    variant: 'A',
-    is_control: 0,
-    impressions: 100,
-    clicks: 10,
-    conversions: 5,
-    revenue: 99.5,
-    conversion_rate: 0.05,
-    ci_low: 0.02,
-    ci_high: 0.11,
-    uplift: 0.1,
-    prob_best: 0.7,
-    is_best: 1,
-    computed_at: '2026-03-12 06:00:00',
-    ...overrides,
-  }
-}
-
-export async function insertRows(warehouse: Warehouse, table: string, values: object[]): Promise<void> {
-  await warehouse.client.insert({ table, values, format: 'JSONEachRow' })
+  if (cell || row.length) rows.push([...row, cell])
+  return rows
 }

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { aggregatorJobs } from '../../aggregator/job-list.ts'
-import { Metrics } from '../../collector/metrics.ts'
+import { Metrics } from '../../core/metrics.ts'
 import { loadConfig } from '../../schemas/config.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
+import { createSaltStore } from '../../warehouse/salts.ts'
 import { postEvents } from '../support/http.ts'
 import {
   countProblems,
@@ -114,11 +115,13 @@ describe('kill -9 of the service', () => {
     const service = await spawnService({ ...env(dataDir), FLUSH_INTERVAL_MS: '1000', LOG_LEVEL: 'info' })
     // The aggregator's jobs run once at start; a process stopped then also waits for them (the
     // embedded warehouse must not be closed under a running query). This is about the collector.
-    const jobs =
-      1 +
-      aggregatorJobs({ warehouse: {} as Warehouse, config: loadConfig({}), metrics: new Metrics() }).filter(
-        (job) => job.runAtStart,
-      ).length
+    const jobs = aggregatorJobs({
+      warehouse: {} as Warehouse,
+      config: loadConfig({}),
+      metrics: new Metrics(),
+      salts: createSaltStore({} as Warehouse),
+      leads: true,
+    }).filter((job) => job.runAtStart).length
     await expect
       .poll(() => service.output().match(/"msg":"job (done|failed)"/g)?.length ?? 0, { timeout: 60_000 })
       .toBeGreaterThanOrEqual(jobs)

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ClickHouseServer } from '../../load/lib/clickhouse-server.ts'
+import { clickHouseServerAvailable } from '../../load/lib/clickhouse-server.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { appliedBatches, prepareInsertPath } from '../../warehouse/insert-events.ts'
 import { migrate } from '../../warehouse/migrate.ts'
-import type { ClickHouseServer } from '../support/clickhouse-server.ts'
-import { clickHouseServerAvailable } from '../support/clickhouse-server.ts'
 import { openTempServer } from '../support/warehouse.ts'
 
 /**

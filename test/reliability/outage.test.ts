@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { clickHouseServerAvailable, startClickHouseServer } from '../support/clickhouse-server.ts'
+import { clickHouseServerAvailable, startClickHouseServer } from '../../load/lib/clickhouse-server.ts'
 import {
   countProblems,
   drained,

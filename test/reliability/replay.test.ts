@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BatchSink, createBatcher } from '../../collector/batcher.ts'
+import { type BatchSink, createBatcher } from '../../collector/write-buffer/batcher.ts'
 import type { EventRow } from '../../schemas/row.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import {

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { promisify } from 'node:util'
 import { afterAll } from 'vitest'
+import { freePort } from '../../load/lib/clickhouse-server.ts'
 import { openWarehouse } from '../../warehouse/client.ts'
-import { freePort } from '../support/clickhouse-server.ts'
 import { CHROME_UA } from '../support/http.ts'
 
 /**

@@ -11,10 +11,10 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { backoff, createBatcher, shouldSkip } from '../../collector/batcher.ts'
 import { clientPrefix, createRateLimiter } from '../../collector/rate-limit.ts'
-import { parse, WalError, WalLockedError, WriteAheadLog } from '../../collector/wal.ts'
-import { readPayloads } from '../../collector/wal-files.ts'
+import { backoff, createBatcher, shouldSkip } from '../../collector/write-buffer/batcher.ts'
+import { parse, WalError, WalLockedError, WriteAheadLog } from '../../collector/write-buffer/wal.ts'
+import { readPayloads } from '../../collector/write-buffer/wal-files.ts'
 
 const dirs: string[] = []
 const tempDir = () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { freePort } from '../../load/lib/clickhouse-server.ts'
 import { openWarehouse } from '../../warehouse/client.ts'
-import { freePort } from '../support/clickhouse-server.ts'
 import { postEvents } from '../support/http.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-lifecycle-'))

@@ -3,6 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
+  type ClickHouseServer,
+  clickHouseServerAvailable,
+  freePort,
+  startClickHouseServer,
+} from '../../load/lib/clickhouse-server.ts'
+import {
   countProblems,
   emptyLoad,
   type LoadResult,
@@ -14,12 +20,6 @@ import {
   startLoad,
   stopService,
 } from '../reliability/support.ts'
-import {
-  type ClickHouseServer,
-  clickHouseServerAvailable,
-  freePort,
-  startClickHouseServer,
-} from '../support/clickhouse-server.ts'
 import { CHROME_UA } from '../support/http.ts'
 import { runToExit } from '../support/run.ts'
 

@@ -1,5 +1,5 @@
+import { clickHouseServerAvailable } from '../../load/lib/clickhouse-server.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { clickHouseServerAvailable } from './clickhouse-server.ts'
 import { openTempEmbedded, openTempServer } from './warehouse.ts'
 
 export type Backend = {

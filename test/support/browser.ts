@@ -1,8 +1,8 @@
 import { type Browser, type BrowserContext, chromium, type Page, type Request } from 'playwright-core'
 import { expect } from 'vitest'
+import { freePort } from '../../load/lib/clickhouse-server.ts'
 import { Event } from '../../schemas/events.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { freePort } from './clickhouse-server.ts'
 import { startService, type TestService } from './service.ts'
 
 const LAUNCH_ARGS = [

@@ -3,7 +3,7 @@ import {
   clickHouseServerAvailable,
   freePort,
   startClickHouseServer,
-} from './clickhouse-server.ts'
+} from '../../load/lib/clickhouse-server.ts'
 import { startZooKeeper, type ZooKeeper, zooKeeperAvailable } from './zookeeper.ts'
 
 /**

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type ClickHouseServer, startClickHouseServer } from '../../load/lib/clickhouse-server.ts'
 import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
-import { type ClickHouseServer, startClickHouseServer } from './clickhouse-server.ts'
 
 /** A fresh embedded warehouse in a temp folder. chDB allows one data directory per process,
  * so a test file opens one and shares it (vitest runs each file in its own fork). */

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from './clickhouse-server.ts'
+import { freePort } from '../../load/lib/clickhouse-server.ts'
 
 /**
  * A standalone ZooKeeper (Debian's `zookeeper` package, 3.8) on a free loopback port with its

@@ -1,0 +1,45 @@
+import { Hono } from 'hono'
+import type { Logger } from '../core/logger.ts'
+import { bearerAuth, resolveToken } from '../core/tokens.ts'
+import type { Config } from '../schemas/config.ts'
+import type { Warehouse } from '../warehouse/client.ts'
+import { type ApiSection, openApiDocument } from './openapi.ts'
+import { RECO_ROUTES } from './reco-routes.ts'
+import { releasedRouter } from './released-route.ts'
+import { STATS_ROUTES } from './stats-routes.ts'
+
+export type ReadApiDeps = {
+  config: Pick<Config, 'dataDir' | 'kAnon' | 'sites' | 'tokens'>
+  warehouse: Warehouse
+  logger: Logger
+}
+
+/**
+ * The read side: `/api/stats/*` for the dashboard (DASHBOARD_TOKEN), `/api/v1/*` for the
+ * recommendation service (API_TOKEN), and `/api/openapi.json`, public, describing both.
+ */
+export function readApiRoutes(deps: ReadApiDeps): Hono {
+  const { config, warehouse, logger } = deps
+  const routerDeps = { warehouse, k: config.kAnon, sites: config.sites }
+  const token = (configured: string | undefined, file: string) =>
+    resolveToken({ configured, dataDir: config.dataDir, file, logger })
+  const sections: ApiSection[] = [
+    { prefix: '/api/stats', security: 'dashboardToken', tag: 'dashboard', routes: STATS_ROUTES },
+    { prefix: '/api/v1', security: 'apiToken', tag: 'recommendations', routes: RECO_ROUTES },
+  ]
+  const document = openApiDocument(sections)
+  return new Hono()
+    .route(
+      '/api/stats',
+      releasedRouter(
+        STATS_ROUTES,
+        bearerAuth(token(config.tokens.dashboard, 'dashboard-token'), 'tally-dashboard'),
+        routerDeps,
+      ),
+    )
+    .route(
+      '/api/v1',
+      releasedRouter(RECO_ROUTES, bearerAuth(token(config.tokens.api, 'api-token'), 'tally-api'), routerDeps),
+    )
+    .get('/api/openapi.json', (c) => c.json(document))
+}

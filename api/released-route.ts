@@ -1,0 +1,201 @@
+import type { Context, Handler, MiddlewareHandler } from 'hono'
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { AppError, zodErrorBody } from '../core/errors.ts'
+import type { Warehouse } from '../warehouse/client.ts'
+import { FILTER_NAMES, type FilterName } from './params.ts'
+import { type Group, groupMeetsK, release } from './release.ts'
+
+/**
+ * The only way to declare a read-API route. `releasedRoute` takes a zod query schema, a zod row
+ * schema whose rows carry `visitors`, and a handler that returns such rows plus their
+ * `visitors_floor`; the HTTP handler it builds validates the query, runs the handler and passes
+ * every row through `release`, which thresholds it and strips the floor, before anything is
+ * serialised (the row schema describes the answer, so it has no `visitors_floor`).
+ * `releasedRouter` mounts nothing else, and keeps a registry of the handlers it built so a test
+ * can prove that every route under the read API is one of them.
+ */
+
+export type ReadContext = {
+  warehouse: Warehouse
+  /** The k test for figures derived from a group (a rate over a step, say): same rule as rows. */
+  meetsK(group: Group): boolean
+}
+
+type RowSchema = z.ZodType<{ visitors: number }>
+/** A row as a handler returns it: the published row and the lower bound the gate tests. */
+type Gated<Row extends RowSchema> = z.infer<Row> & { readonly visitors_floor: number }
+type BaseQuery = { site: string }
+type ListQuery = BaseQuery & { limit?: number | undefined }
+
+type RouteBase<Query> = {
+  /** Path under the router's prefix, e.g. `/pages`. */
+  path: `/${string}`
+  summary: string
+  description: string
+  query: z.ZodType<Query>
+  /** For dashboard views: the filters its rollup can answer; the others are refused by name. */
+  filters?: readonly FilterName[]
+}
+
+export type ListRouteSpec<Query extends ListQuery, Row extends RowSchema> = RouteBase<Query> & {
+  shape: 'list'
+  row: Row
+  handler(query: Query, ctx: ReadContext): Promise<Array<Gated<Row>>>
+}
+
+export type ObjectRouteSpec<
+  Query extends BaseQuery,
+  Row extends RowSchema,
+  Name extends string,
+> = RouteBase<Query> & {
+  shape: 'object'
+  row: Row
+  /** The named groups the response holds, e.g. `current` and `previous`; each is released alone. */
+  names: readonly [Name, ...Name[]]
+  handler(query: Query, ctx: ReadContext): Promise<Record<Name, Gated<Row> | null>>
+}
+
+/** What the OpenAPI document needs to know about a route. */
+export type RouteDoc = {
+  path: string
+  summary: string
+  description: string
+  query: z.ZodType
+  response: z.ZodType
+}
+
+export type RouterDeps = {
+  warehouse: Warehouse
+  k: number
+  sites: ReadonlyMap<string, unknown>
+}
+
+declare const brand: unique symbol
+/** A declared route; only `releasedRoute` makes them and only `releasedRouter` mounts them. */
+export type ReleasedRoute = { readonly doc: RouteDoc; readonly [brand]: true }
+
+const BUILDERS = new WeakMap<ReleasedRoute, (deps: RouterDeps) => Handler>()
+const RELEASED_HANDLERS = new WeakSet<object>()
+
+/** Whether `handler` was built by `releasedRoute`: the test over `app.routes` asks this. */
+export const isReleasedHandler = (handler: unknown): boolean =>
+  typeof handler === 'function' && RELEASED_HANDLERS.has(handler)
+
+export function releasedRoute<Query extends ListQuery, Row extends RowSchema>(
+  spec: ListRouteSpec<Query, Row>,
+): ReleasedRoute
+export function releasedRoute<Query extends BaseQuery, Row extends RowSchema, Name extends string>(
+  spec: ObjectRouteSpec<Query, Row, Name>,
+): ReleasedRoute
+export function releasedRoute(
+  spec: ListRouteSpec<ListQuery, RowSchema> | ObjectRouteSpec<BaseQuery, RowSchema, string>,
+): ReleasedRoute {
+  const suppressed = z.number().int().min(0).describe('Groups held back: fewer than K_ANON visitors.')
+  const response =
+    spec.shape === 'list'
+      ? z.object({ rows: z.array(spec.row), suppressed })
+      : z.object({
+          ...Object.fromEntries(spec.names.map((name) => [name, spec.row.nullable()])),
+          suppressed,
+        })
+  const route = {
+    doc: {
+      path: spec.path,
+      summary: spec.summary,
+      description: spec.description,
+      query: spec.query,
+      response,
+    },
+  } as unknown as ReleasedRoute
+
+  BUILDERS.set(route, (deps) => async (c: Context) => {
+    const query = parseQuery(c, spec, deps.sites)
+    const ctx: ReadContext = { warehouse: deps.warehouse, meetsK: (group) => groupMeetsK(group, deps.k) }
+    c.header('Cache-Control', 'private, no-store')
+    if (spec.shape === 'list') {
+      const released = release(await spec.handler(query as ListQuery, ctx), deps.k)
+      const limit = (query as ListQuery).limit ?? released.rows.length
+      return c.json({ rows: released.rows.slice(0, limit), suppressed: released.suppressed })
+    }
+    const groups = await spec.handler(query, ctx)
+    const body: Record<string, unknown> = {}
+    let held = 0
+    for (const name of spec.names) {
+      const group = groups[name]
+      const released = release(group ? [group] : [], deps.k)
+      body[name] = released.rows[0] ?? null
+      held += released.suppressed
+    }
+    body.suppressed = held
+    return c.json(body)
+  })
+  return route
+}
+
+/**
+ * A router of released routes behind `auth`. Routes are given up front and mounted here, so the
+ * router has no way to receive a handler that did not come from `releasedRoute`.
+ */
+export function releasedRouter(
+  routes: readonly ReleasedRoute[],
+  auth: MiddlewareHandler,
+  deps: RouterDeps,
+): Hono {
+  const router = new Hono()
+  router.use('*', auth)
+  for (const route of routes) {
+    const build = BUILDERS.get(route)
+    if (!build) throw new Error(`${route.doc.path} was not declared with releasedRoute`)
+    const handler = build(deps)
+    RELEASED_HANDLERS.add(handler)
+    router.get(route.doc.path, handler)
+  }
+  return router
+}
+
+function parseQuery<Query extends BaseQuery>(
+  c: Context,
+  spec: RouteBase<Query>,
+  sites: ReadonlyMap<string, unknown>,
+): Query {
+  // A prototype-free object, so a parameter named `__proto__` is just an unknown parameter.
+  const given: Record<string, string> = Object.create(null)
+  for (const [name, values] of Object.entries(c.req.queries())) {
+    // Which of two values a layer reads differs between proxies, caches and frameworks: refuse both.
+    if (values.length > 1) {
+      throw new AppError(400, 'invalid', `${shortField(name)}: given more than once`, shortField(name))
+    }
+    given[name] = values[0] ?? ''
+  }
+  if (spec.filters) {
+    for (const name of FILTER_NAMES) {
+      if (name in given && !spec.filters.includes(name)) {
+        const supported = spec.filters.length ? spec.filters.join(', ') : 'none'
+        throw new AppError(
+          400,
+          'unsupported_filter',
+          `${name}: ${spec.path.slice(1)} cannot be filtered by ${name} (supported: ${supported})`,
+          name,
+        )
+      }
+    }
+  }
+  const parsed = spec.query.safeParse(given)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    if (issue?.code === 'unrecognized_keys') {
+      const name = shortField(issue.keys[0] ?? '')
+      throw new AppError(400, 'invalid', `${name}: unknown parameter`, name)
+    }
+    const body = zodErrorBody(parsed.error)
+    throw new AppError(400, body.error, body.message, body.field)
+  }
+  if (!sites.has(parsed.data.site)) {
+    throw new AppError(400, 'unknown_site', 'site: not a configured site', 'site')
+  }
+  return parsed.data
+}
+
+// Parameter names come from the caller; a field name in a response should not carry a novel.
+const shortField = (name: string) => name.slice(0, 64)

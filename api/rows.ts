@@ -1,0 +1,175 @@
+import { z } from 'zod'
+import { FUNNEL_STEPS } from './queries/getFunnelSteps.ts'
+
+/**
+ * The rows the read API answers with: the contract of the responses and the source of their
+ * OpenAPI schemas. Every row carries `visitors`, the group size shown; the k threshold is applied
+ * to it and to a lower bound of it (`visitors_floor`), which handlers return alongside and the
+ * gate strips, so it appears in no schema here.
+ */
+
+const count = z.number().int().min(0)
+const money = z.number().describe('Sum of order values, in the currencies the shop sent, unconverted.')
+// Days older than yesterday keep one visitor count per stored row (their sketches are gone).
+const FINALIZED =
+  ' For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound.'
+const visitors = count.describe(
+  `Distinct visitors: the sum over the days of the range of each day’s unique visitors.${FINALIZED}`,
+)
+
+export const PageRow = z.object({ path: z.string(), pageviews: count, visitors })
+
+export const SourceRow = z.object({
+  value: z.string().describe('The value of the `by` dimension; empty when the pageview had none.'),
+  pageviews: count,
+  visitors,
+})
+
+const techRow = <Name extends string>(name: Name, description: string) =>
+  z.object({ [name]: z.string().describe(description), pageviews: count, visitors } as {
+    [key in Name]: z.ZodString
+  } & { pageviews: typeof count; visitors: typeof visitors })
+
+export const DeviceRow = techRow('device', 'desktop, mobile, tablet or other.')
+export const BrowserRow = techRow('browser', 'Browser family, never a version.')
+export const OsRow = techRow('os', 'Operating-system family, never a version.')
+export const CountryRow = techRow('country', 'ISO 3166-1 alpha-2; empty when unknown.')
+
+export const ProductRow = z.object({
+  product_id: z.string(),
+  category: z.string(),
+  views: count,
+  carts: count,
+  removals: count,
+  checkouts: count,
+  purchases: count,
+  quantity: count.describe('Units purchased.'),
+  revenue: money,
+  visitors: visitors.describe(
+    `Distinct visitors who viewed, carted, checked out or bought the product.${FINALIZED}`,
+  ),
+})
+
+export const FunnelRow = z.object({
+  step: z.enum(FUNNEL_STEPS),
+  events: count,
+  revenue: money,
+  visitors,
+  drop_off: z
+    .number()
+    .nullable()
+    .describe(
+      'Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back.',
+    ),
+  conversion: z
+    .number()
+    .nullable()
+    .describe(
+      'Visitors of this step over visitors of the first step; null when the first step is held back.',
+    ),
+})
+
+export const TransitionRow = z.object({
+  from_product: z.string(),
+  from_category: z.string(),
+  to_product: z.string(),
+  to_category: z.string(),
+  transitions: count,
+  visitors,
+})
+
+export const OfferRow = z.object({
+  offer_id: z.string(),
+  variant: z.string(),
+  impressions: count,
+  clicks: count,
+  carts: count.describe('Add-to-cart events credited to the offer.'),
+  checkouts: count,
+  purchases: count,
+  revenue: money,
+  visitors: visitors.describe(
+    `Distinct visitors of the variant’s most common event type (normally impressions), per day, summed.${FINALIZED}`,
+  ),
+})
+
+export const SearchRow = z.object({
+  query: z.string().describe('Scrubbed, lower-cased search term.'),
+  searches: count,
+  zero_results: count.describe('Searches that found nothing.'),
+  visitors,
+})
+
+export const SeriesRow = z.object({
+  time: z.string().describe('The UTC day (YYYY-MM-DD) or hour (YYYY-MM-DDTHH:00:00Z).'),
+  pageviews: count,
+  events: count.describe('Events of every type.'),
+  revenue: money,
+  visitors: count.describe(
+    `interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day.${FINALIZED}`,
+  ),
+})
+
+export const OverviewRow = z.object({
+  from: z.string(),
+  to: z.string(),
+  pageviews: count,
+  visitors: visitors.describe(
+    `Visitors who viewed a page: the sum over the days of each day’s unique visitors.${FINALIZED}`,
+  ),
+  events: z
+    .record(z.string(), count)
+    .describe('Events per type; a type done by fewer than K_ANON visitors is left out.'),
+  revenue: money.nullable().describe('Purchase revenue; null when fewer than K_ANON visitors bought.'),
+  conversion_rate: z
+    .number()
+    .nullable()
+    .describe('Visitors who bought over visitors; null when fewer than K_ANON visitors bought.'),
+})
+
+const computedAt = z.string().describe('When the insights job computed this snapshot (ISO 8601, UTC).')
+
+// The insights job's counts err low, since they decide what it may release.
+const recoVisitors = count.describe(
+  'Distinct visitors: a lower bound of the sum over the days of each day’s unique visitors.',
+)
+
+export const AffinityRow = z.object({
+  next_product_id: z.string(),
+  next_category: z.string(),
+  rank: count.describe('1 = the strongest affinity.'),
+  transitions: count,
+  visitors: recoVisitors,
+  lift: z.number(),
+  computed_at: computedAt,
+})
+
+const segmentFields = {
+  segment: z
+    .string()
+    .describe('Segment id, e.g. device=mobile|country=DE|source=*|category=brakes (* = any).'),
+  device: z.string(),
+  country: z.string(),
+  source: z.string(),
+  category: z.string(),
+}
+
+export const RecoOfferRow = z.object({
+  ...segmentFields,
+  offer_id: z.string(),
+  variant: z.string(),
+  is_control: z.boolean(),
+  impressions: count,
+  clicks: count,
+  conversions: count,
+  revenue: z.number(),
+  visitors: recoVisitors,
+  conversion_rate: z.number(),
+  ci_low: z.number().describe('Wilson interval, lower bound.'),
+  ci_high: z.number().describe('Wilson interval, upper bound.'),
+  uplift: z.number().describe('Relative to the control variant.'),
+  prob_best: z.number().describe('Posterior probability of being the best variant.'),
+  is_best: z.boolean(),
+  computed_at: computedAt,
+})
+
+export const SegmentRow = z.object({ ...segmentFields, visitors: recoVisitors, computed_at: computedAt })

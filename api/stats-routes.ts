@@ -1,0 +1,250 @@
+import { z } from 'zod'
+import { buildOverview, previousPeriod } from './overview.ts'
+import { Limit, statsQuery } from './params.ts'
+import { getDailySeries } from './queries/getDailySeries.ts'
+import { FUNNEL_STEPS, type FunnelStepRow, getFunnelSteps } from './queries/getFunnelSteps.ts'
+import { getHourlySeries } from './queries/getHourlySeries.ts'
+import { getOffers } from './queries/getOffers.ts'
+import { getPages } from './queries/getPages.ts'
+import { getProducts } from './queries/getProducts.ts'
+import { getSearchTerms } from './queries/getSearchTerms.ts'
+import { getSources, SOURCE_DIMENSIONS, type SourceDimension } from './queries/getSources.ts'
+import { getTechBreakdown } from './queries/getTechBreakdown.ts'
+import { getTrafficByType } from './queries/getTrafficByType.ts'
+import { getTransitions } from './queries/getTransitions.ts'
+import type { Group } from './release.ts'
+import { type ReleasedRoute, releasedRoute } from './released-route.ts'
+import {
+  BrowserRow,
+  CountryRow,
+  DeviceRow,
+  FunnelRow,
+  OfferRow,
+  OsRow,
+  OverviewRow,
+  PageRow,
+  ProductRow,
+  SearchRow,
+  SeriesRow,
+  SourceRow,
+  TransitionRow,
+} from './rows.ts'
+
+/** `/api/stats/*`: the dashboard's views over the rollups, each filtered only by what its rollup holds. */
+
+// Rollups without a product dimension cannot answer a category filter.
+const TRAFFIC = ['source', 'device', 'country'] as const
+const COMMERCE = ['source', 'device', 'country', 'category'] as const
+
+const overview = releasedRoute({
+  path: '/overview',
+  summary: 'Headline figures for a range and the period of equal length before it',
+  description:
+    'Pageviews, visitors, events per type, purchase revenue and conversion rate. Each period is one group: below K_ANON visitors it is null.',
+  shape: 'object',
+  names: ['current', 'previous'],
+  filters: TRAFFIC,
+  query: statsQuery(TRAFFIC, {}),
+  row: OverviewRow,
+  handler: async (query, ctx) => {
+    const before = { ...query, ...previousPeriod(query) }
+    const [current, previous] = await Promise.all([
+      getTrafficByType(ctx.warehouse, query),
+      getTrafficByType(ctx.warehouse, before),
+    ])
+    return {
+      current: buildOverview(query, current, ctx.meetsK),
+      previous: buildOverview(before, previous, ctx.meetsK),
+    }
+  },
+})
+
+const timeseries = releasedRoute({
+  path: '/timeseries',
+  summary: 'Pageviews, events, revenue and visitors per day or per hour',
+  description:
+    'One row per UTC day or hour that has events. Missing buckets had no events or were held back. Hourly `visitors` is an upper bound: visitors exist per day.',
+  shape: 'list',
+  filters: TRAFFIC,
+  query: statsQuery(TRAFFIC, {
+    interval: z.enum(['day', 'hour']).default('day').describe('Bucket size.'),
+  }),
+  row: SeriesRow,
+  handler: (query, ctx) =>
+    query.interval === 'hour' ? getHourlySeries(ctx.warehouse, query) : getDailySeries(ctx.warehouse, query),
+})
+
+const pages = releasedRoute({
+  path: '/pages',
+  summary: 'Pageviews and visitors per page',
+  description: 'Paths are scrubbed: ids in them read `:id`.',
+  shape: 'list',
+  filters: TRAFFIC,
+  query: statsQuery(TRAFFIC, { limit: Limit }),
+  row: PageRow,
+  handler: (query, ctx) => getPages(ctx.warehouse, query),
+})
+
+const sources = releasedRoute({
+  path: '/sources',
+  summary: 'Pageviews and visitors per source class, referrer host or campaign tag',
+  description:
+    'Grouped by one dimension, `by`: source (class), referrer_host, utm_source, utm_medium or utm_campaign.',
+  shape: 'list',
+  filters: TRAFFIC,
+  query: statsQuery(TRAFFIC, {
+    by: z
+      .enum(Object.keys(SOURCE_DIMENSIONS) as [SourceDimension, ...SourceDimension[]])
+      .default('source')
+      .describe('The dimension to group by.'),
+    limit: Limit,
+  }),
+  row: SourceRow,
+  handler: (query, ctx) => getSources(ctx.warehouse, query),
+})
+
+const devices = releasedRoute({
+  path: '/devices',
+  summary: 'Pageviews and visitors per device class',
+  description: 'desktop, mobile, tablet, other.',
+  shape: 'list',
+  filters: TRAFFIC,
+  query: statsQuery(TRAFFIC, { limit: Limit }),
+  row: DeviceRow,
+  handler: async (query, ctx) =>
+    (await getTechBreakdown(ctx.warehouse, 'device', query)).map(({ value, ...row }) => ({
+      device: value,
+      ...row,
+    })),
+})
+
+const browsers = releasedRoute({
+  path: '/browsers',
+  summary: 'Pageviews and visitors per browser family',
+  description: 'Families only (Chrome, Safari, Firefox, …), never versions.',
+  shape: 'list',
+  filters: TRAFFIC,
+  query: statsQuery(TRAFFIC, { limit: Limit }),
+  row: BrowserRow,
+  handler: async (query, ctx) =>
+    (await getTechBreakdown(ctx.warehouse, 'browser', query)).map(({ value, ...row }) => ({
+      browser: value,
+      ...row,
+    })),
+})
+
+const os = releasedRoute({
+  path: '/os',
+  summary: 'Pageviews and visitors per operating-system family',
+  description: 'Families only (Windows, macOS, iOS, Android, Linux, …), never versions.',
+  shape: 'list',
+  filters: TRAFFIC,
+  query: statsQuery(TRAFFIC, { limit: Limit }),
+  row: OsRow,
+  handler: async (query, ctx) =>
+    (await getTechBreakdown(ctx.warehouse, 'os', query)).map(({ value, ...row }) => ({ os: value, ...row })),
+})
+
+const countries = releasedRoute({
+  path: '/countries',
+  summary: 'Pageviews and visitors per country',
+  description: 'ISO 3166-1 alpha-2 codes; an empty code is an unknown country.',
+  shape: 'list',
+  filters: TRAFFIC,
+  query: statsQuery(TRAFFIC, { limit: Limit }),
+  row: CountryRow,
+  handler: async (query, ctx) =>
+    (await getTechBreakdown(ctx.warehouse, 'country', query)).map(({ value, ...row }) => ({
+      country: value,
+      ...row,
+    })),
+})
+
+const products = releasedRoute({
+  path: '/products',
+  summary: 'Views, carts, checkouts, purchases and revenue per product',
+  description: 'Order items count for their product. Sorted by views.',
+  shape: 'list',
+  filters: COMMERCE,
+  query: statsQuery(COMMERCE, { limit: Limit }),
+  row: ProductRow,
+  handler: (query, ctx) => getProducts(ctx.warehouse, query),
+})
+
+const funnel = releasedRoute({
+  path: '/funnel',
+  summary: 'The purchase funnel: product_view → add_to_cart → checkout → purchase',
+  description: 'Visitors per step, with the drop-off from the step before and the conversion from the first.',
+  shape: 'list',
+  filters: COMMERCE,
+  query: statsQuery(COMMERCE, {}),
+  row: FunnelRow,
+  handler: async (query, ctx) => withRates(await getFunnelSteps(ctx.warehouse, query), ctx.meetsK),
+})
+
+const transitions = releasedRoute({
+  path: '/transitions',
+  summary: 'Products viewed one after the other',
+  description: 'From one product to the next in the same tab. `category` filters on the product viewed next.',
+  shape: 'list',
+  filters: COMMERCE,
+  query: statsQuery(COMMERCE, {
+    product: z.string().min(1).max(128).optional().describe('Only transitions leaving this product.'),
+    limit: Limit,
+  }),
+  row: TransitionRow,
+  handler: (query, ctx) => getTransitions(ctx.warehouse, query),
+})
+
+const offers = releasedRoute({
+  path: '/offers',
+  summary: 'Impressions, clicks and what followed, per offer and variant',
+  description: 'Carts, checkouts and purchases count when the tab that clicked the offer went on to them.',
+  shape: 'list',
+  filters: COMMERCE,
+  query: statsQuery(COMMERCE, { limit: Limit }),
+  row: OfferRow,
+  handler: (query, ctx) => getOffers(ctx.warehouse, query),
+})
+
+const search = releasedRoute({
+  path: '/search',
+  summary: 'Site search terms, with zero-result counts',
+  description: 'Terms are scrubbed of personal data and lower-cased by the collector.',
+  shape: 'list',
+  filters: TRAFFIC,
+  query: statsQuery(TRAFFIC, { limit: Limit }),
+  row: SearchRow,
+  handler: (query, ctx) => getSearchTerms(ctx.warehouse, query),
+})
+
+export const STATS_ROUTES: readonly ReleasedRoute[] = [
+  overview,
+  timeseries,
+  pages,
+  sources,
+  devices,
+  browsers,
+  os,
+  countries,
+  products,
+  funnel,
+  transitions,
+  offers,
+  search,
+]
+
+function withRates(steps: FunnelStepRow[], meetsK: (group: Group) => boolean) {
+  const byStep = new Map(steps.map((row) => [row.step, row]))
+  const first = byStep.get(FUNNEL_STEPS[0])
+  // A rate over a step below k would let that step's size be worked out, so it is not given.
+  const over = (part: number, whole: FunnelStepRow | undefined) =>
+    whole !== undefined && whole.visitors > 0 && meetsK(whole) ? round(part / whole.visitors) : null
+  return steps.map((row) => {
+    const previous = FUNNEL_STEPS[FUNNEL_STEPS.indexOf(row.step) - 1]
+    const drop = previous === undefined ? null : over(row.visitors, byStep.get(previous))
+    return { ...row, drop_off: drop === null ? null : round(1 - drop), conversion: over(row.visitors, first) }
+  })
+}
+
+const round = (value: number) => Math.round(value * 10_000) / 10_000

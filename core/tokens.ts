@@ -1,0 +1,63 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { MiddlewareHandler } from 'hono'
+import type { Logger } from './logger.ts'
+
+const MIN_TOKEN_LENGTH = 16
+
+/**
+ * The bearer token of one audience (dashboard, recommendation service). A configured token wins.
+ * Otherwise a random one is kept in `<dataDir>/<file>` (mode 0600): created on the first start,
+ * reused after, so `npm start` is protected without setup and the operator reads the token from
+ * the file. Only the file's path is ever logged.
+ */
+export function resolveToken(options: {
+  configured: string | undefined
+  dataDir: string
+  file: string
+  logger: Logger
+}): string {
+  if (options.configured) return options.configured
+  const path = resolve(options.dataDir, options.file)
+  mkdirSync(options.dataDir, { recursive: true })
+  try {
+    // `wx` fails when the file exists, so two processes starting at once cannot overwrite each other.
+    writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' })
+    options.logger.info({ file: path }, 'generated a bearer token; read it from this file')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    if ((statSync(path).mode & 0o077) !== 0) {
+      options.logger.warn({ file: path }, 'token file is readable by other users; chmod 600 it')
+    }
+  }
+  const token = readFileSync(path, 'utf8').trim()
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new Error(`${path} must hold a token of at least ${MIN_TOKEN_LENGTH} characters`)
+  }
+  return token
+}
+
+// Digests have one length whatever the input, so the comparison takes the same time for a
+// token of the wrong length as for one that differs in its last character.
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest()
+
+/** Constant-time comparison of two secrets, whatever their lengths. */
+export function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected))
+}
+
+/** 401 unless the request carries `Authorization: Bearer <token>`. */
+export function bearerAuth(token: string, realm: string): MiddlewareHandler {
+  const expected = digest(token)
+  return async function bearer(c, next) {
+    const presented = /^Bearer +(\S+) *$/i.exec(c.req.header('authorization') ?? '')?.[1]
+    const valid = timingSafeEqual(digest(presented ?? ''), expected) && presented !== undefined
+    if (!valid) {
+      return c.json({ error: 'unauthorized', message: 'a valid bearer token is required' }, 401, {
+        'WWW-Authenticate': `Bearer realm="${realm}"`,
+      })
+    }
+    await next()
+  }
+}

@@ -1,0 +1,34 @@
+import { createHmac } from 'node:crypto'
+import { sameSecret } from '../core/tokens.ts'
+
+/**
+ * The dashboard's login session: a signed, expiring value in an HttpOnly, SameSite=Strict cookie.
+ *
+ * The cookie never holds the token itself. It holds `v1.<expiry>.<mac>`, where the MAC is an
+ * HMAC-SHA256 keyed by `DASHBOARD_TOKEN`: the server needs no session store, a session cannot be
+ * forged without the token, and changing the token logs every browser out.
+ */
+
+export const SESSION_COOKIE = 'tally_session'
+/** Twelve hours: a working day, after which the dashboard asks for the token again. */
+export const SESSION_SECONDS = 12 * 60 * 60
+
+const mac = (token: string, payload: string) =>
+  createHmac('sha256', token).update(`tally-dashboard-session:${payload}`).digest('base64url')
+
+export { sameSecret }
+
+export function createSession(token: string, now: Date): string {
+  const expires = Math.floor(now.getTime() / 1000) + SESSION_SECONDS
+  const payload = `v1.${expires}`
+  return `${payload}.${mac(token, payload)}`
+}
+
+export function validSession(value: string | undefined, token: string | undefined, now: Date): boolean {
+  if (!value || !token) return false
+  const match = /^(v1\.(\d{1,12}))\.([A-Za-z0-9_-]{43})$/.exec(value)
+  if (!match) return false
+  const [, payload = '', expires = '0', given = ''] = match
+  if (!sameSecret(given, mac(token, payload))) return false
+  return Number(expires) * 1000 > now.getTime()
+}

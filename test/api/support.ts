@@ -1,0 +1,200 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { serve } from '@hono/node-server'
+import type { Hono } from 'hono'
+import { type Collector, createCollector } from '../../collector/collector.ts'
+import { createLogger } from '../../core/logger.ts'
+import { type Config, loadConfig } from '../../schemas/config.ts'
+import { createApp } from '../../server/app.ts'
+import type { Warehouse } from '../../warehouse/client.ts'
+import { migrate } from '../../warehouse/migrate.ts'
+import { CHROME_UA, postEvents } from '../support/http.ts'
+
+export const DASHBOARD_TOKEN = 'dashboard-token-for-tests-0123456789'
+export const API_TOKEN = 'api-token-for-tests-0123456789abcdef'
+export const SHOP = 'https://shop.example'
+export const IPHONE_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
+
+export type ReadService = {
+  url: string
+  app: Hono
+  config: Config
+  collector: Collector
+  /** Moves the collector's clock: events are stamped with this time. */
+  setNow(iso: string): void
+  flush(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * The real service, read API included, on a real socket over the test's warehouse: events go in
+ * through the collector exactly as in production (TRUST_PROXY=1 so a test can be many visitors)
+ * and come out through `/api/stats` and `/api/v1`. The collector's clock is the test's.
+ */
+export async function startReadService(
+  warehouse: Warehouse,
+  env: Record<string, string> = {},
+): Promise<ReadService> {
+  // DATA_DIR holds the collector's write-ahead log and any generated token files.
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-read-'))
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    FLUSH_INTERVAL_MS: '60000',
+    SITES: `shop=${SHOP}`,
+    TRUST_PROXY: '1',
+    DATA_DIR: dataDir,
+    DASHBOARD_TOKEN,
+    API_TOKEN,
+    ...env,
+  })
+  let now = new Date('2026-03-10T10:00:00Z')
+  const logger = createLogger(config.logLevel)
+  const migrations = await migrate(warehouse)
+  const collector = createCollector({ config, warehouse, logger, now: () => now })
+  const app = createApp({ logger, collector, health: { warehouse, migrations }, config })
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve())
+    server.once('error', reject)
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    config,
+    collector,
+    setNow: (iso) => {
+      now = new Date(iso)
+    },
+    flush: () => collector.batcher.flush(),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await collector.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** One visitor as the collector tells them apart: an address (behind the trusted proxy) and a browser. */
+export type Person = { ip: string; ua?: string; country?: string }
+
+/** Sends `events` as `person`, expecting the collector to accept them all. */
+export async function send(url: string, person: Person, events: object[]): Promise<void> {
+  const headers: Record<string, string> = {
+    'x-forwarded-for': person.ip,
+    'user-agent': person.ua ?? CHROME_UA,
+  }
+  if (person.country) headers['cf-ipcountry'] = person.country
+  const response = await postEvents(url, { events }, headers)
+  if (response.status !== 202)
+    throw new Error(`collector answered ${response.status}: ${JSON.stringify(response.json)}`)
+}
+
+export type Answer<Body = Record<string, unknown>> = { status: number; body: Body; headers: Headers }
+
+/** GET with a bearer token (the dashboard's unless told otherwise), parsed as JSON. */
+export async function read<Body = Record<string, unknown>>(
+  url: string,
+  path: string,
+  token: string | null = DASHBOARD_TOKEN,
+): Promise<Answer<Body>> {
+  const response = await fetch(
+    `${url}${path}`,
+    token ? { headers: { authorization: `Bearer ${token}` } } : {},
+  )
+  const text = await response.text()
+  return {
+    status: response.status,
+    body: (text ? JSON.parse(text) : undefined) as Body,
+    headers: response.headers,
+  }
+}
+
+/** Event builders for the shop. */
+export const ev = {
+  pageview: (path: string, extra: object = {}) => ({
+    type: 'pageview',
+    site: 'shop',
+    url: `${SHOP}${path}`,
+    ...extra,
+  }),
+  productView: (id: string, category: string, prev?: { id: string; category: string }) => ({
+    type: 'product_view',
+    site: 'shop',
+    url: `${SHOP}/p/${id}`,
+    product: { id, category, price: 10 },
+    ...(prev ? { prev: { product: prev } } : {}),
+  }),
+  addToCart: (id: string, category: string, offer?: { id: string; variant: string }) => ({
+    type: 'add_to_cart',
+    site: 'shop',
+    url: `${SHOP}/p/${id}`,
+    product: { id, category, price: 10 },
+    ...(offer ? { offer } : {}),
+  }),
+  checkout: (items: Array<{ id: string; category: string; price: number; quantity: number }>) => ({
+    type: 'checkout',
+    site: 'shop',
+    url: `${SHOP}/checkout`,
+    order: { revenue: revenueOf(items), currency: 'EUR', items },
+  }),
+  purchase: (
+    items: Array<{ id: string; category: string; price: number; quantity: number }>,
+    offer?: { id: string; variant: string },
+  ) => ({
+    type: 'purchase',
+    site: 'shop',
+    url: `${SHOP}/thanks`,
+    order: { revenue: revenueOf(items), currency: 'EUR', items },
+    ...(offer ? { offer } : {}),
+  }),
+  search: (query: string, results: number) => ({
+    type: 'search',
+    site: 'shop',
+    url: `${SHOP}/search`,
+    search: { query, results },
+  }),
+  offer: (type: 'offer_impression' | 'offer_click', id: string, variant: string) => ({
+    type,
+    site: 'shop',
+    url: `${SHOP}/`,
+    offer: { id, variant },
+  }),
+}
+
+const revenueOf = (items: Array<{ price: number; quantity: number }>) =>
+  items.reduce((sum, item) => sum + item.price * item.quantity, 0)
+
+export type SegmentParts = { device: string; country: string; source: string; category: string }
+export const segmentId = (parts: SegmentParts) =>
+  `device=${parts.device}|country=${parts.country}|source=${parts.source}|category=${parts.category}`
+
+export const recoOffer = (overrides: Record<string, unknown> & { offer_id: string; visitors: number }) => {
+  const parts = { device: 'desktop', country: 'DE', source: '*', category: 'brakes' }
+  return {
+    site: 'shop',
+    segment: segmentId(parts),
+    ...parts,
+    variant: 'A',
+    is_control: 0,
+    impressions: 100,
+    clicks: 10,
+    conversions: 5,
+    revenue: 99.5,
+    conversion_rate: 0.05,
+    ci_low: 0.02,
+    ci_high: 0.11,
+    uplift: 0.1,
+    prob_best: 0.7,
+    is_best: 1,
+    computed_at: '2026-03-12 06:00:00',
+    ...overrides,
+  }
+}
+
+export async function insertRows(warehouse: Warehouse, table: string, values: object[]): Promise<void> {
+  await warehouse.client.insert({ table, values, format: 'JSONEachRow' })
+}

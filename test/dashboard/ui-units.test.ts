@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import { verdict } from '../../api/recommend.ts'
+import { csvCell, toCsv } from '../../dashboard/client/csv.ts'
+import { viewFilters } from '../../dashboard/routes.tsx'
+import { createSession, SESSION_SECONDS, sameSecret, validSession } from '../../dashboard/session.ts'
+import { apiQuery, parseState, previousRange, stateQuery } from '../../dashboard/state.ts'
+
+const TOKEN = 'a-dashboard-token-of-some-length'
+const NOW = new Date('2026-11-25T12:00:00Z')
+const SITES = ['demo', 'other']
+const state = (query: string) => parseState(new URLSearchParams(query), SITES, '2026-11-25')
+
+describe('the URL state', () => {
+  it('reads presets as ranges ending today, in UTC days', () => {
+    expect(state('')).toMatchObject({ site: 'demo', range: '30d', from: '2026-10-27', to: '2026-11-25' })
+    expect(state('site=other&range=7d')).toMatchObject({
+      site: 'other',
+      from: '2026-11-19',
+      to: '2026-11-25',
+    })
+    expect(state('range=today')).toMatchObject({ from: '2026-11-25', to: '2026-11-25' })
+  })
+
+  it('keeps a custom range, put in order, not past today and at most 400 days long', () => {
+    expect(state('range=custom&from=2026-11-10&to=2026-11-01')).toMatchObject({
+      from: '2026-11-01',
+      to: '2026-11-10',
+    })
+    expect(state('from=2026-11-01&to=2026-12-31')).toMatchObject({ range: 'custom', to: '2026-11-25' })
+    expect(state('range=custom&from=2020-01-01&to=2026-11-25').from).toBe('2025-10-22')
+    expect(state('range=custom&from=nonsense&to=2026-11-25')).toMatchObject({ range: '30d' })
+  })
+
+  it('keeps only valid filters and an allowed site, and writes back what it read', () => {
+    const read = state('site=evil&device=mobile&source=paid&country=de&category=brakes&junk=1')
+    expect(read).toMatchObject({
+      site: 'demo',
+      device: 'mobile',
+      source: 'paid',
+      country: '',
+      category: 'brakes',
+    })
+    expect(stateQuery(read).toString()).toBe('site=demo&range=30d&source=paid&device=mobile&category=brakes')
+    expect(parseState(stateQuery(read), SITES, '2026-11-25')).toEqual(read)
+    expect(apiQuery(read).toString()).toBe(
+      'site=demo&from=2026-10-27&to=2026-11-25&source=paid&device=mobile&category=brakes',
+    )
+    expect(previousRange(read)).toEqual({ from: '2026-09-27', to: '2026-10-26' })
+  })
+})
+
+describe('the session cookie', () => {
+  it('holds a signed expiry, not the token, and fails on any change', () => {
+    const session = createSession(TOKEN, NOW)
+    expect(session).not.toContain(TOKEN)
+    expect(validSession(session, TOKEN, NOW)).toBe(true)
+    expect(validSession(session, `${TOKEN}x`, NOW)).toBe(false)
+    expect(validSession(session, TOKEN, new Date(NOW.getTime() + SESSION_SECONDS * 1000 + 1))).toBe(false)
+    const [version, expires, mac] = session.split('.')
+    expect(validSession(`${version}.${Number(expires) + 3600}.${mac}`, TOKEN, NOW)).toBe(false)
+    expect(validSession(undefined, TOKEN, NOW)).toBe(false)
+    expect(validSession(session, undefined, NOW)).toBe(false)
+    expect(sameSecret('abc', 'abc')).toBe(true)
+    expect(sameSecret('abc', 'abcd')).toBe(false)
+  })
+})
+
+describe('CSV', () => {
+  it('quotes what needs quoting and never lets a cell run as a spreadsheet formula', () => {
+    expect(csvCell('a,b')).toBe('"a,b"')
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""')
+    expect(csvCell('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"')
+    expect(csvCell('-1')).toBe("'-1")
+    expect(csvCell(-1)).toBe('-1')
+    expect(csvCell(null)).toBe('')
+    expect(toCsv([{ key: 'a', label: 'A' }], [[1], ['x\ny']])).toBe('A\r\n1\r\n"x\ny"\r\n')
+  })
+})
+
+describe('the recommendation call', () => {
+  it('needs two variants to compare and 95% confidence', () => {
+    expect(verdict([{ is_best: true, prob_best: 1 }])).toBe('alone')
+    expect(
+      verdict([
+        { is_best: true, prob_best: 0.96 },
+        { is_best: false, prob_best: 0.04 },
+      ]),
+    ).toBe('recommended')
+    expect(
+      verdict([
+        { is_best: true, prob_best: 0.9 },
+        { is_best: false, prob_best: 0.1 },
+      ]),
+    ).toBe('leading')
+  })
+})
+
+describe('the filters a view accepts', () => {
+  it('come from the OpenAPI document of the read API', () => {
+    const parameter = (name: string) => ({ name, in: 'query' })
+    expect(
+      viewFilters({
+        paths: {
+          '/api/stats/pages': {
+            get: {
+              parameters: ['site', 'from', 'to', 'source', 'device', 'country', 'limit'].map(parameter),
+            },
+          },
+          '/api/stats/products': { get: { parameters: ['site', 'category', 'country'].map(parameter) } },
+          '/api/v1/offers': { get: { parameters: ['site', 'segment'].map(parameter) } },
+        },
+      }),
+    ).toEqual({ pages: ['source', 'device', 'country'], products: ['country', 'category'] })
+  })
+})
