@@ -49,3 +49,13 @@ describe('exact laws of the noise (closed forms and Poisson summation against br
     })
   }
 })
+
+describe('the discrete Gaussian is no wider than its σ', () => {
+  it('Var Y ≤ σ² for σ from 0.1 to 10 (CKS), equal to double precision from σ = 4', () => {
+    for (const sigma of [0.1, 0.3, 0.5, 1, 1.5, 2, 3, 4, 10]) {
+      const v = variance({ mechanism: 'discrete-gaussian', sigma })
+      expect(v).toBeLessThanOrEqual(sigma * sigma)
+      if (sigma >= 4) expect(v).toBe(sigma * sigma)
+    }
+  })
+})
