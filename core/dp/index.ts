@@ -21,5 +21,13 @@ export { type DiscreteLaplace, discreteLaplace } from './discrete-laplace.ts'
 export { pmf, upperTail, variance } from './distribution.ts'
 export { halfWidth, type NoiseAccuracy, noiseAccuracy, standardDeviation } from './interval.ts'
 export { type NoiseSampler, type NoiseSpec, noiseSampler, sampledNoise } from './noise.ts'
-export { bernoulli, cryptoRandom, type RandomSource, randomBit, seededRandom, uniformInt } from './random.ts'
+export {
+  bernoulli,
+  cryptoRandom,
+  keyedRandom,
+  type RandomSource,
+  randomBit,
+  seededRandom,
+  uniformInt,
+} from './random.ts'
 export { releaseProbability, releaseThreshold, type ThresholdParams, threshold } from './threshold.ts'

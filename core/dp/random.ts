@@ -1,4 +1,4 @@
-import { createCipheriv, createHash, randomFillSync } from 'node:crypto'
+import { createCipheriv, createHash, createHmac, randomFillSync } from 'node:crypto'
 
 /**
  * A source of independent uniform 32-bit words. Every sampler in `core/dp` draws only from this, so
@@ -33,14 +33,8 @@ export function cryptoRandom(): RandomSource {
   }
 }
 
-/**
- * A deterministic source for tests only: the AES-256-CTR keystream under the key SHA-256(seed), i.e.
- * AES applied to a counter, the standard counter-mode generator (NIST SP 800-90A CTR_DRBG without
- * reseeding). Its output is indistinguishable from uniform without the seed; being seeded, it must
- * never produce published noise.
- */
-export function seededRandom(seed: string): RandomSource {
-  const key = createHash('sha256').update(`tally-dp-seed:${seed}`).digest()
+/** The AES-256-CTR keystream under a 32-byte key, as 32-bit words (a counter-mode generator). */
+function keystream(key: Buffer): RandomSource {
   const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16))
   const zeros = Buffer.alloc(BLOCK_WORDS * 4)
   let words = new Uint32Array(0)
@@ -55,6 +49,28 @@ export function seededRandom(seed: string): RandomSource {
       return words[next++] as number
     },
   }
+}
+
+/**
+ * A deterministic source for tests only: the AES-256-CTR keystream under the key SHA-256(seed), i.e.
+ * AES applied to a counter, the standard counter-mode generator (NIST SP 800-90A CTR_DRBG without
+ * reseeding). Anyone who knows the seed can replay it, so it must never produce published noise.
+ */
+export function seededRandom(seed: string): RandomSource {
+  return keystream(createHash('sha256').update(`tally-dp-seed:${seed}`).digest())
+}
+
+/**
+ * A source keyed by a secret and a label, for noise that must repeat (the same released cell asked
+ * twice gets the same noise, so repetition cannot average it away): the AES-256-CTR keystream under
+ * HMAC-SHA-256(secret, label). Without the secret its words are indistinguishable from uniform (AES
+ * and HMAC as pseudorandom functions); distinct labels give independent-looking streams. The secret
+ * must be at least 32 random bytes (e.g. `crypto.randomBytes(32)`) and never leave the process
+ * that releases figures; whoever holds it can subtract the noise.
+ */
+export function keyedRandom(secret: Uint8Array, label: string): RandomSource {
+  if (secret.byteLength < 32) throw new RangeError('keyedRandom: the secret must be at least 32 bytes')
+  return keystream(createHmac('sha256', secret).update(label).digest())
 }
 
 /**

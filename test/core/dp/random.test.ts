@@ -5,6 +5,7 @@ import { bernoulliExp, bernoulliExpBig, bernoulliExpMinusOne } from '../../../co
 import {
   bernoulli,
   cryptoRandom,
+  keyedRandom,
   type RandomSource,
   randomBit,
   seededRandom,
@@ -44,8 +45,8 @@ describe('random sources', () => {
     const b = take(seededRandom('b'))
     expect(b.filter((w, i) => w === a[i]).length).toBeLessThan(3)
   })
-  it('every bit position of both sources is fair (100,000 words)', () => {
-    for (const random of [cryptoRandom(), seededRandom('bits')]) {
+  it('every bit position of every source is fair (100,000 words)', () => {
+    for (const random of [cryptoRandom(), seededRandom('bits'), keyedRandom(Buffer.alloc(32, 1), 'bits')]) {
       const ones = new Array<number>(32).fill(0)
       let outOfRange = 0
       for (let i = 0; i < N; i++) {
@@ -57,6 +58,16 @@ describe('random sources', () => {
       for (const count of ones)
         expect(Math.abs(count / N - 0.5)).toBeLessThanOrEqual(proportionTolerance(0.5, N))
     }
+  })
+  it('the keyed source repeats per (secret, label), differs across labels and secrets, refuses short secrets', () => {
+    const take = (r: RandomSource) => Array.from({ length: 5000 }, () => r.nextUint32())
+    const secret = Buffer.alloc(32, 7)
+    const a = take(keyedRandom(secret, 'pages|2026-12-07|/catalog'))
+    expect(take(keyedRandom(secret, 'pages|2026-12-07|/catalog'))).toEqual(a)
+    const sameIndex = (b: number[]) => b.filter((w, i) => w === a[i]).length
+    expect(sameIndex(take(keyedRandom(secret, 'pages|2026-12-07|/cart')))).toBeLessThan(3)
+    expect(sameIndex(take(keyedRandom(Buffer.alloc(32, 8), 'pages|2026-12-07|/catalog')))).toBeLessThan(3)
+    expect(() => keyedRandom(Buffer.alloc(31), 'x')).toThrow(RangeError)
   })
   it('two crypto sources do not repeat each other (each refills from crypto, not from a shared seed)', () => {
     const a = cryptoRandom()
