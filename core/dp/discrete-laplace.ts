@@ -42,7 +42,7 @@ export function laplaceScale(scale: number): RationalScale {
  *         Y ← ⌊X/s⌋          (P(Y = y) ∝ Σ_{x=ys}^{ys+s−1} exp(−x/t) ∝ exp(−y·s/t))
  *         B ← fair bit; if B = 1 and Y = 0 retry (so 0 is not counted twice); return (1 − 2B)·Y.
  *
- * Integer bounds: `laplaceScale` gives t < 2^21 when m > 0 and t = ⌈b⌉ ≤ 2^40 when m = 0, so
+ * Integer bounds: `laplaceScale` gives t ≤ 2^21 when m > 0 and t = ⌈b⌉ ≤ 2^40 when m = 0, so
  * t ≤ 2^40. A run V ≥ 2^13 (probability exp(−8192)) restarts the draw instead of overflowing; that
  * truncation moves the output distribution by less than exp(−8192) in total variation. Hence
  * X = U + t·V < 2^53, X/s is an exact double division (s a power of two), and the uniform and
