@@ -19,7 +19,13 @@ export { bernoulliExp } from './bernoulli-exp.ts'
 export { type DiscreteGaussian, discreteGaussian } from './discrete-gaussian.ts'
 export { type DiscreteLaplace, discreteLaplace } from './discrete-laplace.ts'
 export { pmf, upperTail, variance } from './distribution.ts'
-export { halfWidth, type NoiseAccuracy, noiseAccuracy, standardDeviation } from './interval.ts'
+export {
+  halfWidth,
+  type NoiseAccuracy,
+  noiseAccuracy,
+  standardDeviation,
+  sumStandardDeviation,
+} from './interval.ts'
 export { type NoiseSampler, type NoiseSpec, noiseSampler, sampledNoise } from './noise.ts'
 export {
   bernoulli,

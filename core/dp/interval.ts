@@ -45,3 +45,14 @@ export function halfWidth(noise: NoiseSpec, level = 0.95): number {
 export function noiseAccuracy(noise: NoiseSpec): NoiseAccuracy {
   return { standardDeviation: standardDeviation(noise), halfWidth95: halfWidth(noise, 0.95) }
 }
+
+/**
+ * The standard deviation of a sum of `terms` figures each carrying independent noise of this law
+ * (a range summed from daily figures): variances add, so √(terms·Var Y). An exact interval for such
+ * a sum needs the convolution of the laws and is not provided here.
+ */
+export function sumStandardDeviation(noise: NoiseSpec, terms: number): number {
+  if (!Number.isInteger(terms) || terms < 1)
+    throw new RangeError(`terms must be a positive integer, got ${terms}`)
+  return Math.sqrt(terms * variance(sampledNoise(noise)))
+}

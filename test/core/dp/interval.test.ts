@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { upperTail } from '../../../core/dp/distribution.ts'
-import { halfWidth, noiseAccuracy, standardDeviation } from '../../../core/dp/interval.ts'
+import {
+  halfWidth,
+  noiseAccuracy,
+  standardDeviation,
+  sumStandardDeviation,
+} from '../../../core/dp/interval.ts'
 import { type NoiseSpec, noiseSampler, sampledNoise } from '../../../core/dp/noise.ts'
 import { seededRandom } from '../../../core/dp/random.ts'
 import { proportionTolerance } from './stats.ts'
@@ -46,6 +51,23 @@ describe('noise accuracy published with each figure', () => {
       const p = coverage(noise, h)
       expect(Math.abs(inside / n - p)).toBeLessThanOrEqual(proportionTolerance(p, n))
     }
+  })
+  it('a sum of 28 noisy days has standard deviation √28·sd, empirically over 20,000 sums (560,000 draws)', () => {
+    const noise: NoiseSpec = { mechanism: 'discrete-gaussian', sigma: 10 }
+    const sd = sumStandardDeviation(noise, 28)
+    expect(sd / (10 * Math.sqrt(28))).toBeCloseTo(1, 5)
+    const sampler = noiseSampler(noise)
+    const random = seededRandom('sum')
+    const n = 20_000
+    let sumSq = 0
+    for (let i = 0; i < n; i++) {
+      let s = 0
+      for (let d = 0; d < 28; d++) s += sampler.sample(random)
+      sumSq += s * s
+    }
+    // The sum is close to normal, so Var of S² is about 2·sd⁴.
+    expect(Math.abs(sumSq / n - sd * sd)).toBeLessThanOrEqual(5 * Math.sqrt((2 * sd ** 4) / n))
+    expect(() => sumStandardDeviation(noise, 0)).toThrow(RangeError)
   })
   it('other levels and bad levels', () => {
     const noise: NoiseSpec = { mechanism: 'discrete-gaussian', sigma: 10 }
