@@ -52,9 +52,10 @@ export function gaussianVariance(sigma: number): RationalVariance {
  * N·D ≈ N²/σ² and T ≤ σ + 1: Q = 2·N·D·T² < 2^45 for 1 ≤ σ < 2^10 and Q < 2^43/σ² + 1 for σ < 1;
  * for σ ≥ 2^10 (D = 1), Q ≈ 2σ⁴ < 2^53 while σ ≲ 6,500. Whether Q and T·D are safe integers is
  * checked once per sampler, not assumed. The numerator a² with a = |Y|·T·D − N stays on the
- * safe path while |a| ≤ ⌊√(2^53 − 1)⌋, which holds for |Y| up to about 22σ (σ = 1), 41σ (σ = 10),
- * 47σ (σ = 1,000) and 22 (σ = 0.5); the Laplace proposal goes beyond with probability about
- * exp(−22) at worst. Every case outside these bounds takes the bigint path: slower, never inexact.
+ * safe path while |a| ≤ ⌊√(2^53 − 1)⌋, i.e. |Y| ≤ (⌊√(2^53 − 1)⌋ + N)/(T·D): about 45σ for
+ * σ = 0.5 and 1, 53σ for σ = 10, 48σ for σ = 1,000; the Laplace proposal of scale T goes beyond
+ * with probability about exp(−22) at worst. Every case outside these bounds takes the bigint path:
+ * slower, never inexact.
  * Inside, bernoulliExp's own q·K ≤ 2^53 check covers its loop.
  */
 export function sampleGaussian(random: RandomSource, v: RationalVariance): number {

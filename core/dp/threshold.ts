@@ -13,10 +13,12 @@ import { type NoiseSpec, sampledNoise } from './noise.ts'
  *
  * τ = c + k for the smallest integer k ≥ 1 with P(Y ≥ k) · (1 + 10^−6) ≤ δ/L0 (c = maxContribution),
  * where Y is the noise actually sampled (the rounded-up parameter, whose tail is the heavier) and the
- * factor covers the double-precision error of the tail: a sum of at most ~10σ positive terms, each
- * within 2^−52, errs by a relative 10σ·2^−53 < 10^−8 for σ ≤ 2^24, and the truncated remainder is
- * below 2^−60·σ of the sum. k ≥ 1 keeps τ above the lone visitor's own count even for a δ ≥ 1/2.
+ * factor covers the double-precision error of the tail: a sum of n ≲ 10σ positive terms, each
+ * within a few ulps, errs by a relative n·2^−52 < 4·10^−8 for σ ≤ 2^24, and the truncated remainder
+ * is below 2^−60·σ of the sum. k ≥ 1 keeps τ above the lone visitor's own count even for a δ ≥ 1/2.
  * The noise's own privacy loss is separate (ρ or ε from `accounting.ts`); the threshold adds δ.
+ * The noisy count compared with τ must be the one published: a fresh draw for the comparison would
+ * be a second measurement, spending budget again.
  */
 export interface ThresholdParams {
   readonly noise: NoiseSpec
