@@ -25,9 +25,12 @@ export function bernoulliExp(random: RandomSource, num: number, den: number): bo
   return bernoulliExpFraction(random, frac, den)
 }
 
-/** Bernoulli(exp(−1)): Algorithm 1 with γ = 1, where Bernoulli(1/K) is "a uniform in [0, K) is 0". */
+/**
+ * Bernoulli(exp(−1)): Algorithm 1 with γ = 1, where Bernoulli(1/K) is "a uniform in [0, K) is 0".
+ * Its first step, Bernoulli(1/1), always succeeds, so the loop starts at K = 2 without a draw.
+ */
 export function bernoulliExpMinusOne(random: RandomSource): boolean {
-  let k = 1
+  let k = 2
   while (uniformInt(random, k) === 0) k++
   return (k & 1) === 1
 }
