@@ -126,6 +126,9 @@ try {
     const script = (doc.currentScript || doc.querySelector('script[data-site]')) as HTMLScriptElement
     site = script.dataset.site
     api = script.dataset.api || `${new URL(script.src).origin}/api/event`
+    // The GA4 bridge (docs/ga4.md) is a script of its own: only pages that ask for it load it.
+    if (script.dataset.ecommerce === 'ga4')
+      import(new URL('beacon-ga4.js', script.src) as never).catch(() => {})
     const queued = existing.q || []
     win.tally = tally
     for (const method of ['pushState', 'replaceState'] as const) {
