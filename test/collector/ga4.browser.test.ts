@@ -188,6 +188,23 @@ describe('the GA4 bridge in a real browser (docs/ga4.md)', () => {
     ])
   })
 
+  it('counts pushes once each when Tag Manager had replaced push before the beacon loaded', async () => {
+    const gtm = `window.dataLayer = window.dataLayer || []
+      window.__gtm = 0
+      const previous = dataLayer.push
+      dataLayer.push = function () { window.__gtm++; previous.apply(dataLayer, arguments); return 'gtm' }
+      ${dataLayerForm('view_item')
+        .map((message) => `dataLayer.push(${JSON.stringify(message)})`)
+        .join('\n')}`
+    const { page, until } = await visit(gtm)
+    await bridgeReady(page)
+    expect(await push(page, dataLayerForm('begin_checkout'))).toEqual(['gtm', 'gtm'])
+    const events = await until(3)
+    await settle(page)
+    expect(types(events)).toEqual(['pageview', 'product_view', 'checkout'])
+    expect(await page.evaluate(() => (window as unknown as { __gtm: number }).__gtm)).toBe(4)
+  })
+
   it('counts a purchase once per tab: pushed twice, by two tags, and again on a reloaded thank-you page', async () => {
     const purchase = dataLayerForm('purchase')
     const { page, until, byType, sent } = await visit(
