@@ -49,7 +49,12 @@ export type HttpSection = {
   fsyncEachCommit?: { run: HttpRun; ratio: number }
 }
 
-export type BeaconSection = { bytes: number; gzipBytes: number }
+export type BeaconSection = {
+  bytes: number
+  gzipBytes: number
+  /** The GA4 bridge, which only pages with `data-ecommerce="ga4"` download. */
+  ga4?: { bytes: number; gzipBytes: number }
+}
 
 export type EmbeddedSection = { run: HttpRun; peakRssBytes: number; exitCode: number | null }
 

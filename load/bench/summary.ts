@@ -104,6 +104,12 @@ export function summaryRows(results: Results): string[][] {
       `${int(beacon.bytes)} B / ${int(beacon.gzipBytes)} B`,
       '< 1 KiB gzipped',
     ])
+  if (beacon?.ga4)
+    rows.push([
+      '6. GA4 bridge minified / gzipped',
+      `${int(beacon.ga4.bytes)} B / ${int(beacon.ga4.gzipBytes)} B`,
+      'only for data-ecommerce="ga4"',
+    ])
   for (const [name, message] of Object.entries(results.errors))
     rows.push([`${name}: failed`, '', message.slice(0, 80)])
   const busiest = Math.max(0, ...Object.values(results.loadAverage))
