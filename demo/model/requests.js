@@ -5,14 +5,17 @@
  * headers by many distinct visitors behind one reverse proxy (`X-Forwarded-For`), each with a normal
  * browser user agent and a tab context (`prev`, the last offer clicked) that evolves as it browses.
  *
- * Plain JavaScript with no imports and no runtime API beyond the language, so that k6
- * (`load/ingest.js`) and Node (`load/run.ts`, `load/bench.ts`) generate the same mix. Seeded, so a
- * run can be repeated request for request.
+ * Plain JavaScript importing only the model's `random.js` and no runtime API beyond the language,
+ * so that k6 (`load/ingest.js`) and Node (`load/run.ts`, `load/bench.ts`) generate the same mix.
+ * Seeded, so a run can be repeated request for request. Where the demo (`visit.ts`) plays whole
+ * visits over weeks of history with a known best offer, this plays a request mix at load.
  */
 
-/** @typedef {import('./scenario.d.ts').Visit} Visit */
-/** @typedef {import('./scenario.d.ts').TrafficOptions} TrafficOptions */
-/** @typedef {import('./scenario.d.ts').Traffic} Traffic */
+import { createRandom, oneOf as pick, pick as pickWeighted } from './random.js'
+
+/** @typedef {import('./requests.d.ts').Visit} Visit */
+/** @typedef {import('./requests.d.ts').TrafficOptions} TrafficOptions */
+/** @typedef {import('./requests.d.ts').Traffic} Traffic */
 
 /** Share of each event type in the mix, in percent. */
 export const EVENT_MIX = {
@@ -205,43 +208,18 @@ const USER_AGENTS = [
 /** Every user agent of the mix, for checks (none of them may look like a bot). */
 export const ALL_USER_AGENTS = USER_AGENTS.flatMap(([, list]) => list)
 
-/** A small, fast, seedable generator (mulberry32): the same seed gives the same traffic. */
-export function createRandom(seed = 1) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /**
+ * A drawer of `table`'s values, each as likely as its weight.
  * @template T
  * @param {() => number} random
  * @param {Array<[number, T]>} table
  * @returns {() => T}
  */
 function weighted(random, table) {
-  const total = table.reduce((sum, [weight]) => sum + weight, 0)
-  return () => {
-    let roll = random() * total
-    for (const [weight, value] of table) {
-      roll -= weight
-      if (roll < 0) return value
-    }
-    return /** @type {[number, T]} */ (table[table.length - 1])[1]
-  }
+  /** @type {Array<[T, number]>} */
+  const byValue = table.map(([weight, value]) => [value, weight])
+  return () => pickWeighted(random, byValue)
 }
-
-/**
- * @template T
- * @param {() => number} random
- * @param {readonly T[]} list
- * @returns {T}
- */
-const pick = (random, list) => /** @type {T} */ (list[Math.floor(random() * list.length)])
 
 /**
  * A public IPv4 address, outside private, shared, loopback, link-local, test and multicast ranges.
