@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
 import { migrate, readMigrations } from '../../warehouse/migrate.ts'
-import { drained, type ServiceProcess, spawnService, stopService } from '../reliability/support.ts'
+import { drained } from '../reliability/support.ts'
 import {
   CLUSTER_NAME,
   type ClickHouseCluster,
@@ -13,6 +13,7 @@ import {
   startClickHouseCluster,
 } from '../support/clickhouse-cluster.ts'
 import { CHROME_UA } from '../support/http.ts'
+import { type ServiceProcess, spawnService, stopService } from '../support/process.ts'
 
 /**
  * Tally on a two-shard ClickHouse cluster (two real 18.16 servers and a ZooKeeper on loopback),

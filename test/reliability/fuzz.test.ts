@@ -9,7 +9,8 @@ import { createCountryLookup, createUaClassifier } from '../../collector/coarsen
 import { createEventPipeline } from '../../collector/pipeline.ts'
 import { EVENT_TYPES, Event, EventBatch } from '../../schemas/events.ts'
 import { CHROME_UA } from '../support/http.ts'
-import { rssMiB, type ServiceProcess, sleep, spawnService, stopService } from './support.ts'
+import { type ServiceProcess, sleep, spawnService, stopService } from '../support/process.ts'
+import { rssMiB } from './support.ts'
 
 /**
  * Hostile input over the collector's whole HTTP surface, on a real socket to the real process:
