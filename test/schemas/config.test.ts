@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../schemas/config.ts'
+import { runToExit } from '../support/run.ts'
 
 describe('config', () => {
   it('has defaults that need nothing set', () => {
@@ -114,13 +113,13 @@ describe('config', () => {
   })
 
   it('stops the process with one line naming the variable', async () => {
-    const run = promisify(execFile)
-    const failure = await run(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      env: { ...process.env, K_ANON: 'many' },
-    }).catch((error: { code: number; stderr: string }) => error)
-    expect(failure).toMatchObject({ code: 1 })
-    const stderr = (failure as { stderr: string }).stderr.trim()
-    expect(stderr.split('\n')).toHaveLength(1)
-    expect(stderr).toMatch(/^tally: invalid configuration: K_ANON: /)
+    const { code, output } = await runToExit(['--import', 'tsx', 'server/main.ts'], {
+      ...process.env,
+      K_ANON: 'many',
+    })
+    expect(code).toBe(1)
+    // Everything it wrote, stdout and stderr: one line.
+    expect(output.trim().split('\n')).toHaveLength(1)
+    expect(output.trim()).toMatch(/^tally: invalid configuration: K_ANON: /)
   })
 })
