@@ -93,7 +93,10 @@ describe('Thompson allocation', () => {
     const random = seededRandom(9)
     const shares = [0.2, 0.5, 0.3]
     const counts = [0, 0, 0]
-    for (let i = 0; i < 30_000; i++) counts[sampleIndex(shares, random)]++
+    for (let i = 0; i < 30_000; i++) {
+      const index = sampleIndex(shares, random)
+      counts[index] = (counts[index] as number) + 1
+    }
     counts.forEach((count, i) => {
       expect(Math.abs(count / 30_000 - (shares[i] as number))).toBeLessThan(0.015)
     })
