@@ -9,7 +9,7 @@ import { releasedRouter } from './released-route.ts'
 import { STATS_ROUTES } from './stats-routes.ts'
 
 export type ReadApiDeps = {
-  config: Pick<Config, 'dataDir' | 'kAnon' | 'sites' | 'tokens'>
+  config: Pick<Config, 'dataDir' | 'kAnon' | 'recommendProbBest' | 'sites' | 'tokens'>
   warehouse: Warehouse
   logger: Logger
 }
@@ -20,7 +20,12 @@ export type ReadApiDeps = {
  */
 export function readApiRoutes(deps: ReadApiDeps): Hono {
   const { config, warehouse, logger } = deps
-  const routerDeps = { warehouse, k: config.kAnon, sites: config.sites }
+  const routerDeps = {
+    warehouse,
+    k: config.kAnon,
+    sites: config.sites,
+    recommendProbBest: config.recommendProbBest,
+  }
   const token = (configured: string | undefined, file: string) =>
     resolveToken({ configured, dataDir: config.dataDir, file, logger })
   const sections: ApiSection[] = [

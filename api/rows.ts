@@ -166,7 +166,12 @@ export const RecoOfferRow = z.object({
   conversion_rate: z.number(),
   ci_low: z.number().describe('Wilson interval, lower bound.'),
   ci_high: z.number().describe('Wilson interval, upper bound.'),
-  uplift: z.number().describe('Relative to the control variant.'),
+  uplift: z
+    .number()
+    .nullable()
+    .describe(
+      'Relative to the offer’s control variant in the segment (0.25: converts 25% better); 0 for the control itself; null when the control is not released or never converted.',
+    ),
   prob_best: z.number().describe('Posterior probability of being the best variant.'),
   is_best: z.boolean(),
   computed_at: computedAt,

@@ -30,3 +30,17 @@ export function decide<Arm extends Candidate>(
   if (arms.length < 2) return { decision: 'alone', best }
   return { decision: best.prob_best >= level ? 'recommended' : 'leading', best }
 }
+
+/** The dashboard's badge for a segment's released arms: `decide` where nothing released reads `alone`. */
+export type Verdict = Exclude<Decision, 'explore'>
+
+export function verdict<Arm extends { prob_best: number }>(
+  arms: readonly Arm[],
+  level = DEFAULT_RECOMMEND_PROB_BEST,
+): Verdict {
+  const { decision } = decide(
+    arms.map((arm, i) => ({ variant: String(i), prob_best: arm.prob_best })),
+    level,
+  )
+  return decision === 'explore' ? 'alone' : decision
+}
