@@ -29,8 +29,20 @@ export function readApiRoutes(deps: ReadApiDeps): Hono {
   const token = (configured: string | undefined, file: string) =>
     resolveToken({ configured, dataDir: config.dataDir, file, logger })
   const sections: ApiSection[] = [
-    { prefix: '/api/stats', security: 'dashboardToken', tag: 'dashboard', routes: STATS_ROUTES },
-    { prefix: '/api/v1', security: 'apiToken', tag: 'recommendations', routes: RECO_ROUTES },
+    {
+      prefix: '/api/stats',
+      security: 'dashboardToken',
+      tag: 'dashboard',
+      operationPrefix: 'stats',
+      routes: STATS_ROUTES,
+    },
+    {
+      prefix: '/api/v1',
+      security: 'apiToken',
+      tag: 'recommendations',
+      operationPrefix: 'v1',
+      routes: RECO_ROUTES,
+    },
   ]
   const document = openApiDocument(sections)
   return new Hono()

@@ -1,12 +1,13 @@
+import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { isoTime, LATEST_SNAPSHOT, runQuery } from './common.ts'
 
 /** One offer variant of one segment in the latest insights snapshot. */
 export type OfferSnapshotRow = {
   segment: string
-  device: string
+  device: SegmentDevice
   country: string
-  source: string
+  source: SegmentSource
   category: string
   offer_id: string
   variant: string

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DIMENSIONS } from '../../schemas/segments.ts'
+import { SegmentDevice, SegmentSource } from '../rows.ts'
 import { DECISIONS } from './decision.ts'
 
 /** The answer of GET /api/v1/recommend: its contract, and its OpenAPI schemas by these names. */
@@ -18,9 +19,9 @@ export const ResolvedSegment = z
       .describe(
         'The segment whose figures answered, as /api/v1/segments lists it; null for the site-wide total.',
       ),
-    device: z.string().describe('The visitor’s device class, or * when coarsened away.'),
-    country: z.string(),
-    source: z.string(),
+    device: SegmentDevice,
+    country: z.string().describe('ISO 3166-1 alpha-2, or * when coarsened away.'),
+    source: SegmentSource,
     category: z.string(),
     coarsened: z.array(z.enum(DIMENSIONS)).describe('The dimensions replaced by *, in coarsening order.'),
     site_wide: z.boolean().describe('True when no segment on the visitor’s path had released figures.'),

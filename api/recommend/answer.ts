@@ -61,6 +61,9 @@ export function recommendation(input: RecommendInput): Recommendation {
     segment: {
       id: step?.id ?? null,
       ...dims,
+      // The visitor's device and source were validated against these classes (params.ts).
+      device: dims.device as Recommendation['segment']['device'],
+      source: dims.source as Recommendation['segment']['source'],
       coarsened: step ? [...step.coarsened] : [...DIMENSIONS].reverse(),
       site_wide: step === undefined,
     },
