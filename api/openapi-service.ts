@@ -83,7 +83,8 @@ export const SERVICE_PATHS = {
       operationId: 'getBeacon',
       tags: ['collector'],
       summary: 'The beacon script',
-      description: 'The browser script a storefront loads; it sends events to `/api/event`. Cached for a day, with an ETag.',
+      description:
+        'The browser script a storefront loads; it sends events to `/api/event`. Cached for a day, with an ETag.',
       security: [],
       responses: {
         200: {
@@ -136,7 +137,8 @@ export const SERVICE_PATHS = {
       operationId: 'getMetrics',
       tags: ['operations'],
       summary: 'Prometheus metrics',
-      description: 'Every worker’s series, each with a `worker` label when WORKERS > 1. Behind ADMIN_TOKEN when one is set.',
+      description:
+        'Every worker’s series, each with a `worker` label when WORKERS > 1. Behind ADMIN_TOKEN when one is set.',
       security: [{}, { adminToken: [] }],
       responses: {
         200: {

@@ -102,9 +102,10 @@ function responseSchema(doc: RouteDoc, rowName: (schema: z.ZodType) => JsonSchem
   if (doc.shape === 'list') return envelope({ rows: { type: 'array', items: rowName(doc.row) } }, ['rows'])
   if (doc.shape === 'object') {
     const names = doc.names ?? []
-    return envelope(Object.fromEntries(names.map((name) => [name, { oneOf: [rowName(doc.row), { type: 'null' }] }])), [
-      ...names,
-    ])
+    return envelope(
+      Object.fromEntries(names.map((name) => [name, { oneOf: [rowName(doc.row), { type: 'null' }] }])),
+      [...names],
+    )
   }
   return { allOf: [rowName(doc.row), envelope({}, [])] }
 }
@@ -184,7 +185,9 @@ export function openApiDocument(sections: readonly ApiSection[]) {
     paths: { ...paths, ...SERVICE_PATHS },
     components: {
       securitySchemes: {
-        ...Object.fromEntries(sections.map((section) => [section.security, { type: 'http', scheme: 'bearer' }])),
+        ...Object.fromEntries(
+          sections.map((section) => [section.security, { type: 'http', scheme: 'bearer' }]),
+        ),
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, when set.' },
       },
       schemas: componentSchemas(names),

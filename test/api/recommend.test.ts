@@ -206,7 +206,9 @@ describe('allocation', () => {
       { impressions: 200, conversions: 10 },
       { impressions: 200, conversions: 13 },
     ])
-    shares.forEach((share, i) => expect(Math.abs(share - (reference[i] as number))).toBeLessThan(0.04))
+    shares.forEach((share, i) => {
+      expect(Math.abs(share - (reference[i] as number))).toBeLessThan(0.04)
+    })
     // Held for the snapshot: the same shares on the next call.
     expect(
       (await recommend('site=shop&device=mobile&country=DE&source=paid&category=brakes')).allocation,
