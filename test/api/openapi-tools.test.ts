@@ -130,5 +130,9 @@ describe('the served OpenAPI document', () => {
       expect(types).toMatch(new RegExp(`^    ${operation}: \\{`, 'm'))
     expect(types).toMatch(/^ {8}Recommendation: \{/m)
     expect(types).toContain('decision: components["schemas"]["Decision"]')
+    // The client's committed types are the served document's (`npm run client:types` refreshes them).
+    expect(types, 'clients/recommend/schema.ts is stale: npm run client:types').toBe(
+      readFileSync(join(process.cwd(), 'clients/recommend/schema.ts'), 'utf8'),
+    )
   }, 120_000)
 })
