@@ -3,6 +3,7 @@ import type { LoadResult } from '../lib/http-load.ts'
 import type { PipelineBench } from '../lib/pipeline-bench.ts'
 import type { EndpointTiming } from '../lib/read-api.ts'
 import type { Machine } from '../lib/report.ts'
+import type { RecommendSection } from './recommend.ts'
 import type { Settings } from './settings.ts'
 
 /** The shape of `load/results/latest.json`: one key per section that ran. */
@@ -66,6 +67,7 @@ export type Results = {
   embedded?: EmbeddedSection
   ingest?: IngestFigures
   read?: ReadSection
+  recommend?: RecommendSection
   /** The 1-minute load average when each section started: above the core count, other processes took CPU. */
   loadAverage: Record<string, number>
   errors: Record<string, string>
