@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import type { IngestFigures } from '../ingest-demo.ts'
 import { type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
 import { randomToken, startTally } from '../lib/instance.ts'
@@ -50,7 +49,7 @@ export async function recommendSection(options: {
   const tally = await startTally({
     warehouse: { kind: 'embedded', dataDir: options.dataDir },
     env: { ...COLLECTOR_ENV, LOG_LEVEL: 'info', API_TOKEN: token, DASHBOARD_TOKEN: randomToken() },
-    workDir: join(options.workDir, 'recommend'),
+    workDir: options.workDir,
   })
   try {
     // The insights job writes the snapshot /recommend serves; the others share the warehouse.
