@@ -14,6 +14,7 @@ export type RecommendSection =
   | {
       events: number
       segments: number
+      offers: number
       visitors: number
       connections: number
       result: LoadResult
@@ -58,20 +59,25 @@ export async function recommendSection(options: {
     const answer = await fetch(`${tally.url}/api/v1/segments?site=${SITE}&limit=1000`, { headers })
     const { rows } = (await answer.json()) as { rows: Array<Record<string, string>> }
     if (!rows?.length) return { skipped: 'the insights job released no segment' }
+    // Unknown values (an empty country) are left out, as a client that does not know them would.
     const visitors = [
       ...rows.map((row) =>
         Object.entries(FILL)
-          .map(([dim, fill]) => `${dim}=${encodeURIComponent(row[dim] === '*' ? fill : (row[dim] ?? fill))}`)
+          .map(([dim, fill]) => [dim, row[dim] === '*' ? fill : row[dim]] as const)
+          .filter(([, value]) => value)
+          .map(([dim, value]) => `${dim}=${encodeURIComponent(value as string)}`)
           .join('&'),
       ),
       'device=mobile&country=GB&source=paid&category=wipers',
       'country=CH',
       '',
     ]
+    const offers = await offerIds(tally.url, headers, rows)
     const decisions: Record<string, number> = {}
     for (const visitor of visitors) {
+      const offer = encodeURIComponent(offers[0] as string)
       const body = (await (
-        await fetch(`${tally.url}/api/v1/recommend?site=${SITE}&${visitor}`, { headers })
+        await fetch(`${tally.url}/api/v1/recommend?site=${SITE}&offer=${offer}&${visitor}`, { headers })
       ).json()) as { decision: string }
       decisions[body.decision] = (decisions[body.decision] ?? 0) + 1
     }
@@ -79,10 +85,11 @@ export async function recommendSection(options: {
     const request = (): LoadRequest => {
       const visitor = visitors[next % visitors.length]
       const choose = next % 2 === 0 ? 'best' : 'sample'
+      const offer = offers[Math.floor(next / visitors.length) % offers.length]
       next++
       return {
         method: 'GET',
-        path: `/api/v1/recommend?site=${SITE}&${visitor}&choose=${choose}`,
+        path: `/api/v1/recommend?site=${SITE}&offer=${encodeURIComponent(offer as string)}&${visitor}&choose=${choose}`,
         headers,
         kind: 'recommend',
         expect: 200,
@@ -118,6 +125,7 @@ export async function recommendSection(options: {
     return {
       events,
       segments: rows.length,
+      offers: offers.length,
       visitors: visitors.length,
       connections: options.connections,
       result,
@@ -126,4 +134,23 @@ export async function recommendSection(options: {
   } finally {
     await tally.stop()
   }
+}
+
+/** The offers of the snapshot: those of the largest segments' released variants. */
+async function offerIds(
+  url: string,
+  headers: Record<string, string>,
+  segments: Array<Record<string, string>>,
+): Promise<string[]> {
+  const ids = new Set<string>()
+  for (const segment of segments.slice(0, 20)) {
+    const answer = await fetch(
+      `${url}/api/v1/offers?site=${SITE}&segment=${encodeURIComponent(segment.segment ?? '')}`,
+      { headers },
+    )
+    for (const row of ((await answer.json()) as { rows?: Array<{ offer_id: string }> }).rows ?? [])
+      ids.add(row.offer_id)
+  }
+  if (ids.size === 0) throw new Error('the insights job released no offer')
+  return [...ids].sort()
 }
