@@ -26,12 +26,12 @@ import { heading, int, machine, table } from './lib/report.ts'
  *   4. read API latency over 30 days of demo data (10 million events; 100,000 with --quick);
  *   5. peak RSS of the collector process, server mode and embedded mode;
  *   6. the beacon's size;
- *   7. GET /api/v1/recommend at --connections clients over the demo data (section 3's, or its own).
+ *   7. GET /api/v1/recommend at --connections clients over `npm run demo`'s data (28 days).
  *
  * Flags: --quick (short runs, small data set), --only http,embedded,pipeline,ingest,read,beacon,
  * --seconds S (each HTTP measurement), --rounds R (alternating baseline/collector rounds; the best
- * of each counts), --connections C, --events N (demo events for 3 and 4), --read-requests R, --recommend-events N
- * (demo events section 7 records when 3 did not run),
+ * of each counts), --connections C, --events N (demo events for 3 and 4), --read-requests R, --recommend-per-day N
+ * (visits a day of section 7's demo data, 1,000 like `npm run demo`),
  * --profile (CPU profile of the collector under load, into load/results/), --out FILE, --tmp DIR
  * (where the processes keep their files: the data directories and the collector's write-ahead log;
  * `--tmp /dev/shm` takes the disk out of the figures).
@@ -83,11 +83,9 @@ await section('read', `4. read API latency over ${settings.days} days`, () =>
 )
 await section('recommend', `7. GET /api/v1/recommend, ${settings.connections} connections`, () =>
   recommendSection({
-    ingest: results.ingest,
-    dataDir,
     workDir,
-    events: settings.recommendEvents,
-    days: settings.days,
+    days: settings.quick ? 7 : 28,
+    perDay: settings.recommendPerDay,
     connections: settings.connections,
     seconds: settings.seconds,
   }),

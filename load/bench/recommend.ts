@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs'
-import type { IngestFigures } from '../ingest-demo.ts'
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
-import { randomToken, startTally } from '../lib/instance.ts'
+import { ROOT, randomToken, startTally } from '../lib/instance.ts'
 import { int, ms, table } from '../lib/report.ts'
-import { ingestSection } from './ingest.ts'
 import { STARTUP_JOBS, startupJobs } from './read.ts'
 import { COLLECTOR_ENV, SITE } from './settings.ts'
 
@@ -18,6 +18,8 @@ export type RecommendSection =
       visitors: number
       connections: number
       result: LoadResult
+      /** The service process's CPU time (user + system) per answer during the measurement. */
+      cpuMicrosPerRequest: number
       /** Share of answers per decision over the visitors asked, once each. */
       decisions: Record<string, number>
     }
@@ -27,28 +29,26 @@ export type RecommendSection =
 const FILL: Record<string, string> = { device: 'desktop', country: 'GB', source: 'direct', category: 'misc' }
 
 /**
- * Section 7: `GET /api/v1/recommend` at `connections` concurrent clients over the demo data:
- * section 3's when it ran, otherwise a demo data set of its own (`events`, 200,000 by default: a
- * few weeks of `npm run demo`). The visitors asked for are one per released segment (with `*`
- * filled in) and a few no segment matches, round-robin, with choose=best and choose=sample.
+ * Section 7: `GET /api/v1/recommend` at `connections` concurrent clients over the data of
+ * `npm run demo` (recorded with --seed-only: `days` days at `perDay` visits). The visitors asked for
+ * are one per released segment (with `*` filled in) and a few no segment matches, round-robin,
+ * with choose=best and choose=sample.
  */
 export async function recommendSection(options: {
-  ingest: IngestFigures | undefined
-  dataDir: string
   workDir: string
-  events: number
   days: number
+  perDay: number
   connections: number
   seconds: number
 }): Promise<RecommendSection> {
-  let events = options.ingest?.events
-  if (events === undefined || !existsSync(options.dataDir)) {
-    console.log(`  no demo data from section 3: recording ${int(options.events)} demo events first`)
-    events = (await ingestSection(options.dataDir, options.events, options.days)).events
-  }
+  // The demo's own shop (`npm run demo -- --seed-only`): one offer with three variants whose true
+  // rates differ by segment, as the recommendation service meets it.
+  const dataDir = join(options.workDir, 'recommend-demo')
+  const seeded = await seedDemo(dataDir, options.days, options.perDay)
+  const events = seeded.events
   const token = randomToken()
   const tally = await startTally({
-    warehouse: { kind: 'embedded', dataDir: options.dataDir },
+    warehouse: { kind: 'embedded', dataDir },
     env: { ...COLLECTOR_ENV, LOG_LEVEL: 'info', API_TOKEN: token, DASHBOARD_TOKEN: randomToken() },
     workDir: options.workDir,
   })
@@ -73,11 +73,13 @@ export async function recommendSection(options: {
       '',
     ]
     const offers = await offerIds(tally.url, headers, rows)
+    const offerParam = (offer: string | undefined) => (offer ? `offer=${encodeURIComponent(offer)}&` : '')
     const decisions: Record<string, number> = {}
     for (const visitor of visitors) {
-      const offer = encodeURIComponent(offers[0] as string)
       const body = (await (
-        await fetch(`${tally.url}/api/v1/recommend?site=${SITE}&offer=${offer}&${visitor}`, { headers })
+        await fetch(`${tally.url}/api/v1/recommend?site=${SITE}&${offerParam(offers[0])}${visitor}`, {
+          headers,
+        })
       ).json()) as { decision: string }
       decisions[body.decision] = (decisions[body.decision] ?? 0) + 1
     }
@@ -89,7 +91,7 @@ export async function recommendSection(options: {
       next++
       return {
         method: 'GET',
-        path: `/api/v1/recommend?site=${SITE}&offer=${encodeURIComponent(offer as string)}&${visitor}&choose=${choose}`,
+        path: `/api/v1/recommend?site=${SITE}&${offerParam(offer)}${visitor}&choose=${choose}`,
         headers,
         kind: 'recommend',
         expect: 200,
@@ -97,19 +99,34 @@ export async function recommendSection(options: {
     }
     const load = { url: tally.url, next: request, connections: options.connections }
     await runLoad({ ...load, label: 'warm-up', seconds: 2 })
+    const cpuBefore = tally.cpuSeconds()
     const result = await runLoad({
       ...load,
       label: 'recommend',
       seconds: options.seconds,
       maxSeconds: options.seconds + 30,
     })
+    // The service's CPU per answer: what each costs when the machine has a core to spare.
+    const cpuMicrosPerRequest = ((tally.cpuSeconds() - cpuBefore) * 1e6) / Math.max(1, result.requests)
     console.log(
       table([
-        ['visitors', 'connections', 'requests/s', 'p50', 'p95', 'p99', 'max', 'statuses', 'goal p95'],
+        [
+          'visitors',
+          'connections',
+          'requests/s',
+          'server CPU/request',
+          'p50',
+          'p95',
+          'p99',
+          'max',
+          'statuses',
+          'goal p95',
+        ],
         [
           `${int(visitors.length)} (${rows.length} segments)`,
           String(options.connections),
           int(result.requestsPerSecond),
+          `${cpuMicrosPerRequest.toFixed(0)} µs`,
           ms(result.latency.p50),
           ms(result.latency.p95),
           ms(result.latency.p99),
@@ -129,6 +146,7 @@ export async function recommendSection(options: {
       visitors: visitors.length,
       connections: options.connections,
       result,
+      cpuMicrosPerRequest,
       decisions,
     }
   } finally {
@@ -141,9 +159,9 @@ async function offerIds(
   url: string,
   headers: Record<string, string>,
   segments: Array<Record<string, string>>,
-): Promise<string[]> {
+): Promise<Array<string | undefined>> {
   const ids = new Set<string>()
-  for (const segment of segments.slice(0, 20)) {
+  for (const segment of segments) {
     const answer = await fetch(
       `${url}/api/v1/offers?site=${SITE}&segment=${encodeURIComponent(segment.segment ?? '')}`,
       { headers },
@@ -151,6 +169,53 @@ async function offerIds(
     for (const row of ((await answer.json()) as { rows?: Array<{ offer_id: string }> }).rows ?? [])
       ids.add(row.offer_id)
   }
-  if (ids.size === 0) throw new Error('the insights job released no offer')
-  return [...ids].sort()
+  // None released: every answer is `explore`, and the offer may go unnamed.
+  return ids.size > 0 ? [...ids].sort() : [undefined]
+}
+
+/** Records `npm run demo`'s history into `dataDir` (its --seed-only mode, as a process of its own). */
+async function seedDemo(dataDir: string, days: number, perDay: number): Promise<{ events: number }> {
+  const port = await freePort()
+  const args = ['--import', 'tsx', 'demo/main.ts', '--seed-only', '--live', '0']
+  const options = [
+    '--days',
+    String(days),
+    '--per-day',
+    String(perDay),
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(port),
+  ]
+  const started = performance.now()
+  const { code, output } = await run([...args, ...options])
+  if (code !== 0) throw new Error(`npm run demo -- --seed-only failed (${code}): ${output.slice(-2000)}`)
+  const events = Number(/([\d,]+) events/.exec(output)?.[1]?.replaceAll(',', '') ?? 0)
+  console.log(
+    `  demo data: ${days} days at ~${int(perDay)} visits a day, ${int(events)} events, recorded in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  )
+  return { events }
+}
+
+function run(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      output += chunk
+    })
+    child.once('exit', (code) => resolve({ code, output }))
+  })
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
 }

@@ -25,8 +25,8 @@ export type Settings = {
   events: number
   days: number
   readRequests: number
-  /** Demo events section 7 records when section 3 did not run. */
-  recommendEvents: number
+  /** Visits a day of the demo data section 7 records (as `npm run demo --per-day`). */
+  recommendPerDay: number
 }
 
 export type BenchOptions = {
@@ -49,7 +49,7 @@ export function readOptions(): BenchOptions {
       connections: { type: 'string', default: '50' },
       events: { type: 'string' },
       'read-requests': { type: 'string' },
-      'recommend-events': { type: 'string' },
+      'recommend-per-day': { type: 'string' },
       profile: { type: 'boolean', default: false },
       tmp: { type: 'string', default: tmpdir() },
       out: { type: 'string', default: join(RESULTS_DIR, 'latest.json') },
@@ -73,7 +73,7 @@ export function readOptions(): BenchOptions {
       events: num(values.events, 'events', quick ? 100_000 : 10_000_000),
       days: 30,
       readRequests: num(values['read-requests'], 'read-requests', quick ? 10 : 40),
-      recommendEvents: num(values['recommend-events'], 'recommend-events', quick ? 100_000 : 200_000),
+      recommendPerDay: num(values['recommend-per-day'], 'recommend-per-day', quick ? 300 : 1000),
     },
     sections,
     profile: values.profile === true,
