@@ -5,29 +5,13 @@ import { type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
 import { ROOT, randomToken, startTally } from '../lib/instance.ts'
 import { int, ms, table } from '../lib/report.ts'
 import { STARTUP_JOBS, startupJobs } from './read.ts'
+import type { RecommendSection } from './results.ts'
 import { COLLECTOR_ENV, SITE } from './settings.ts'
 
 /** The goal: fast enough to call on every page view. */
 export const RECOMMEND_P95_GOAL_MS = 10
 /** Requests a second of the paced run: 50 storefront servers at 20 page views a second each. */
 export const PACED_RATE = 1000
-
-export type RecommendSection =
-  | {
-      events: number
-      segments: number
-      offers: number
-      visitors: number
-      connections: number
-      result: LoadResult
-      /** The same clients at PACED_RATE requests a second. */
-      paced: LoadResult
-      /** The service process's CPU time (user + system) per answer during the measurement. */
-      cpuMicrosPerRequest: number
-      /** Share of answers per decision over the visitors asked, once each. */
-      decisions: Record<string, number>
-    }
-  | { skipped: string }
 
 // Values for a segment's `*`: a visitor the coarse segment stands for (GB matches no finer one).
 const FILL: Record<string, string> = { device: 'desktop', country: 'GB', source: 'direct', category: 'misc' }

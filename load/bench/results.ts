@@ -3,7 +3,6 @@ import type { LoadResult } from '../lib/http-load.ts'
 import type { PipelineBench } from '../lib/pipeline-bench.ts'
 import type { EndpointTiming } from '../lib/read-api.ts'
 import type { Machine } from '../lib/report.ts'
-import type { RecommendSection } from './recommend.ts'
 import type { Settings } from './settings.ts'
 
 /** The shape of `load/results/latest.json`: one key per section that ran. */
@@ -56,6 +55,24 @@ export type EmbeddedSection = { run: HttpRun; peakRssBytes: number; exitCode: nu
 
 export type ReadSection =
   | { events: number; from: string; to: string; endpoints: EndpointTiming[] }
+  | { skipped: string }
+
+/** Section 7 (load/bench/recommend.ts). */
+export type RecommendSection =
+  | {
+      events: number
+      segments: number
+      offers: number
+      visitors: number
+      connections: number
+      result: LoadResult
+      /** The same clients at PACED_RATE requests a second. */
+      paced: LoadResult
+      /** The service process's CPU time (user + system) per answer during the measurement. */
+      cpuMicrosPerRequest: number
+      /** Share of answers per decision over the visitors asked, once each. */
+      decisions: Record<string, number>
+    }
   | { skipped: string }
 
 export type Results = {
