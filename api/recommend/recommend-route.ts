@@ -4,7 +4,7 @@ import type { Warehouse } from '../../warehouse/client.ts'
 import { FILTERS, recoQuery } from '../params.ts'
 import { getOfferSnapshot } from '../queries/getOfferSnapshot.ts'
 import { getSnapshotVersion } from '../queries/getSnapshotVersion.ts'
-import { type ReleasedRoute, releasedRoute } from '../released-route.ts'
+import { type ReadContext, type ReleasedRoute, releasedRoute } from '../released-route.ts'
 import { recommendation } from './answer.ts'
 import { Recommendation } from './answer-schema.ts'
 import { resolutionPath } from './resolve.ts'
@@ -22,13 +22,14 @@ export const SNAPSHOT_CHECK_MS = 1000
 
 const caches = new WeakMap<Warehouse, SnapshotCache<SnapshotIndex>>()
 
-function cacheFor(warehouse: Warehouse): SnapshotCache<SnapshotIndex> {
+function cacheFor(ctx: ReadContext): SnapshotCache<SnapshotIndex> {
+  const { warehouse } = ctx
   let cache = caches.get(warehouse)
   if (!cache) {
     cache = snapshotCache(
       {
         version: (site) => getSnapshotVersion(warehouse, { site }),
-        load: async (site) => indexSnapshot(await getOfferSnapshot(warehouse, { site })),
+        load: async (site) => indexSnapshot(await getOfferSnapshot(warehouse, { site }), ctx.meetsK),
       },
       { checkEveryMs: SNAPSHOT_CHECK_MS },
     )
@@ -68,7 +69,7 @@ export const recommendRoute: ReleasedRoute = releasedRoute<RecommendQuery, Candi
   query,
   row: Recommendation,
   handler: async (params, ctx) => {
-    const index = await cacheFor(ctx.warehouse).get(params.site)
+    const index = await cacheFor(ctx).get(params.site)
     // An offer the snapshot does not name is answered as unknown (explore), never echoed back.
     const offer = params.offer
       ? index.offers.includes(params.offer)

@@ -38,7 +38,15 @@ export type SnapshotIndex = {
 
 export const armsKey = (scope: string, offer: string): string => `${scope}\u0000${offer}`
 
-export function indexSnapshot(rows: readonly OfferSnapshotRow[]): SnapshotIndex {
+/**
+ * `releasable` is the release gate's test: a row that fails it still appears as its segment's
+ * candidate (and is held back there, counted in `suppressed`), but never adds to a site-wide total,
+ * so no total can be told apart from the released rows it should be made of.
+ */
+export function indexSnapshot(
+  rows: readonly OfferSnapshotRow[],
+  releasable: (group: { visitors: number; visitors_floor: number }) => boolean,
+): SnapshotIndex {
   const arms = new Map<string, Candidate[]>()
   const site = new Map<string, Candidate>()
   const push = (key: string, arm: Candidate) => {
@@ -58,6 +66,7 @@ export function indexSnapshot(rows: readonly OfferSnapshotRow[]): SnapshotIndex 
       visitors: row.visitors,
       visitors_floor: row.visitors,
     })
+    if (!releasable({ visitors: row.visitors, visitors_floor: row.visitors })) continue
     // Segments pool disjoint sets of cells, so their impressions and conversions add up to the
     // site's over every released cell. One visitor may sit in two cells of a day (two categories),
     // so the visitors' sum is shown as an upper bound and the largest segment is the floor.

@@ -131,8 +131,19 @@ beforeAll(async () => {
   await insertRows(warehouse, 'reco_offers', [
     recoOffer({ offer_id: 'o-big', visitors: 50 }),
     recoOffer({ offer_id: 'p-small', visitors: 2, is_best: 0 }),
-    // A variant too small to release beside a large one: /recommend must not count or offer it.
-    recoOffer({ offer_id: 'o-big', variant: 'tiny-variant', visitors: 2, is_best: 0 }),
+    // A variant too small to release beside a large one, in the segment /recommend resolves its
+    // visitor to: it must be held back there, and neither offered nor added to any total.
+    ...[
+      { variant: 'A', visitors: 50 },
+      { variant: 'tiny-variant', visitors: 2, is_best: 0 },
+    ].map((arm) =>
+      recoOffer({
+        offer_id: 'o-big',
+        segment: 'device=desktop|country=DE|source=*|category=*',
+        category: '*',
+        ...arm,
+      }),
+    ),
   ])
   const segment = {
     site: 'shop',

@@ -94,6 +94,11 @@ beforeAll(async () => {
       { variant: 'control', impressions: 200, conversions: 4 },
       { variant: 'ship', impressions: 200, conversions: 30 },
     ]),
+    // A row under K_ANON (the job never writes one; the gate must hold it anyway): no total adds it.
+    {
+      ...segmentRows('other', L2, [{ variant: 'ship', impressions: 9999, conversions: 9999 }])[0],
+      visitors: 2,
+    },
     ...segmentRows('multi', L4, [{ variant: 'a', impressions: 100, conversions: 5 }], 'banner'),
     ...segmentRows('multi', L4, [{ variant: 'a', impressions: 100, conversions: 5 }], 'popup'),
   ])
