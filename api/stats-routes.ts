@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { Device } from '../schemas/constants.ts'
 import { buildOverview, previousPeriod } from './overview.ts'
 import { Limit, statsQuery } from './params.ts'
 import { getDailySeries } from './queries/getDailySeries.ts'
@@ -113,7 +114,8 @@ const devices = releasedRoute({
   row: DeviceRow,
   handler: async (query, ctx) =>
     (await getTechBreakdown(ctx.warehouse, 'device', query)).map(({ value, ...row }) => ({
-      device: value,
+      // The rollup's device column holds the collector's classes only (collector/coarsen.ts).
+      device: value as Device,
       ...row,
     })),
 })

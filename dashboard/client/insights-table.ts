@@ -1,5 +1,5 @@
 import type { OfferInsightRow } from '../../api/queries/getOfferInsights.ts'
-import { type Verdict, verdict } from '../../api/recommend.ts'
+import { type Verdict, verdict } from '../../api/recommend/decision.ts'
 import type { FilterName } from '../state.ts'
 import { h } from './dom.ts'
 import { fmtRate } from './format.ts'

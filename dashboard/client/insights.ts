@@ -1,4 +1,4 @@
-import { verdict } from '../../api/recommend.ts'
+import { verdict } from '../../api/recommend/decision.ts'
 import { getJson } from './api.ts'
 import { h } from './dom.ts'
 import { fmtInt } from './format.ts'

@@ -62,6 +62,24 @@ export type ReadSection =
   | { events: number; from: string; to: string; endpoints: EndpointTiming[] }
   | { skipped: string }
 
+/** Section 7 (load/bench/recommend.ts). */
+export type RecommendSection =
+  | {
+      events: number
+      segments: number
+      offers: number
+      visitors: number
+      connections: number
+      result: LoadResult
+      /** The same clients at PACED_RATE requests a second. */
+      paced: LoadResult
+      /** The service process's CPU time (user + system) per answer during the measurement. */
+      cpuMicrosPerRequest: number
+      /** Share of answers per decision over the visitors asked, once each. */
+      decisions: Record<string, number>
+    }
+  | { skipped: string }
+
 export type Results = {
   machine: Machine
   settings: Settings
@@ -71,6 +89,7 @@ export type Results = {
   embedded?: EmbeddedSection
   ingest?: IngestFigures
   read?: ReadSection
+  recommend?: RecommendSection
   /** The 1-minute load average when each section started: above the core count, other processes took CPU. */
   loadAverage: Record<string, number>
   errors: Record<string, string>

@@ -1,10 +1,11 @@
 import { int, mb, ms } from '../lib/report.ts'
+import { RECOMMEND_P95_GOAL_MS } from './recommend.ts'
 import type { Results } from './results.ts'
 
 /** Each figure beside its goal or baseline: what the README's performance table is written from. */
 export function summaryRows(results: Results): string[][] {
   const rows: string[][] = [['measure', 'result', 'goal / baseline']]
-  const { http, embedded, pipeline, ingest, read, beacon } = results
+  const { http, embedded, pipeline, ingest, read, beacon, recommend } = results
   if (http) {
     const c = http.collector.best
     const b = http.baseline.best
@@ -119,6 +120,18 @@ export function summaryRows(results: Results): string[][] {
       busiest.toFixed(1),
       `on ${results.machine.cores} cores (other processes)`,
     ])
+  }
+  if (recommend && 'result' in recommend) {
+    for (const [label, run] of [
+      ['as fast as answered', recommend.result],
+      ['paced', recommend.paced],
+    ] as const) {
+      rows.push([
+        `7. /api/v1/recommend p50 / p95, ${recommend.connections} connections, ${label}`,
+        `${ms(run.latency.p50)} / ${ms(run.latency.p95)} (${int(run.requestsPerSecond)} req/s)`,
+        `p95 < ${RECOMMEND_P95_GOAL_MS} ms: ${run.latency.p95 < RECOMMEND_P95_GOAL_MS ? 'met' : 'not met'}`,
+      ])
+    }
   }
   return rows
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_RECOMMEND_PROB_BEST } from '../../api/recommend/decision.ts'
 import { ConfigError, loadConfig } from '../../schemas/config.ts'
 import { runToExit } from '../support/run.ts'
 
@@ -79,6 +80,11 @@ describe('config', () => {
     expect(config.trustProxy).toBe(true)
   })
 
+  it('reads RECOMMEND_PROB_BEST, 0.95 unless set (the decision rule’s default)', () => {
+    expect(loadConfig({}).recommendProbBest).toBe(DEFAULT_RECOMMEND_PROB_BEST)
+    expect(loadConfig({ RECOMMEND_PROB_BEST: '0.9' }).recommendProbBest).toBe(0.9)
+  })
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', K_ANON: '' }).port).toBe(8787)
   })
@@ -87,6 +93,9 @@ describe('config', () => {
     ['PORT', 'abc'],
     ['PORT', '70000'],
     ['K_ANON', '1'],
+    ['RECOMMEND_PROB_BEST', '0.4'],
+    ['RECOMMEND_PROB_BEST', '1'],
+    ['RECOMMEND_PROB_BEST', 'sure'],
     ['FLUSH_INTERVAL_MS', '-5'],
     ['RETENTION_DAYS', '0'],
     ['SITES', 'demo'],
