@@ -95,6 +95,23 @@ export const SERVICE_PATHS = {
       },
     },
   },
+  '/beacon-ga4.js': {
+    get: {
+      operationId: 'getGa4Bridge',
+      tags: ['collector'],
+      summary: 'The GA4 dataLayer bridge',
+      description:
+        'Loaded by the beacon only when its tag has `data-ecommerce="ga4"`: counts the GA4 and UA e-commerce events the page pushes into `dataLayer` (docs/ga4.md). Cached for a day, with an ETag.',
+      security: [],
+      responses: {
+        200: {
+          description: 'The script.',
+          content: { 'application/javascript': { schema: { type: 'string' } } },
+        },
+        304: empty('Not modified (If-None-Match).'),
+      },
+    },
+  },
   '/.well-known/gpc.json': {
     get: {
       operationId: 'getGpcSupport',
