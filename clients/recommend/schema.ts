@@ -192,7 +192,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The purchase funnel: product_view → add_to_cart → checkout → purchase
+         * The purchase funnel: product_view → add_to_cart → checkout → shipping_info → payment_info → purchase → refund
          * @description Visitors per step, with the drop-off from the step before and the conversion from the first.
          */
         get: operations["statsFunnel"];
@@ -376,6 +376,26 @@ export interface paths {
          * @description The browser script a storefront loads; it sends events to `/api/event`. Cached for a day, with an ETag.
          */
         get: operations["getBeacon"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/beacon-ga4.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The GA4 dataLayer bridge
+         * @description Loaded by the beacon only when its tag has `data-ecommerce="ga4"`: counts the GA4 and UA e-commerce events the page pushes into `dataLayer` (docs/ga4.md). Cached for a day, with an ETag.
+         */
+        get: operations["getGa4Bridge"];
         put?: never;
         post?: never;
         delete?: never;
@@ -652,7 +672,103 @@ export interface components {
             };
         } | {
             /** @constant */
+            type: "shipping_info";
+            site: string;
+            url: string;
+            referrer?: string;
+            utm?: {
+                source?: string;
+                medium?: string;
+                campaign?: string;
+            };
+            prev?: {
+                url?: string;
+                product?: {
+                    id: string;
+                    category: string;
+                };
+            };
+            offer?: {
+                id: string;
+                variant: string;
+            };
+            order?: {
+                revenue: number;
+                currency: string;
+                items: {
+                    id: string;
+                    category: string;
+                    price: number;
+                    quantity: number;
+                }[];
+            };
+        } | {
+            /** @constant */
+            type: "payment_info";
+            site: string;
+            url: string;
+            referrer?: string;
+            utm?: {
+                source?: string;
+                medium?: string;
+                campaign?: string;
+            };
+            prev?: {
+                url?: string;
+                product?: {
+                    id: string;
+                    category: string;
+                };
+            };
+            offer?: {
+                id: string;
+                variant: string;
+            };
+            order?: {
+                revenue: number;
+                currency: string;
+                items: {
+                    id: string;
+                    category: string;
+                    price: number;
+                    quantity: number;
+                }[];
+            };
+        } | {
+            /** @constant */
             type: "purchase";
+            site: string;
+            url: string;
+            referrer?: string;
+            utm?: {
+                source?: string;
+                medium?: string;
+                campaign?: string;
+            };
+            prev?: {
+                url?: string;
+                product?: {
+                    id: string;
+                    category: string;
+                };
+            };
+            offer?: {
+                id: string;
+                variant: string;
+            };
+            order: {
+                revenue: number;
+                currency: string;
+                items: {
+                    id: string;
+                    category: string;
+                    price: number;
+                    quantity: number;
+                }[];
+            };
+        } | {
+            /** @constant */
+            type: "refund";
             site: string;
             url: string;
             referrer?: string;
@@ -706,7 +822,7 @@ export interface components {
             };
             search: {
                 query: string;
-                results: number;
+                results?: number;
             };
         } | {
             /** @constant */
@@ -784,7 +900,7 @@ export interface components {
         };
         FunnelRow: {
             /** @enum {string} */
-            step: "product_view" | "add_to_cart" | "checkout" | "purchase";
+            step: "product_view" | "add_to_cart" | "checkout" | "shipping_info" | "payment_info" | "purchase" | "refund";
             events: number;
             /** @description Sum of order values, in the currencies the shop sent, unconverted. */
             revenue: number;
@@ -2177,6 +2293,33 @@ export interface operations {
         };
     };
     getBeacon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/javascript": string;
+                };
+            };
+            /** @description Not modified (If-None-Match). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getGa4Bridge: {
         parameters: {
             query?: never;
             header?: never;
