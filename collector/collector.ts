@@ -33,6 +33,7 @@ export type CollectorDeps = {
     Config,
     | 'sites'
     | 'queryParams'
+    | 'paymentHosts'
     | 'flushIntervalMs'
     | 'trustProxy'
     | 'dataDir'
@@ -254,6 +255,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     processEvent: createEventPipeline({
       sites: deps.config.sites,
       queryParams: deps.config.queryParams,
+      paymentHosts: deps.config.paymentHosts,
       classifyUa: createUaClassifier(),
       lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
     }),

@@ -76,6 +76,34 @@ const QueryParams = z
     return keep
   })
 
+/**
+ * `siteId=host|host` pairs: payment hosts a site's visitors leave for and come back from (their
+ * return continues the visit and is never a referral). A site not named keeps the defaults
+ * (collector/sources.ts); naming it replaces them.
+ */
+const PaymentHosts = z
+  .string()
+  .default('')
+  .transform((raw, ctx) => {
+    const hosts = new Map<string, string[]>()
+    for (const pair of raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
+      const [id = '', list = ''] = pair.split('=', 2)
+      const names = list.split('|').filter(Boolean)
+      if (!SiteId.safeParse(id).success || names.some((name) => !/^[a-z0-9.-]{1,253}$/i.test(name))) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not siteId=host|host` })
+        return z.NEVER
+      }
+      hosts.set(
+        id,
+        names.map((name) => name.toLowerCase()),
+      )
+    }
+    return hosts
+  })
+
 export const ConfigSchema = z
   .object({
     PORT: int(0, 65_535, 8787),
@@ -99,6 +127,7 @@ export const ConfigSchema = z
     CLICKHOUSE_REPLICATED: flag,
     SITES: Sites,
     QUERY_PARAMS: QueryParams,
+    PAYMENT_HOSTS: PaymentHosts,
     K_ANON: int(2, 1000, 5),
     FLUSH_INTERVAL_MS: int(10, 60_000, 5000),
     SPOOL_MAX_MB: int(1, 1_000_000, 256),
@@ -163,6 +192,7 @@ export const ConfigSchema = z
       : { kind: 'embedded' as const, path: env.DATA_DIR, database: env.CLICKHOUSE_DATABASE },
     sites: env.SITES,
     queryParams: env.QUERY_PARAMS,
+    paymentHosts: env.PAYMENT_HOSTS,
     kAnon: env.K_ANON,
     flushIntervalMs: env.FLUSH_INTERVAL_MS,
     /** The write-ahead log's size limit in bytes: past it the collector answers 503. */
