@@ -76,9 +76,15 @@ export type Visitor = {
   /** Every POST to an `/api/event` endpoint, in the order the browser made them. */
   sent: Beacon[]
   errors: Error[]
+  /**
+   * Every event but engagement reports, in order. Those leave when the page is hidden, left or
+   * replaced, as the page's focus and scroll allow, so counts of the others stay exact without them.
+   */
   events(): Sent[]
+  /** The engagement reports sent so far. */
+  engagements(): Sent[]
   byType(type: string): Sent[]
-  /** Waits until `count` events have left the browser and been answered 202, and returns them. */
+  /** Waits until `count` events (engagement reports aside) have been answered 202, and returns them. */
   until(count: number): Promise<Sent[]>
   /** Waits for the answer to every event sent so far and expects each to be 202. */
   accepted(): Promise<void>
@@ -110,7 +116,8 @@ export async function openVisitor(browser: Browser, userAgent: string, init?: st
   const errors: Error[] = []
   page.on('pageerror', (error) => errors.push(error))
 
-  const events = () => sent.map((beacon) => beacon.body)
+  const events = () => sent.map((beacon) => beacon.body).filter((event) => event.type !== 'engagement')
+  const engagements = () => sent.map((beacon) => beacon.body).filter((event) => event.type === 'engagement')
   // A beacon sent as its page navigates away outlives the page, and Playwright may then report no
   // answer for it (its document is gone) although the collector answered: how often depends only
   // on how fast the answer comes. Every answer Playwright does see must be a 202; the end-to-end
@@ -132,9 +139,10 @@ export async function openVisitor(browser: Browser, userAgent: string, init?: st
     sent,
     errors,
     events,
-    byType: (type) => events().filter((event) => event.type === type),
+    engagements,
+    byType: (type) => sent.map((beacon) => beacon.body).filter((event) => event.type === type),
     until: async (count) => {
-      await expect.poll(() => sent.length, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(count)
+      await expect.poll(() => events().length, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(count)
       await accepted()
       return events()
     },
