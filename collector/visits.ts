@@ -43,7 +43,7 @@ export function describeVisit(event: Event, keepParams: ReadonlySet<string>): Pa
       return {
         engaged_ms: Math.min(MAX_ENGAGED_MS, event.ms),
         scroll,
-        scroll_from: Math.min(scroll, event.scroll_from),
+        scroll_from: Math.min(scroll, 100, event.scroll_from),
       }
     }
     case 'outbound':

@@ -108,12 +108,13 @@ export const PageviewEvent = event('pageview', {
  * Engagement with the page in `url` since the last report: `ms` of time while it was visible and
  * focused, and the deepest scroll reached (`scroll`, percent of the page's height) after the
  * deepest reported before (`scroll_from`). Bounds are loose so that no real browser's event is
- * refused; the collector clamps them (30 minutes, 100 %).
+ * refused (a page shorter than the window reads far over 100 %); the collector clamps them (30
+ * minutes, 100 %).
  */
 export const EngagementEvent = event('engagement', {
   ms: z.number().int().min(0).max(86_400_000),
-  scroll: z.number().int().min(0).max(1000),
-  scroll_from: z.number().int().min(0).max(1000),
+  scroll: z.number().int().min(0).max(1_000_000_000),
+  scroll_from: z.number().int().min(0).max(1_000_000_000),
 })
 /** A click on a link to another site: only its host is kept. */
 export const OutboundEvent = event('outbound', { link: PageUrl })

@@ -160,8 +160,9 @@ const tick = () => {
   since = !doc.hidden && doc.hasFocus() ? at : 0
 }
 const deepest = () => {
-  // Above 100 when the page bounces past its end; the collector counts that as 100.
-  scroll = Math.max(scroll, (((scrollY + innerHeight) * 100) / doc.documentElement.scrollHeight) | 0)
+  // The body's height (the document's, less its margins): a page scrolled to its end, or bounced past
+  // it, may give a little over 100, which the collector counts as 100.
+  scroll = Math.max(scroll, (((scrollY + innerHeight) * 100) / doc.body.scrollHeight) | 0)
 }
 const flush = () => {
   tick()
@@ -207,8 +208,9 @@ try {
       ['scroll', deepest],
       ['focus', tick],
       ['blur', tick],
-      // A hidden page (also one being left) sends what it has; a shown one restarts its time.
+      // A hidden or left page sends what it has; a shown one restarts its time.
       ['visibilitychange', flush],
+      ['pagehide', flush],
     ]
     for (const [name, listener] of on) addEventListener(name, listener)
     // Outbound links and file downloads, unless the site says `data-links="off"`.

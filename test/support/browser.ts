@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { type Browser, type BrowserContext, chromium, type Page, type Request } from 'playwright-core'
 import { expect } from 'vitest'
 import { freePort } from '../../load/lib/clickhouse-server.ts'
@@ -19,15 +20,20 @@ const LAUNCH_ARGS = [
 
 /** Headless Chromium that looks like a visitor's desktop browser to the beacon and the bot filter. */
 export async function launchVisitorBrowser(): Promise<{ browser: Browser; userAgent: string }> {
+  // Headless Chromium says "HeadlessChrome" in its user agent, which bot filters rightly drop. The
+  // browser itself is told the visitor's user agent too, not only each context: a beacon a page
+  // sends as it unloads (an engagement report) leaves with the browser's own.
+  const version = /(\d+)\.\d+\.\d+\.\d+/.exec(
+    execFileSync('/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString(),
+  )
+  const major = version?.[1] ?? '131'
+  const userAgent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: LAUNCH_ARGS,
+    args: [...LAUNCH_ARGS, `--user-agent=${userAgent}`],
     ignoreDefaultArgs: ['--enable-automation'],
   })
-  // Headless Chromium says "HeadlessChrome" in its user agent, which bot filters rightly drop.
-  const major = browser.version().split('.')[0]
-  const userAgent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`
   return { browser, userAgent }
 }
 
@@ -94,25 +100,40 @@ export type Visitor = {
 const isBeacon = (request: Request) =>
   request.method() === 'POST' && new URL(request.url()).pathname === '/api/event'
 
-/** A fresh tab in its own context; `init` runs before the page's own scripts. */
-export async function openVisitor(browser: Browser, userAgent: string, init?: string): Promise<Visitor> {
-  const context = await browser.newContext({ userAgent })
-  // The page's own setup runs first, as it would in a real browser; the spy wraps what it leaves.
-  if (init) await context.addInitScript(init)
-  await context.addInitScript(SPY)
-  context.setDefaultTimeout(5_000)
-  // Chromium hands the body of a sendBeacon request to Playwright only when the request passes
-  // through its interception, so beacons go through a route that continues them unchanged.
-  await context.route(
-    (url) => url.pathname === '/api/event',
-    (route) => route.continue(),
-  )
+const prepared = new WeakSet<BrowserContext>()
+
+/**
+ * A fresh tab in its own context; `init` runs before the page's own scripts. Given `shared`, a new
+ * tab of that context instead (same browser storage and cache, its own sessionStorage), which
+ * records only its own beacons; the context's setup is done once, by its first tab.
+ */
+export async function openVisitor(
+  browser: Browser,
+  userAgent: string,
+  init?: string,
+  shared?: BrowserContext,
+): Promise<Visitor> {
+  const context = shared ?? (await browser.newContext({ userAgent }))
+  if (!prepared.has(context)) {
+    prepared.add(context)
+    // The page's own setup runs first, as it would in a real browser; the spy wraps what it leaves.
+    if (init) await context.addInitScript(init)
+    await context.addInitScript(SPY)
+    context.setDefaultTimeout(5_000)
+    // Chromium hands the body of a sendBeacon request to Playwright only when the request passes
+    // through its interception, so beacons go through a route that continues them unchanged.
+    await context.route(
+      (url) => url.pathname === '/api/event',
+      (route) => route.continue(),
+    )
+  }
   const sent: Beacon[] = []
+  const page = await context.newPage()
   context.on('request', (request) => {
     if (!isBeacon(request)) return
+    if (shared && request.frame().page() !== page) return
     sent.push({ body: JSON.parse(request.postData() ?? 'null'), request, answer: answerOf(request) })
   })
-  const page = await context.newPage()
   const errors: Error[] = []
   page.on('pageerror', (error) => errors.push(error))
 
@@ -147,7 +168,7 @@ export async function openVisitor(browser: Browser, userAgent: string, init?: st
       return events()
     },
     accepted,
-    close: () => context.close(),
+    close: () => (shared ? page.close() : context.close()),
   }
 }
 
