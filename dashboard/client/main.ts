@@ -13,6 +13,17 @@ import type { Released } from './api.ts'
 import { pagesPanel, sourcesPanel, techPanel } from './audience.ts'
 import { funnelPanel, productsPanel, searchPanel, transitionsPanel } from './commerce.ts'
 import { byId, h } from './dom.ts'
+import {
+  downloadsPanel,
+  engagementPanel,
+  entryPagesPanel,
+  exitPagesPanel,
+  goalPropsPanel,
+  goalsPanel,
+  notFoundPanel,
+  outboundPanel,
+  visitorKindsPanel,
+} from './engagement.ts'
 import { fmtDay } from './format.ts'
 import { insightsPanel } from './insights.ts'
 import { countryName } from './labels.ts'
@@ -196,6 +207,15 @@ const panels: Panel[] = [
   offersPanel(),
   insights,
   searchPanel(),
+  entryPagesPanel(),
+  exitPagesPanel(),
+  engagementPanel(),
+  visitorKindsPanel(),
+  outboundPanel(),
+  downloadsPanel(),
+  notFoundPanel(),
+  goalsPanel(),
+  goalPropsPanel(),
 ]
 
 const emptyState = h('section', {
