@@ -33,6 +33,10 @@ export const ROLLUPS = [
   { table: 'search_daily', time: 'day', sketch: true, events: 'sumMerge(searches)' },
   { table: 'custom_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   { table: 'custom_props_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
+  // Not rollups but kept under the same retention: the released figures and their ledger
+  // (aggregator/jobs/publish.ts). Their rows are cells and claims, not events.
+  { table: 'released', time: 'day', sketch: false, events: 'count()' },
+  { table: 'release_ledger', time: 'day', sketch: false, events: 'count()' },
 ] as const
 
 export type Rollup = (typeof ROLLUPS)[number]
