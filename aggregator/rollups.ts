@@ -40,6 +40,10 @@ export const ROLLUPS = [
   { table: 'entry_exit_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
   { table: 'links_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   { table: 'visitor_kinds_daily', time: 'day', sketch: true, events: 'sumMerge(visits)' },
+  // Not rollups but kept under the same retention: the released figures and their ledger
+  // (aggregator/jobs/publish.ts). Their rows are cells and claims, not events.
+  { table: 'released', time: 'day', sketch: false, events: 'count()' },
+  { table: 'release_ledger', time: 'day', sketch: false, events: 'count()' },
 ] as const
 
 export type Rollup = (typeof ROLLUPS)[number]

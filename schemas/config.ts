@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { SiteId } from './events.ts'
+import { DpDelta, DpEpsilon, privacyFrom } from './privacy.ts'
 
 /**
  * The service's configuration, read from the environment once at start and passed in.
@@ -129,6 +130,11 @@ export const ConfigSchema = z
     QUERY_PARAMS: QueryParams,
     PAYMENT_HOSTS: PaymentHosts,
     K_ANON: int(2, 1000, 5),
+    /** ε per visitor-day of every released figure, or `off` (no noise; refused in production). */
+    DP_EPSILON: DpEpsilon,
+    /** δ per visitor-day. */
+    DP_DELTA: DpDelta,
+    NODE_ENV: z.string().optional(),
     FLUSH_INTERVAL_MS: int(10, 60_000, 5000),
     SPOOL_MAX_MB: int(1, 1_000_000, 256),
     WAL_FSYNC_MS: int(0, 10_000, 100),
@@ -166,6 +172,13 @@ export const ConfigSchema = z
         message: 'needs CLICKHOUSE_CLUSTER: replicated tables are made on a cluster',
       })
     }
+    if (env.DP_EPSILON === 'off' && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DP_EPSILON'],
+        message: 'off is refused when NODE_ENV=production: released figures must carry noise',
+      })
+    }
     if (env.WORKERS !== 1 && !env.CLICKHOUSE_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -194,6 +207,8 @@ export const ConfigSchema = z
     queryParams: env.QUERY_PARAMS,
     paymentHosts: env.PAYMENT_HOSTS,
     kAnon: env.K_ANON,
+    /** The guarantee of released figures per visitor-day (docs/privacy.md). */
+    privacy: privacyFrom(env.DP_EPSILON, env.DP_DELTA, env.NODE_ENV === 'production'),
     flushIntervalMs: env.FLUSH_INTERVAL_MS,
     /** The write-ahead log's size limit in bytes: past it the collector answers 503. */
     spoolMaxBytes: env.SPOOL_MAX_MB * 1024 * 1024,

@@ -8,6 +8,7 @@ import { aggregatorJobs } from '../../aggregator/job-list.ts'
 import { finalizeSketches } from '../../aggregator/jobs/finalize-sketches.ts'
 import { computeInsights } from '../../aggregator/jobs/insights.ts'
 import { Metrics } from '../../core/metrics.ts'
+import { privacyFrom } from '../../schemas/privacy.ts'
 import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
 import { insertEvents } from '../../warehouse/insert-events.ts'
 import { migrate } from '../../warehouse/migrate.ts'
@@ -60,7 +61,7 @@ describe('privacy audit', () => {
     const metrics = new Metrics()
     const jobs = aggregatorJobs({
       warehouse,
-      config: { kAnon: 5, retentionDays: 395 },
+      config: { kAnon: 5, retentionDays: 395, privacy: privacyFrom(1, 1e-7, false) },
       metrics,
       salts: createSaltStore(warehouse, { now: () => NOW }),
       leads: true,
