@@ -44,7 +44,11 @@ describe('the demo shop', () => {
         'add_to_cart',
         'checkout',
         'custom',
+        'download',
+        'engagement',
+        'not_found',
         'offer_click',
+        'outbound',
         'offer_impression',
         'pageview',
         'product_view',
@@ -53,6 +57,27 @@ describe('the demo shop', () => {
         'search',
       ].sort(),
     )
+  })
+
+  it('sends visits as the beacon does: the landing context on every event, each page placed in its visit', () => {
+    const random = createRandom(2)
+    let bounces = 0
+    for (let n = 0; n < 500; n++) {
+      const visit = createVisit({ random, origin: 'http://localhost:8787', site: 'demo', ip: '100.64.0.1' })
+      const pageviews = visit.events.filter((event) => event.type === 'pageview')
+      expect(pageviews.map((event) => event.visit_page)).toEqual(pageviews.map((_, i) => i + 1))
+      expect(visit.truth.pages).toBe(pageviews.length)
+      if (pageviews.length === 1) bounces++
+      // Every event carries the landing's referrer and campaign, never a page of the shop itself.
+      const first = visit.events[0] as { referrer?: string; utm?: object }
+      for (const event of visit.events) {
+        expect(event.referrer).toBe(first.referrer)
+        expect(event.referrer ?? '').not.toMatch(/localhost/)
+      }
+    }
+    // Some bounce, most do not.
+    expect(bounces).toBeGreaterThan(50)
+    expect(bounces).toBeLessThan(400)
   })
 
   it('has a different best variant in different segments', () => {
@@ -68,11 +93,26 @@ describe('the demo shop', () => {
 
 describe('the insights over the demo shop', () => {
   let dashboard: Dashboard
+  // The seeded history's first day: 14 days ending today.
+  const firstDay = () =>
+    new Date(Date.parse(`${dashboard.today}T00:00:00Z`) - 13 * 86_400_000).toISOString().slice(0, 10)
   beforeAll(async () => {
     dashboard = await startDashboard({ days: 14, perDay: 700 })
   }, 120_000)
   afterAll(async () => {
     await dashboard?.close()
+  })
+
+  it('shows the true visits, bounce rate and visit duration', async () => {
+    const { current } = await dashboard.api<{
+      current: { visits: number; bounce_rate: number; visit_duration: number }
+    }>(
+      `/api/stats/overview?site=demo&from=2000-01-01&to=${dashboard.today}`.replace('2000-01-01', firstDay()),
+    )
+    const { visits, bounces, engagedMs } = dashboard.report.truth
+    expect(current.visits).toBe(visits)
+    expect(current.bounce_rate).toBeCloseTo(bounces / visits, 3)
+    expect(Math.abs(current.visit_duration - engagedMs / 1000 / visits)).toBeLessThanOrEqual(0.5)
   })
 
   it('recommend the truly best variant in every segment where they are sure', async () => {
