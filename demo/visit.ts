@@ -10,7 +10,7 @@
  */
 
 import { BUY_AFTER_CLICK, clickRate, OFFER_ID, VARIANTS, type Variant } from './offer-truth.ts'
-import { oneOf, pick, type Random } from './random.ts'
+import { createRandom, oneOf, pick, type Random } from './random.ts'
 import { byId, COMPANIONS, INTEREST, inCategory, PRODUCTS, type Product, SEARCHES } from './shop.ts'
 import { ARRIVALS, COUNTRIES, DEVICES, type Device, SOURCES, type Source, USER_AGENTS } from './visitors.ts'
 
@@ -81,6 +81,11 @@ export function createVisit(options: {
   let currentUrl = ''
   let pages = 0
   let engagedMs = 0
+  // Engagement, links and 404s draw from a stream of their own, seeded by the visitor, so that the
+  // shop's main stream (sources, products, the offer test) is what it was without them.
+  const extra = createRandom(
+    [...options.ip].reduce((hash, char) => Math.imul(hash ^ char.charCodeAt(0), 16_777_619), 2_166_136_261),
+  )
   const context = () =>
     previousUrl || lastProduct ? { prev: { url: previousUrl, product: lastProduct } } : {}
   const send = (type: string, fields: Record<string, unknown> = {}) => {
@@ -96,8 +101,8 @@ export function createVisit(options: {
   // Short glances (under 3 s, no scroll) send nothing, as the beacon does.
   const leave = () => {
     if (!currentUrl || events.length >= 45) return
-    const ms = Math.min(600_000, Math.round(-Math.log(1 - random()) * 22_000))
-    const scroll = Math.min(100, 20 + Math.floor(random() * 90))
+    const ms = Math.min(600_000, Math.round(-Math.log(1 - extra()) * 22_000))
+    const scroll = Math.min(100, 20 + Math.floor(extra() * 90))
     if (ms < 3_000 && scroll <= 20) return
     engagedMs += ms
     send('engagement', { ms, scroll, scroll_from: 0 })
@@ -108,12 +113,12 @@ export function createVisit(options: {
     if (currentUrl) previousUrl = currentUrl
     currentUrl = url
     pages++
-    send('pageview', pages === 1 ? { visit_page: 1, returning: random() < 0.28 } : { visit_page: pages })
+    send('pageview', pages === 1 ? { visit_page: 1, returning: extra() < 0.28 } : { visit_page: pages })
   }
   // Links out and files, clicked on the page the visit is on.
   const clicks = () => {
-    if (random() < 0.05) send('outbound', { link: oneOf(random, OUTBOUND) })
-    if (random() < 0.04) send('download', { link: `${origin}${oneOf(random, FILES)}` })
+    if (extra() < 0.05) send('outbound', { link: oneOf(extra, OUTBOUND) })
+    if (extra() < 0.04) send('download', { link: `${origin}${oneOf(extra, FILES)}` })
   }
   const done = (offer?: Visit['offer']): Visit => {
     clicks()
@@ -130,10 +135,10 @@ export function createVisit(options: {
   }
 
   // A few visits land on a page that is gone (an old link): the shop's 404 page, and most leave.
-  if (random() < 0.02) {
-    visit(oneOf(random, GONE))
+  if (extra() < 0.02) {
+    visit(oneOf(extra, GONE))
     send('not_found')
-    if (random() < 0.7) return done()
+    if (extra() < 0.7) return done()
   }
   const viewProduct = (product: Product) => {
     visit(`/p/${product.id}`)
