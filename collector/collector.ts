@@ -21,6 +21,7 @@ export type CollectorDeps = {
     Config,
     | 'sites'
     | 'queryParams'
+    | 'paymentHosts'
     | 'flushIntervalMs'
     | 'trustProxy'
     | 'dataDir'
@@ -88,6 +89,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     processEvent: createEventPipeline({
       sites: deps.config.sites,
       queryParams: deps.config.queryParams,
+      paymentHosts: deps.config.paymentHosts,
       classifyUa: createUaClassifier(),
       lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
     }),

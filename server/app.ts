@@ -7,6 +7,7 @@ import { createErrorHandler } from '../core/errors.ts'
 import type { Logger } from '../core/logger.ts'
 import { dashboardRoutes } from '../dashboard/dashboard.ts'
 import type { Config } from '../schemas/config.ts'
+import type { Privacy } from '../schemas/privacy.ts'
 import { type HealthDeps, healthRoutes } from './health.ts'
 import { closeWhenBodyUnread } from './http-limits.ts'
 import { requestLog } from './request-log.ts'
@@ -34,7 +35,10 @@ export function createApp(deps: AppDeps): Hono {
   )
   app.route(
     '/',
-    healthRoutes({ ...deps.health, checks: [...(deps.health.checks ?? []), deps.collector.health] }),
+    healthRoutes({
+      ...deps.health,
+      checks: [...(deps.health.checks ?? []), deps.collector.health, privacyCheck(deps.config.privacy)],
+    }),
   )
   app.route('/', deps.collector.routes)
   app.route('/', demoShopRoutes())
@@ -52,4 +56,16 @@ export function createApp(deps: AppDeps): Hono {
     }),
   )
   return app
+}
+
+/**
+ * The guarantee of the released figures on /healthz. DP_EPSILON=off (never in production) makes
+ * the service `degraded`, so that no dashboard of health checks can miss it.
+ */
+function privacyCheck(privacy: Privacy) {
+  return () => ({
+    name: 'privacy',
+    status: privacy.mechanism === 'off' ? ('degraded' as const) : ('ok' as const),
+    detail: privacy,
+  })
 }

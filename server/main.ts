@@ -54,6 +54,8 @@ async function main() {
     },
     'warehouse ready',
   )
+  if (config.privacy.mechanism === 'off') logger.error({ privacy: config.privacy }, config.privacy.warning)
+  else logger.info({ privacy: config.privacy }, 'released figures are differentially private per visitor-day')
   const metrics = new Metrics()
   const collector = createCollector({
     config,

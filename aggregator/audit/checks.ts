@@ -42,10 +42,16 @@ const SERVICE_TIMES = new Set([
   'reco_affinity.computed_at',
   'reco_offers.computed_at',
   'reco_segments.computed_at',
+  // When a publication was claimed: a time of the service, not of any event.
+  'release_ledger.claimed_at',
 ])
 /** Tables whose rows count days, migrations or snapshot rows, not events. */
 export const NOT_EVENT_TABLES = new Set([
   'salts',
+  // Released cells: one row per cell, measure and period (every hour of the day is published,
+  // events or not), thresholded and noised; their count follows the periods, not the events.
+  'released',
+  'release_ledger',
   'schema_migrations',
   'reco_affinity',
   'reco_offers',

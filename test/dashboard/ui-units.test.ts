@@ -21,6 +21,17 @@ describe('the URL state', () => {
     expect(state('range=today')).toMatchObject({ from: '2026-11-25', to: '2026-11-25' })
   })
 
+  it('reads yesterday, this month, last month and 12 months as calendar ranges', () => {
+    expect(state('range=yesterday')).toMatchObject({ from: '2026-11-24', to: '2026-11-24' })
+    expect(state('range=month')).toMatchObject({ from: '2026-11-01', to: '2026-11-25' })
+    expect(state('range=last-month')).toMatchObject({ from: '2026-10-01', to: '2026-10-31' })
+    expect(state('range=12m')).toMatchObject({ from: '2025-11-26', to: '2026-11-25' })
+    expect(parseState(new URLSearchParams('range=last-month'), SITES, '2026-03-01')).toMatchObject({
+      from: '2026-02-01',
+      to: '2026-02-28',
+    })
+  })
+
   it('keeps a custom range, put in order, not past today and at most 400 days long', () => {
     expect(state('range=custom&from=2026-11-10&to=2026-11-01')).toMatchObject({
       from: '2026-11-01',
