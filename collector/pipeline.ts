@@ -31,6 +31,7 @@ export type DropReason =
   | 'bad_url'
   | 'overloaded'
   | 'unavailable'
+  | 'contribution_bound'
 export const DROP_REASONS: DropReason[] = [
   'opt_out',
   'bot',
@@ -40,6 +41,7 @@ export const DROP_REASONS: DropReason[] = [
   'bad_url',
   'overloaded',
   'unavailable',
+  'contribution_bound',
 ]
 
 export type RequestFacts = {
