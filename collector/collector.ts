@@ -30,6 +30,7 @@ export type CollectorDeps = {
     | 'rateLimit'
     | 'requestTimeoutMs'
     | 'tokens'
+    | 'privacy'
   >
   warehouse: Warehouse
   logger: Logger
@@ -93,7 +94,8 @@ export function createCollector(deps: CollectorDeps): Collector {
       lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
     }),
     saltFor,
-    bound: createContributionBound(),
+    // DP_EPSILON=off switches the release machinery off: no noise and no contribution bound.
+    bound: deps.config.privacy.mechanism === 'off' ? undefined : createContributionBound(),
     batcher: buffer.batcher,
     allowedOrigins: new Set([...deps.config.sites.values()].flat()),
     trustProxy: deps.config.trustProxy,

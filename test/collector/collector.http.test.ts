@@ -23,7 +23,8 @@ async function query<T>(sql: string): Promise<T[]> {
 
 beforeAll(async () => {
   ;({ warehouse, dispose: disposeWarehouse } = await openTempEmbedded())
-  service = await startService(warehouse, { SITES: `shop=${SHOP}` })
+  // With the release machinery on, as in production: the contribution bound applies.
+  service = await startService(warehouse, { SITES: `shop=${SHOP}`, DP_EPSILON: '1' })
 })
 afterAll(async () => {
   await service?.close()
