@@ -7,13 +7,13 @@ import { releasePlan } from '../aggregator/release/budget.ts'
 import { MEASUREMENTS } from '../aggregator/release/measurements.ts'
 import { createCollector } from '../collector/collector.ts'
 import { createLogger } from '../core/logger.ts'
-import { seedHistory } from '../demo/seed.ts'
 import { loadConfig } from '../schemas/config.ts'
 import { openWarehouse } from '../warehouse/client.ts'
 import { migrate } from '../warehouse/migrate.ts'
+import { seedHistory } from './seed.ts'
 
 /**
- * `npx tsx load/dp-accuracy.ts [days] [perDay]`: the demo's traffic through the real collector
+ * `npx tsx demo/dp-accuracy.ts [days] [perDay]`: the demo's traffic through the real collector
  * into a fresh embedded warehouse, then the publish job with the configured DP_EPSILON/DP_DELTA.
  * Prints the time publishing takes per day, and the released headline figures over the range
  * against the truth read from the sketches before anything is destroyed (the sum of daily
