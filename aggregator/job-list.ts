@@ -56,7 +56,8 @@ export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: Agg
   let firstFinalize: Promise<unknown> | undefined
   // One plan for the process: the split of the day's budget over the measurement list.
   const plan = releasePlan(MEASUREMENTS, config.privacy, config.kAnon)
-  const publish = (now: Date) => publishReleases(warehouse, now, { plan })
+  // The hourly run stops claiming after 5 s (a shutdown waits for it; the next run goes on).
+  const publish = (now: Date) => publishReleases(warehouse, now, { plan, budgetMs: 5_000 })
   return [
     { name: 'rotate-salts', schedule: '0 0 * * *', runAtStart: true, run: (now) => salts.rotate(now) },
     {
@@ -66,7 +67,9 @@ export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: Agg
       run: (now) => {
         // A day's figures are published while its sketches exist, then the sketches go: a
         // failed publication stops the finalize, which the next run (or the audit) takes up.
-        const running = publish(now).then(() => finalizeSketches(warehouse, now))
+        const running = publishReleases(warehouse, now, { plan, grains: ['day'] }).then(() =>
+          finalizeSketches(warehouse, now),
+        )
         firstFinalize ??= running.catch(() => undefined)
         return running
       },

@@ -8,6 +8,7 @@ import type { Warehouse } from '../warehouse/client.ts'
 import { createSaltStore, type SaltStore } from '../warehouse/salts.ts'
 import { beaconRoutes } from './beacon/routes.ts'
 import { createCountryLookup, createUaClassifier } from './coarsen.ts'
+import { createContributionBound } from './contribution-bound.ts'
 import { collectorCounters } from './counters.ts'
 import { metricsRoute } from './metrics-route.ts'
 import { createEventPipeline } from './pipeline.ts'
@@ -30,6 +31,7 @@ export type CollectorDeps = {
     | 'rateLimit'
     | 'requestTimeoutMs'
     | 'tokens'
+    | 'privacy'
   >
   warehouse: Warehouse
   logger: Logger
@@ -94,6 +96,8 @@ export function createCollector(deps: CollectorDeps): Collector {
       lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
     }),
     saltFor,
+    // DP_EPSILON=off switches the release machinery off: no noise and no contribution bound.
+    bound: deps.config.privacy.mechanism === 'off' ? undefined : createContributionBound(),
     batcher: buffer.batcher,
     allowedOrigins: new Set([...deps.config.sites.values()].flat()),
     trustProxy: deps.config.trustProxy,

@@ -33,6 +33,7 @@ export type DropReason =
   | 'bad_url'
   | 'overloaded'
   | 'unavailable'
+  | 'contribution_bound'
 export const DROP_REASONS: DropReason[] = [
   'opt_out',
   'bot',
@@ -42,6 +43,7 @@ export const DROP_REASONS: DropReason[] = [
   'bad_url',
   'overloaded',
   'unavailable',
+  'contribution_bound',
 ]
 
 export type RequestFacts = {

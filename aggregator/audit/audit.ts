@@ -12,6 +12,7 @@ import {
   type Table,
   type Violation,
 } from './checks.ts'
+import { checkReleases } from './release-checks.ts'
 
 /**
  * The privacy audit: inspects the warehouse itself, not the code that writes to it, and reports
@@ -86,6 +87,8 @@ export async function auditWarehouse(
   }
   if (tables.some((table) => table.name === 'salts'))
     violations.push(...(await checkSalts(warehouse, dayOffset(now, -1))))
+  if (tables.some((table) => table.name === 'release_ledger') && tables.some((t) => t.name === 'released'))
+    violations.push(...(await checkReleases(warehouse, options.kAnon)))
 
   return {
     at: utcSeconds(now),

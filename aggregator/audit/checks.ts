@@ -20,6 +20,7 @@ export type Rule =
   | 'old-salt'
   | 'under-k'
   | 'not-inspected'
+  | 'unnoised-release'
 
 export type Violation = { rule: Rule; table: string; column?: string; detail: string }
 

@@ -10,8 +10,9 @@ const CHECKS: Record<Rule, string> = {
   'rows-track-events': 'no table with about one row per event',
   'old-sketch': 'no visitor sketch older than 48 hours',
   'old-salt': "no salt but today's and yesterday's",
-  'under-k': 'no reco_* row with fewer than k visitors',
+  'under-k': 'no reco_* row and no thresholded released cell with fewer than k visitors',
   'not-inspected': 'every table could be inspected',
+  'unnoised-release': 'every released figure was published with noise (never DP_EPSILON=off)',
 }
 
 export function formatAuditReport(report: AuditReport): string {

@@ -4,6 +4,7 @@ import type { GroupingPlan, ReleasePlan } from '../release/budget.ts'
 import { type ExactCell, noiseCells, type ReleasedValue } from '../release/cells.ts'
 import { exactSql } from '../release/exact-sql.ts'
 import { type Claim, claimedPeriods, claimPeriod, type Period, periodKey } from '../release/ledger.ts'
+import type { Grain } from '../release/measurements.ts'
 import { dayOffset, requireQueryParameters, select } from '../sql.ts'
 
 /**
@@ -27,6 +28,13 @@ export type PublishOptions = {
   plan: ReleasePlan
   /** Noise randomness; `cryptoRandom()` unless a test injects `seededRandom`. */
   random?: RandomSource
+  /** Which periods: days and hours by default; finalize-sketches asks for days only. */
+  grains?: readonly Grain[]
+  /**
+   * Claims no new period after this long, so that a run ends soon after a shutdown asks (the
+   * service waits for running jobs); the next run goes on where this one stopped.
+   */
+  budgetMs?: number
 }
 
 export type PublishedPeriod = Period & { cells: number; heldBack: number }
@@ -63,9 +71,12 @@ export async function publishReleases(
       closedHours(now).map((hour): Period => ({ site, grain: 'hour', ...hour })),
     ),
   ]
+  const grains = options.grains ?? ['day', 'hour']
+  const started = Date.now()
   const report: PublishReport = { published: [], skipped: 0 }
   for (const period of periods) {
-    if (claimed.has(periodKey(period))) continue
+    if (!grains.includes(period.grain) || claimed.has(periodKey(period))) continue
+    if (options.budgetMs !== undefined && Date.now() - started > options.budgetMs) break
     const claim = await claimPeriod(warehouse, period, plan)
     if (!claim) {
       report.skipped++

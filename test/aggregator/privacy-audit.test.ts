@@ -141,6 +141,35 @@ describe('privacy audit', () => {
     expect(violations.map((v) => v.rule).sort()).toEqual(['finer-than-hour', 'rows-track-events'])
   })
 
+  it('finds a publication without noise and a released cell under k', async () => {
+    const day = '2026-11-19'
+    await warehouse.client.insert({
+      table: 'release_ledger',
+      format: 'JSONEachRow',
+      values: [
+        { site: 'demo', grain: 'day', day, token: 't', claimed_at: `${day} 00:00:00`, mechanism: 'off' },
+      ],
+    })
+    const cell = { site: 'demo', grain: 'day', day, grouping: '', measure: 'visitors', value: 2 }
+    await warehouse.client.insert({
+      table: 'released',
+      format: 'JSONEachRow',
+      // A page of 2 visitors is under k; the count of a public domain (event types) may be.
+      values: [
+        { ...cell, measurement: 'pages', k1: '/lonely' },
+        { ...cell, measurement: 'traffic', k1: 'custom' },
+      ],
+    })
+    const violations = await violationsOf()
+    expect(violations.find((v) => v.rule === 'unnoised-release')).toMatchObject({
+      table: 'release_ledger',
+      detail: expect.stringContaining('1 publications without noise'),
+    })
+    expect(violations.find((v) => v.rule === 'under-k' && v.table === 'released')?.detail).toContain(
+      '1 released cells with fewer than 5',
+    )
+  })
+
   it('runs as `npm run audit`: a readable report and a non-zero exit on a violation', async () => {
     await warehouse.close()
     const { code, output } = await runToExit(['--import', 'tsx', 'aggregator/audit-cli.ts'], {

@@ -171,3 +171,56 @@ describe('publish with noise', () => {
     expect(duplicates).toEqual([])
   })
 })
+
+describe('visitor counts over days', () => {
+  // Day d has 200 + 20·d visitors (well past the threshold of the day's visitors, 84), each
+  // viewing three pages from two sources. A visitor back the next day has a new daily hash.
+  const DAYS = ['2026-07-01', '2026-07-02', '2026-07-03', '2026-07-04']
+  const TRUE = DAYS.map((_, d) => 200 + 20 * d)
+  const events = (site: string) =>
+    DAYS.flatMap((day, d) =>
+      Array.from({ length: TRUE[d] ?? 0 }, (_, v) =>
+        ['/', '/a', '/b'].map((path, p) =>
+          row({
+            site,
+            hour: `${day} 1${p}:00:00`,
+            visitor: `${d}${v}`,
+            path,
+            source: p ? 'direct' : 'search',
+          }),
+        ),
+      ).flat(2),
+    )
+  const dailyVisitors = (site: string) =>
+    rows<{ day: string; value: number; stddev: number }>(
+      warehouse,
+      `SELECT toString(day) AS day, value, stddev FROM released FINAL
+       WHERE site = {site:String} AND grain = 'day' AND measurement = 'totals' AND grouping = ''
+         AND measure = 'visitors' ORDER BY day`,
+      { site },
+    )
+
+  it('are each day’s true distinct visitors, before and after the sketches are finalized: no jump', async () => {
+    await insertEvents(warehouse, events('days'))
+    // The 5th, 00:30: days up to the 3rd lose their sketches, the 4th keeps them.
+    const now = new Date('2026-07-05T00:30:00Z')
+    await publishReleases(warehouse, now, { plan: OFF })
+    const before = await dailyVisitors('days')
+    expect(before.map((item) => item.value)).toEqual(TRUE)
+    await finalizeSketches(warehouse, now)
+    expect(await dailyVisitors('days')).toEqual(before)
+  })
+
+  it('with noise, add up to the true sum of daily uniques within the published noise', async () => {
+    await insertEvents(warehouse, events('days-noisy'))
+    await publishReleases(warehouse, new Date('2026-07-05T00:30:00Z'), { plan: ON })
+    const days = await dailyVisitors('days-noisy')
+    expect(days).toHaveLength(DAYS.length)
+    const sum = days.reduce((total, item) => total + item.value, 0)
+    const stddev = Math.sqrt(days.reduce((total, item) => total + item.stddev ** 2, 0))
+    const truth = TRUE.reduce((total, value) => total + value, 0)
+    // Six standard deviations: a false failure once in 500 million runs.
+    expect(Math.abs(sum - truth)).toBeLessThan(6 * stddev)
+    expect(stddev).toBeGreaterThan(0)
+  })
+})
