@@ -34,8 +34,6 @@ const BOOKKEEPING = ['schema_migrations', 'salts']
 const RELEASED = ['released', 'release_ledger']
 // Snapshots of releasable insights, written by the insights job: already thresholded, no events.
 const SNAPSHOTS = ['reco_affinity', 'reco_offers', 'reco_segments']
-// Released figures and their ledger, written by the publish job: noised and thresholded cells.
-const RELEASED = ['released', 'release_ledger']
 
 async function rows<T>(warehouse: Warehouse, query: string): Promise<T[]> {
   return (await warehouse.client.query({ query, format: 'JSONEachRow' })).json<T>()
