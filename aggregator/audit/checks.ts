@@ -114,6 +114,8 @@ const LABEL: Record<Finding, string> = {
   card: 'a payment card number',
   phone: 'a phone number',
   ip: 'an IP address',
+  credential: 'a credential',
+  mac: 'a MAC address',
 }
 
 /** Event times are kept to the hour; any finer value is a per-event timestamp. */

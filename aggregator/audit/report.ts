@@ -4,7 +4,8 @@ import type { Rule } from './checks.ts'
 /** The audit as a person reads it: what was inspected, what was found, what was checked. */
 
 const CHECKS: Record<Rule, string> = {
-  'identifier-value': 'no e-mail address, card number, phone number or IP address in any stored string',
+  'identifier-value':
+    'no e-mail address, card number, phone number, IP address, credential or MAC address in any stored string',
   'identifier-column': 'no column named like a personal identifier',
   'finer-than-hour': 'no stored time finer than the hour',
   'rows-track-events': 'no table with about one row per event',
@@ -16,7 +17,7 @@ const CHECKS: Record<Rule, string> = {
 
 export function formatAuditReport(report: AuditReport): string {
   const lines = [
-    `Tally privacy audit, ${report.at} UTC: database ${report.database} on ClickHouse ${report.version}`,
+    `Tally privacy audit, ${report.at} UTC: ${report.target} (ClickHouse ${report.version})`,
     `Inspected ${report.tables.length} tables, ${report.columns} columns and ${report.values} distinct string values.`,
     '',
   ]

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -144,5 +144,57 @@ describe('privacy audit', () => {
     expect(output).toMatch(/\[identifier-value\] pages_daily\.path/)
     expect(output).toMatch(/\[old-salt\] salts/)
     expect(output).not.toContain('jane')
+    // It names what it inspected.
+    expect(output).toContain(`embedded warehouse at ${join(dir, 'clickhouse')}, database tally`)
+  })
+})
+
+describe('`npm run audit` with nothing to inspect', () => {
+  const audit = (env: Record<string, string>) =>
+    runToExit(['--import', 'tsx', 'aggregator/audit-cli.ts'], {
+      ...process.env,
+      CLICKHOUSE_URL: '',
+      LOG_LEVEL: 'silent',
+      ...env,
+    })
+
+  it('exits 2 and creates nothing where there is no warehouse', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'tally-audit-none-'))
+    try {
+      const { code, output } = await audit({ DATA_DIR: empty })
+      expect(code, output).toBe(2)
+      expect(output).toContain(`could not run: no embedded warehouse at ${join(empty, 'clickhouse')}`)
+      expect(output).not.toContain('PASS')
+      expect(existsSync(join(empty, 'clickhouse'))).toBe(false)
+    } finally {
+      rmSync(empty, { recursive: true, force: true })
+    }
+  })
+
+  it('exits 2 on a warehouse without Tally tables, and creates no database in it', async () => {
+    const foreign = mkdtempSync(join(tmpdir(), 'tally-audit-foreign-'))
+    try {
+      const other = await openWarehouse({ kind: 'embedded', path: foreign, database: 'other' })
+      await other.close()
+      const missing = await audit({ DATA_DIR: foreign })
+      expect(missing.code, missing.output).toBe(2)
+      expect(missing.output).toContain('could not run: no database tally')
+
+      const { code, output } = await audit({ DATA_DIR: foreign, CLICKHOUSE_DATABASE: 'other' })
+      expect(code, output).toBe(2)
+      expect(output).toContain(
+        `could not run: no Tally tables in the embedded warehouse at ${join(foreign, 'clickhouse')}, database other`,
+      )
+      expect(output).not.toContain('PASS')
+
+      const check = await openWarehouse({ kind: 'embedded', path: foreign, database: 'other' })
+      const databases = await (
+        await check.client.query({ query: 'SHOW DATABASES', format: 'JSONEachRow' })
+      ).json<{ name: string }>()
+      await check.close()
+      expect(databases.map((row) => row.name)).not.toContain('tally')
+    } finally {
+      rmSync(foreign, { recursive: true, force: true })
+    }
   })
 })
