@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import {
   appendFileSync,
   mkdtempSync,
@@ -13,7 +12,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { clientPrefix, createRateLimiter } from '../../collector/rate-limit.ts'
 import { backoff, createBatcher, shouldSkip } from '../../collector/write-buffer/batcher.ts'
-import { parse, WalError, WalLockedError, WriteAheadLog } from '../../collector/write-buffer/wal.ts'
+import { parse, WalError, WriteAheadLog } from '../../collector/write-buffer/wal.ts'
 import { readPayloads } from '../../collector/write-buffer/wal-files.ts'
 
 const dirs: string[] = []
@@ -213,23 +212,6 @@ describe('the write-ahead log', () => {
     })
     expect(wal.bytes).toBe(before)
     await wal.close()
-  })
-
-  it('belongs to one live process at a time', async () => {
-    const dir = tempDir()
-    const other = spawn('sleep', ['30'])
-    try {
-      writeFileSync(join(dir, 'LOCK'), String(other.pid))
-      expect(() => WriteAheadLog.open({ dir, maxBytes: 1 << 20 })).toThrow(WalLockedError)
-    } finally {
-      other.kill('SIGKILL')
-    }
-    await new Promise((resolve) => other.once('exit', resolve))
-    // A dead owner's lock is taken over.
-    const { wal } = WriteAheadLog.open({ dir, maxBytes: 1 << 20 })
-    expect(readFileSync(join(dir, 'LOCK'), 'utf8')).toBe(String(process.pid))
-    await wal.close()
-    expect(readdirSync(dir)).toEqual([])
   })
 
   it('refuses appends once closed', async () => {

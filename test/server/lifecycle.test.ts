@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../load/lib/clickhouse-server.ts'
 import { openWarehouse } from '../../warehouse/client.ts'
@@ -33,11 +33,11 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<Record<s
 const childrenOf = (pid: number): number[] =>
   readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
 
-/** The one process npm started for a script: node, not a shell (`/proc/<pid>/comm` names it). */
+/** The one process npm started for a script: node, not a shell (`/proc/<pid>/exe` is its binary). */
 function serviceOf(npm: number): number {
   const [pid, ...more] = childrenOf(npm)
   expect(more).toEqual([])
-  expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('node')
+  expect(basename(readlinkSync(`/proc/${pid}/exe`))).toBe('node')
   return pid as number
 }
 
