@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { ConfigError, loadConfig } from '../schemas/config.ts'
 import { describeWarehouse, NoWarehouseError, openWarehouse } from '../warehouse/client.ts'
 import { auditWarehouse, hasTallyTables } from './audit/audit.ts'
@@ -32,7 +33,11 @@ async function main(): Promise<number> {
     return 2
   }
   try {
-    const report = await auditWarehouse(warehouse, new Date(), { kAnon: config.kAnon, target })
+    const report = await auditWarehouse(warehouse, new Date(), {
+      kAnon: config.kAnon,
+      target,
+      saltCacheDir: join(config.dataDir, 'salts'),
+    })
     if (!hasTallyTables(report)) {
       console.error(`tally audit: could not run: no Tally tables in the ${target}`)
       return 2

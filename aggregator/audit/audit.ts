@@ -4,6 +4,7 @@ import { dayOffset, requireQueryParameters, select, utcSeconds } from '../sql.ts
 import {
   checkOldSketches,
   checkRowsTrackEvents,
+  checkSaltCache,
   checkSalts,
   checkTimeGrain,
   checkUnderK,
@@ -24,6 +25,8 @@ export type AuditOptions = {
   sampleSize?: number
   /** Where the warehouse is, as a person reads it (warehouse/client.ts describeWarehouse). */
   target?: string
+  /** The collector's salt cache (`<DATA_DIR>/salts`), checked like the `salts` table. */
+  saltCacheDir?: string
 }
 
 export type AuditReport = {
@@ -93,6 +96,7 @@ export async function auditWarehouse(
   }
   if (tables.some((table) => table.name === 'salts'))
     violations.push(...(await checkSalts(warehouse, dayOffset(now, -1))))
+  if (options.saltCacheDir) violations.push(...checkSaltCache(options.saltCacheDir, dayOffset(now, -1)))
 
   return {
     at: utcSeconds(now),

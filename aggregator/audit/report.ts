@@ -10,7 +10,7 @@ const CHECKS: Record<Rule, string> = {
   'finer-than-hour': 'no stored time finer than the hour',
   'rows-track-events': 'no table with about one row per event',
   'old-sketch': 'no visitor sketch older than 48 hours',
-  'old-salt': "no salt but today's and yesterday's",
+  'old-salt': "no salt of a day before yesterday, in the warehouse or in DATA_DIR's salt cache",
   'under-k': 'no reco_* row with fewer than k visitors',
   'not-inspected': 'every table could be inspected',
 }

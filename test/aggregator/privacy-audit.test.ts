@@ -11,6 +11,7 @@ import { Metrics } from '../../core/metrics.ts'
 import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
 import { insertEvents } from '../../warehouse/insert-events.ts'
 import { migrate } from '../../warehouse/migrate.ts'
+import { createSaltCache } from '../../warehouse/salt-cache.ts'
 import { createSaltStore } from '../../warehouse/salts.ts'
 import { row } from '../support/rows.ts'
 import { runToExit } from '../support/run.ts'
@@ -133,6 +134,8 @@ describe('privacy audit', () => {
 
   it('runs as `npm run audit`: a readable report and a non-zero exit on a violation', async () => {
     await warehouse.close()
+    // A salt a collector cached on disk and kept past its day.
+    createSaltCache(join(dir, 'salts')).write('2020-01-01', new Uint8Array(32).fill(7))
     const { code, output } = await runToExit(['--import', 'tsx', 'aggregator/audit-cli.ts'], {
       ...process.env,
       DATA_DIR: dir,
@@ -143,6 +146,7 @@ describe('privacy audit', () => {
     expect(output).toContain('FAIL')
     expect(output).toMatch(/\[identifier-value\] pages_daily\.path/)
     expect(output).toMatch(/\[old-salt\] salts/)
+    expect(output).toContain(`[old-salt] ${join(dir, 'salts')}: cached salts of 2020-01-01 still exist`)
     expect(output).not.toContain('jane')
     // It names what it inspected.
     expect(output).toContain(`embedded warehouse at ${join(dir, 'clickhouse')}, database tally`)
