@@ -48,6 +48,8 @@ async function main() {
   })
   const link = connectWarehouse(config.warehouse, { logger })
   if (config.warehouse.kind === 'embedded') await link.ready
+  // With the server there, start migrated as before; without it, start now and catch up later.
+  await link.firstAttempt
   const warehouse = link.warehouse
   const metrics = new Metrics()
   const collector = createCollector({

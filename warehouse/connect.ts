@@ -18,6 +18,11 @@ export type WarehouseLink = {
   readonly warehouse: Warehouse
   /** Resolves once the warehouse is open and migrated; rejects only for the embedded one. */
   readonly ready: Promise<MigrationReport>
+  /**
+   * Resolves after the first attempt, whether it succeeded or not: a service waits for this
+   * before it listens, so that with its warehouse there it starts migrated, as it always did.
+   */
+  readonly firstAttempt: Promise<void>
   /** The migrations applied at connection (zero and none until then). */
   readonly migrations: MigrationReport
   /** Why the warehouse is not usable yet; undefined once it is. */
@@ -57,6 +62,11 @@ export function connectWarehouse(config: WarehouseConfig, options: ConnectOption
     close: () => link.close(),
   }
 
+  let attempted: () => void = () => {}
+  const firstAttempt = new Promise<void>((resolve) => {
+    attempted = resolve
+  })
+
   const connect = async (): Promise<MigrationReport> => {
     let pause = options.retryMs ?? 1_000
     for (let tries = 1; ; tries++) {
@@ -76,10 +86,12 @@ export function connectWarehouse(config: WarehouseConfig, options: ConnectOption
         Object.assign(migrations, report)
         current = opened
         reason = undefined
+        attempted()
         if (tries > 1)
           options.logger.info({ tries }, 'warehouse reachable again: migrated, writing the backlog')
         return report
       } catch (error) {
+        attempted()
         if (config.kind === 'embedded' || stopped) throw error
         reason = `the warehouse is unreachable: ${error instanceof Error ? error.message : String(error)}`
         // Once at the first failure, then every tenth: the pauses grow to 30 s.
@@ -102,6 +114,7 @@ export function connectWarehouse(config: WarehouseConfig, options: ConnectOption
   const link: WarehouseLink = {
     warehouse,
     ready,
+    firstAttempt,
     migrations,
     reason: () => reason,
     async close() {
