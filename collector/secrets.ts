@@ -80,8 +80,8 @@ const SHAPES: readonly RegExp[] = [
   // Telegram bot tokens: the bot's id, a colon, 35 characters beginning `AA`.
   new RegExp(String.raw`(?<!\d)\d{6,12}:AA${BASE64URL}{30,40}`, 'g'),
   // Anthropic, OpenAI (`sk-`, `sk-proj-`, `sk-svcacct-`) keys; the body must mix letters and
-  // digits, which keeps product names such as `sk-ii-facial-treatment-essence`.
-  /(?<![\w-])sk-[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*/g,
+  // digits and be long, which keeps names such as `sk-ii-facial-treatment-essence` or `sk-8`.
+  /(?<![\w-])sk-(?=[A-Za-z0-9_-]{16})[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*/g,
   // AWS access key ids (gitleaks' prefixes) and, by context, secret access keys.
   /(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g,
   /(?<![A-Za-z0-9/+])aws[\w-]{0,30}["']?\s*[:=]?\s*["']?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi,

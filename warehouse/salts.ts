@@ -20,8 +20,8 @@ import type { SaltCache } from './salt-cache.ts'
  * node; inserts return once the shard has the row.
  *
  * So that visitors can be hashed while a warehouse server is away, a store given a `cache` creates
- * tomorrow's salt a day ahead (whenever today's is read from the warehouse, and in the rotation)
- * and keeps today's and tomorrow's salts on disk too (salt-cache.ts) as the warehouse gave them:
+ * tomorrow's salt a day ahead in its rotation (which runs at start, once the warehouse is there, and
+ * at midnight) and keeps today's and tomorrow's salts on disk too (salt-cache.ts) as the warehouse gave them:
  * when the warehouse cannot be read, a day's salt comes from there. Disk copies are deleted when
  * their day ends; the warehouse keeps a day's salt until the day after it ends, as before.
  *
@@ -113,8 +113,6 @@ export function createSaltStore(
       throw error
     }
     if (disk && day >= today && day <= tomorrow(now())) disk.write(day, salt)
-    // Tomorrow's salt a day ahead, so that a warehouse gone at midnight does not stop hashing.
-    if (disk && day === today) store.forDay(tomorrow(now())).catch(() => {})
     return salt
   }
 
@@ -137,6 +135,7 @@ export function createSaltStore(
       // The disk copies first: this must hold even when the warehouse cannot be reached.
       disk?.prune(today)
       await store.forDay(today)
+      // Tomorrow's salt a day ahead, so that a warehouse gone at midnight does not stop hashing.
       if (disk) await store.forDay(tomorrow(at))
       const dropped = await dropPartitionsBefore(warehouse, Number(yesterday(at).replaceAll('-', '')))
       store.forget(at)

@@ -94,7 +94,8 @@ describe.skipIf(!clickHouseServerAvailable())('a collector whose warehouse is aw
       FLUSH_INTERVAL_MS: '200',
     }
     try {
-      // A first run with the server there: it reads today's salt and creates tomorrow's.
+      // A first run with the server there: its start-up rotation reads today's salt and creates
+      // tomorrow's.
       const first = await spawnService(env)
       // It listens at once; migrations run next, and a collector that never had a salt has none.
       await expect.poll(async () => (await first.health()).body.status, { timeout: 30_000 }).toBe('ok')
@@ -175,6 +176,8 @@ describe.skipIf(!clickHouseServerAvailable())('a collector whose warehouse is aw
     try {
       const before = await start()
       await before.link.ready
+      // What the scheduler's start-up rotation does: today's salt, and tomorrow's a day ahead.
+      await before.collector.salts.rotate(clock)
       expect(await send(before.url, 'mid', ['warm'])).toEqual([202])
       await expect
         .poll(() => cachedDays(dataDir), { timeout: 10_000 })
