@@ -14,9 +14,6 @@
  * their first character by a lookbehind, and no quantified group can match the same text two ways.
  */
 
-// A credential's name, possibly inside a longer one (`access_token`, `x-api-key`, `DB_PASSWORD`).
-const NAMES =
-  'bearer|token|api[_-]?key|apikey|secret|password|passwd|pwd|authorization|credentials?|private[_-]?key|access[_-]?key|auth[_-]?key|session[_-]?key'
 // `=`, `:`, `=>` and their percent-encoded forms, with the quotes of JSON or code around them.
 const SEPARATOR = String.raw`["']?\s*(?:=>|[:=]|%3[ADad])\s*["']?`
 // The value: one run up to the next space, quote or list separator; an authorisation scheme
@@ -27,14 +24,38 @@ const VALUE = String.raw`[^\s"'&,;<>()[\]{}]+`
 // Names are found first and their values measured from there, each with a sticky pattern: one
 // pass over the text, and a value that holds another `name=value` is removed with it.
 const NAME_BEFORE_SEPARATOR = new RegExp(String.raw`(?<![\w-])[\w-]+(?=${SEPARATOR})`, 'gu')
-const SECRET_NAME = new RegExp(NAMES, 'iu')
+// A name is a credential's when one of its words is (`access_token`, `X-Api-Key`, `apiKey`,
+// `DB_PASSWORD`), not when the letters only occur inside a word (`pwdarts`, `secretary`).
+const CREDENTIAL_WORDS = new Set([
+  'bearer',
+  'token',
+  'apikey',
+  'secret',
+  'password',
+  'passwd',
+  'pwd',
+  'authorization',
+  'credential',
+  'credentials',
+  'privatekey',
+  'accesskey',
+  'authkey',
+  'sessionkey',
+])
+const WORD_BREAK = /[^\p{L}\p{N}]+|(?<=\p{Ll})(?=\p{Lu})/u
+const isCredentialName = (name: string): boolean => {
+  const words = name.split(WORD_BREAK).map((word) => word.toLowerCase())
+  return words.some(
+    (word, i) => CREDENTIAL_WORDS.has(word) || (word === 'key' && CREDENTIAL_WORDS.has(`${words[i - 1]}key`)),
+  )
+}
 const SEPARATED_VALUE = new RegExp(`${SEPARATOR}${SCHEME}${VALUE}`, 'iuy')
 
 const removeNamedValues = (text: string): string => {
   let kept = ''
   let from = 0
   for (const match of text.matchAll(NAME_BEFORE_SEPARATOR)) {
-    if (match.index < from || !SECRET_NAME.test(match[0])) continue
+    if (match.index < from || !isCredentialName(match[0])) continue
     SEPARATED_VALUE.lastIndex = match.index + match[0].length
     if (!SEPARATED_VALUE.test(text)) continue
     kept += text.slice(from, match.index)
@@ -130,5 +151,5 @@ export function removeSecrets(text: string): string {
  * such a value is dropped whatever it looks like, as it would be after `name=` in a URL.
  */
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name.normalize('NFKC'))
+  return isCredentialName(name.normalize('NFKC'))
 }

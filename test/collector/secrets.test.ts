@@ -247,6 +247,9 @@ describe('removeSecrets', () => {
     ['cb?redirect=https://a/?token=abc&x=1', 'cb?redirect=https://a/?&x=1'],
     ['password hunter2', 'password'],
     ['password reset', 'password reset'],
+    ['accessToken=abc&apiKey: def', '&'],
+    ['pwdarts: 0000000', 'pwdarts: 0000000'],
+    ['secretary: jane', 'secretary: jane'],
   ])('%j -> %j', (input, expected) => {
     expect(removeSecrets(input)).toBe(expected)
   })
