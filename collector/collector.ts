@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
 import { utcDay } from '../core/clock.ts'
@@ -5,6 +6,7 @@ import type { Logger } from '../core/logger.ts'
 import { Metrics } from '../core/metrics.ts'
 import type { Config } from '../schemas/config.ts'
 import type { Warehouse } from '../warehouse/client.ts'
+import { createSaltCache } from '../warehouse/salt-cache.ts'
 import { createSaltStore, type SaltStore } from '../warehouse/salts.ts'
 import { beaconRoutes } from './beacon/routes.ts'
 import { createCountryLookup, createUaClassifier } from './coarsen.ts'
@@ -80,7 +82,13 @@ export function createCollector(deps: CollectorDeps): Collector {
     () => rateLimiter?.clients ?? 0,
   )
 
-  const salts = createSaltStore(deps.warehouse, { now })
+  // A server can be away while the collector runs; the embedded warehouse lives in this process.
+  const salts = createSaltStore(deps.warehouse, {
+    now,
+    ...(deps.warehouse.kind === 'server'
+      ? { cache: createSaltCache(join(deps.config.dataDir, 'salts')) }
+      : {}),
+  })
   const saltFor = (at: Date) => {
     const day = utcDay(at)
     salts.evictBefore(day)

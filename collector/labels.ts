@@ -1,10 +1,11 @@
 import { isIP } from 'node:net'
+import { removeSecrets } from './secrets.ts'
 
 /**
  * Product ids, categories, offer ids and event names are the site's own catalogue words. Unlike
  * free text they keep their digits (a SKU or an EAN is a long number), but a label that carries
  * an e-mail address, an IP address or a card number was filled from a person, not a catalogue,
- * and is replaced whole.
+ * and is replaced whole; so is one that carries a credential or a MAC address (secrets.ts).
  */
 export const REDACTED = ':redacted'
 
@@ -24,6 +25,8 @@ export function looksPersonal(raw: string): boolean {
   // Full-width digits and `＠` read the same to a person; compare what a person would read.
   const label = raw.normalize('NFKC')
   if (EMAIL.test(label)) return true
+  // A credential or a MAC address is no catalogue word either.
+  if (removeSecrets(label) !== label) return true
   for (const [candidate] of label.matchAll(IPV4_CANDIDATE)) if (isIP(candidate)) return true
   for (const [candidate] of label.matchAll(IPV6_CANDIDATE)) if (isIP(candidate)) return true
   for (const [run] of label.matchAll(DIGIT_RUN)) {

@@ -7,6 +7,7 @@ import { hashRoute } from './hash-route.ts'
 import { cleanLabel } from './labels.ts'
 import { type HeaderReader, isOptedOut } from './opt-out.ts'
 import { referrerHost, type ScrubbedUrl, scrubText, scrubUrl, scrubUtmTags } from './scrub.ts'
+import { isSecretName } from './secrets.ts'
 import { classifySource, DEFAULT_PAYMENT_HOSTS, visitReferrer } from './sources.ts'
 import { visitorHash } from './visitor-hash.ts'
 import { describeVisit } from './visits.ts'
@@ -203,7 +204,8 @@ function describeEvent(event: Event): Partial<EventRow> {
     case 'custom': {
       fields.name = cleanLabel(event.name)
       const props = Object.entries(event.props ?? {})
-        .map(([key, value]) => [scrubText(key), scrubText(String(value))] as const)
+        // A property named like a credential holds one, whatever its value looks like.
+        .map(([key, value]) => [scrubText(key), isSecretName(key) ? '' : scrubText(String(value))] as const)
         .filter(([key]) => key !== '')
       fields.prop_keys = props.map(([key]) => key)
       fields.prop_values = props.map(([, value]) => value)

@@ -8,6 +8,8 @@
  * it runs in linear time on hostile input (this runs on every request).
  */
 
+import { removeSecrets } from './secrets.ts'
+
 export type ScrubbedUrl = {
   host: string
   path: string
@@ -106,11 +108,11 @@ const dropLongNumber = (run: string): string =>
 
 /**
  * Removes every identifier the rules know, leaving the rest of the text untouched. Order matters:
- * whole tokens go before the digit rule could cut them into harmless-looking pieces, and long
+ * credentials go first, whole (secrets.ts), and whole tokens go before the digit rule could cut them into harmless-looking pieces, and long
  * numbers go before the IPv4 rule could take four groups of a dotted phone number and leave the rest.
  */
 const removeIdentifiers = (text: string): string =>
-  text
+  removeSecrets(text)
     .replace(EMAIL, '')
     .replace(UUID, '')
     .replace(IPV6_CANDIDATE, dropAddress)
@@ -123,8 +125,9 @@ const scrubOnce = (text: string): string =>
   removeIdentifiers(text.normalize('NFKC')).replace(WHITESPACE, ' ').trim()
 
 /**
- * Removes e-mail addresses, card and phone numbers (any run of 7+ digits), IP addresses, UUIDs and
- * long hex or base64-like tokens, then collapses whitespace. What is left of a search query is kept.
+ * Removes credentials and MAC addresses (secrets.ts), e-mail addresses, card and phone numbers (any
+ * run of 7+ digits), IP addresses, UUIDs and long hex or base64-like tokens, then collapses
+ * whitespace. What is left of a search query is kept.
  */
 export function scrubText(input: string): string {
   // Full-width and other compatibility forms (`０９０`, `＠`) would slip past ASCII patterns.

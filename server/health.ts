@@ -5,6 +5,8 @@ import type { MigrationReport } from '../warehouse/migrate.ts'
 export type HealthDeps = {
   warehouse: Warehouse
   migrations: MigrationReport
+  /** Why the warehouse is not usable yet (not reached, not migrated); undefined once it is. */
+  notReady?: () => string | undefined
   /** Extra checks from other rooms (e.g. the collector's write buffer); `degraded` wins. */
   checks?: Array<() => { name: string; status: 'ok' | 'degraded'; detail?: Record<string, unknown> }>
 }
@@ -14,7 +16,8 @@ export function healthRoutes(deps: HealthDeps): Hono {
   return new Hono().get('/healthz', async (c) => {
     const ping = await deps.warehouse.client.ping()
     const checks = (deps.checks ?? []).map((check) => check())
-    const degraded = !ping.success || checks.some((check) => check.status !== 'ok')
+    const reason = deps.notReady?.()
+    const degraded = !ping.success || reason !== undefined || checks.some((check) => check.status !== 'ok')
     return c.json(
       {
         status: degraded ? 'degraded' : 'ok',
@@ -22,6 +25,7 @@ export function healthRoutes(deps: HealthDeps): Hono {
           kind: deps.warehouse.kind,
           version: ping.success ? await deps.warehouse.version() : null,
           reachable: ping.success,
+          ...(reason ? { reason } : !ping.success ? { reason: ping.error.message } : {}),
         },
         migrations: { current: deps.migrations.current, appliedAtStart: deps.migrations.applied },
         checks,

@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../warehouse/client.ts'
+import { createSaltCache } from '../../warehouse/salt-cache.ts'
 import { ROLLUPS } from '../rollups.ts'
 import { select } from '../sql.ts'
 import { type Finding, findIdentifiers, redact } from './detectors.ts'
@@ -121,6 +122,8 @@ const LABEL: Record<Finding, string> = {
   card: 'a payment card number',
   phone: 'a phone number',
   ip: 'an IP address',
+  credential: 'a credential',
+  mac: 'a MAC address',
 }
 
 /** Event times are kept to the hour; any finer value is a per-event timestamp. */
@@ -206,6 +209,24 @@ export async function checkOldSketches(
     }
   }
   return violations
+}
+
+/**
+ * Salts a collector cached on disk to hash through a warehouse outage (warehouse/salt-cache.ts):
+ * like the warehouse's, none may be of a day before yesterday.
+ */
+export function checkSaltCache(dir: string, yesterday: string): Violation[] {
+  const old = createSaltCache(dir)
+    .days()
+    .filter((day) => day < yesterday)
+  if (old.length === 0) return []
+  return [
+    {
+      rule: 'old-salt',
+      table: dir,
+      detail: `cached salts of ${old.join(', ')} still exist on disk (only yesterday's, today's and tomorrow's may)`,
+    },
+  ]
 }
 
 export async function checkSalts(warehouse: Warehouse, yesterday: string): Promise<Violation[]> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,6 +13,7 @@ import { privacyFrom } from '../../schemas/privacy.ts'
 import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
 import { insertEvents } from '../../warehouse/insert-events.ts'
 import { migrate } from '../../warehouse/migrate.ts'
+import { createSaltCache } from '../../warehouse/salt-cache.ts'
 import { createSaltStore } from '../../warehouse/salts.ts'
 import { row } from '../support/rows.ts'
 import { runToExit } from '../support/run.ts'
@@ -172,6 +173,8 @@ describe('privacy audit', () => {
 
   it('runs as `npm run audit`: a readable report and a non-zero exit on a violation', async () => {
     await warehouse.close()
+    // A salt a collector cached on disk and kept past its day.
+    createSaltCache(join(dir, 'salts')).write('2020-01-01', new Uint8Array(32).fill(7))
     const { code, output } = await runToExit(['--import', 'tsx', 'aggregator/audit-cli.ts'], {
       ...process.env,
       DATA_DIR: dir,
@@ -182,6 +185,59 @@ describe('privacy audit', () => {
     expect(output).toContain('FAIL')
     expect(output).toMatch(/\[identifier-value\] pages_daily\.path/)
     expect(output).toMatch(/\[old-salt\] salts/)
+    expect(output).toContain(`[old-salt] ${join(dir, 'salts')}: cached salts of 2020-01-01 still exist`)
     expect(output).not.toContain('jane')
+    // It names what it inspected.
+    expect(output).toContain(`embedded warehouse at ${join(dir, 'clickhouse')}, database tally`)
+  })
+})
+
+describe('`npm run audit` with nothing to inspect', () => {
+  const audit = (env: Record<string, string>) =>
+    runToExit(['--import', 'tsx', 'aggregator/audit-cli.ts'], {
+      ...process.env,
+      CLICKHOUSE_URL: '',
+      LOG_LEVEL: 'silent',
+      ...env,
+    })
+
+  it('exits 2 and creates nothing where there is no warehouse', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'tally-audit-none-'))
+    try {
+      const { code, output } = await audit({ DATA_DIR: empty })
+      expect(code, output).toBe(2)
+      expect(output).toContain(`could not run: no embedded warehouse at ${join(empty, 'clickhouse')}`)
+      expect(output).not.toContain('PASS')
+      expect(existsSync(join(empty, 'clickhouse'))).toBe(false)
+    } finally {
+      rmSync(empty, { recursive: true, force: true })
+    }
+  })
+
+  it('exits 2 on a warehouse without Tally tables, and creates no database in it', async () => {
+    const foreign = mkdtempSync(join(tmpdir(), 'tally-audit-foreign-'))
+    try {
+      const other = await openWarehouse({ kind: 'embedded', path: foreign, database: 'other' })
+      await other.close()
+      const missing = await audit({ DATA_DIR: foreign })
+      expect(missing.code, missing.output).toBe(2)
+      expect(missing.output).toContain('could not run: no database tally')
+
+      const { code, output } = await audit({ DATA_DIR: foreign, CLICKHOUSE_DATABASE: 'other' })
+      expect(code, output).toBe(2)
+      expect(output).toContain(
+        `could not run: no Tally tables in the embedded warehouse at ${join(foreign, 'clickhouse')}, database other`,
+      )
+      expect(output).not.toContain('PASS')
+
+      const check = await openWarehouse({ kind: 'embedded', path: foreign, database: 'other' })
+      const databases = await (
+        await check.client.query({ query: 'SHOW DATABASES', format: 'JSONEachRow' })
+      ).json<{ name: string }>()
+      await check.close()
+      expect(databases.map((row) => row.name)).not.toContain('tally')
+    } finally {
+      rmSync(foreign, { recursive: true, force: true })
+    }
   })
 })
