@@ -1,3 +1,5 @@
+import { normalizeLabel, UNSAFE_CHARS } from './labels.ts'
+
 /**
  * Scrubbing of every string that comes from a visitor's browser: page URLs, referrers, search
  * queries, campaign tags. Whatever could identify a person is removed before anything else reads
@@ -119,8 +121,9 @@ const removeIdentifiers = (text: string): string =>
     .replace(DIGIT_RUN, dropLongNumber)
     .replace(IPV4, '')
 
+// Controls and bidi overrides part words as a space would, and never reach storage.
 const scrubOnce = (text: string): string =>
-  removeIdentifiers(text.normalize('NFKC')).replace(WHITESPACE, ' ').trim()
+  removeIdentifiers(text.normalize('NFKC').replace(UNSAFE_CHARS, ' ')).replace(WHITESPACE, ' ').trim()
 
 /**
  * Removes e-mail addresses, card and phone numbers (any run of 7+ digits), IP addresses, UUIDs and
@@ -171,7 +174,7 @@ const isIdSegment = (decoded: string): boolean => {
 }
 
 const scrubSegment = (segment: string): string => {
-  const decoded = decodeSegment(segment)
+  const decoded = normalizeLabel(decodeSegment(segment))
   return isIdSegment(decoded) ? ':id' : encodeSegment(decoded)
 }
 

@@ -1,3 +1,11 @@
+import {
+  ANY,
+  formatSegmentId,
+  SEGMENT_DIMENSIONS,
+  type SegmentDimension,
+  type SegmentValues,
+} from '../../schemas/segment-id.ts'
+
 /**
  * Segments for offer tuning: device × country × source × category of interest, coarsened until
  * each has at least k visitors.
@@ -20,11 +28,11 @@
  * sum of daily unique visitors.
  */
 
-export const DIMENSIONS = ['device', 'country', 'source', 'category'] as const
-export type Dimension = (typeof DIMENSIONS)[number]
-export type Dims = Record<Dimension, string>
+export const DIMENSIONS = SEGMENT_DIMENSIONS
+export type Dimension = SegmentDimension
+export type Dims = SegmentValues
 
-export const ANY = '*'
+export { ANY }
 
 /** What is replaced by `*` at each coarsening level, in order. */
 export const LEVELS: readonly (readonly Dimension[])[] = [
@@ -35,14 +43,12 @@ export const LEVELS: readonly (readonly Dimension[])[] = [
   ['category', 'source', 'country', 'device'],
 ]
 
-// Values are stored scrubbed strings; the few characters the id is built from are escaped so an
-// id always splits back into its four values, and a literal `*` never reads as "any".
-const escapeValue = (value: string) =>
-  value.replace(/[%|=*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
-
-/** `device=mobile|country=DE|source=*|category=brakes`. */
+/**
+ * `device=mobile|country=DE|source=*|category=brakes`, in the one format the read API parses back
+ * (schemas/segment-id.ts), whatever the stored values hold, the empty string included.
+ */
 export function segmentId(dims: Dims, coarsened: readonly Dimension[] = []): string {
-  return DIMENSIONS.map((dim) => `${dim}=${coarsened.includes(dim) ? ANY : escapeValue(dims[dim])}`).join('|')
+  return formatSegmentId(dims, coarsened)
 }
 
 export function maskDims(dims: Dims, coarsened: readonly Dimension[]): Dims {

@@ -39,6 +39,11 @@ describe('labels and paths', () => {
             product: { id: 'abc\u202egpj.exe', category: 'bags\u2028x\t\r\u0085\u2066y\u2069', price: 1 },
           },
           {
+            type: 'pageview',
+            site: 'shop',
+            url: `${SHOP}/p/tab%09here/cr%0Dhere/ls%E2%80%A8x/abc%E2%80%AEgpj.exe`,
+          },
+          {
             type: 'product_view',
             site: 'shop',
             url: `${SHOP}/p/2`,
@@ -48,7 +53,8 @@ describe('labels and paths', () => {
       },
       { 'x-forwarded-for': '192.0.2.1' },
     )
-    expect(answer.status).toBe(202)
+    expect(answer.status, JSON.stringify(answer.json)).toBe(202)
+    expect(answer.json).toEqual({ accepted: 3 })
     await service.flush()
     const products = await query<{ product_id: string; category: string }>(
       "SELECT DISTINCT product_id, category FROM products_daily WHERE site = 'shop' ORDER BY product_id",
