@@ -29,6 +29,20 @@ describe('card numbers in labels', () => {
   })
 })
 
+describe('labels', () => {
+  it('are replaced whole by the literal :redacted, and otherwise kept as normalised', () => {
+    expect(cleanLabel('jane@example.com')).toBe(':redacted')
+    expect(cleanLabel('abc\u202egpj.exe\t\u2028')).toBe('abcgpj.exe')
+    expect(cleanLabel('ﬁne ｂｒａｋｅｓ')).toBe('fine brakes')
+  })
+
+  it('keep dotted numbers that are no IPv4 address', () => {
+    for (const label of ['999.1.1.1', 'v1.2.3', 'size 300.200.100.999', '1234.5.6.789'])
+      expect(cleanLabel(label), label).toBe(label)
+    expect(cleanLabel('at 10.0.0.1')).toBe(REDACTED)
+  })
+})
+
 describe('IP addresses in labels', () => {
   it.each([
     '2001:0db8:85a3:0000:0000:8a2e:0370:7334',

@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { referrerHost, scrubPath, scrubText, scrubUrl } from '../../collector/scrub.ts'
 
-const runs = { numRuns: 1000 }
+// `npm run mutate` runs these once per mutant and asks for fewer cases (vitest.mutate.config.ts).
+const runs = { numRuns: Number(process.env.PROPERTY_RUNS ?? 1000) }
 const none: ReadonlySet<string> = new Set()
 const NO_UTM = { source: '', medium: '', campaign: '' }
 
