@@ -30,5 +30,6 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  thresholds: { high: 95, low: 90, break: 95 },
+  // The score that counts leaves out the equivalent mutants: mutation-score.mjs checks it (≥ 95 %).
+  thresholds: { high: 95, low: 90, break: null },
 }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { isBot } from '../../collector/bots.ts'
-import { normalizeIp } from '../../collector/client-ip.ts'
+import { clientIp, normalizeIp } from '../../collector/client-ip.ts'
 import { createCountryLookup, createUaClassifier } from '../../collector/coarsen.ts'
 import { cleanLabel, REDACTED } from '../../collector/labels.ts'
+import { headerRecord } from '../../collector/opt-out.ts'
 import { createEventPipeline, type RequestFacts } from '../../collector/pipeline.ts'
 import { scrubPath, scrubText } from '../../collector/scrub.ts'
+import { visitorHash } from '../../collector/visitor-hash.ts'
 import { type Event, Event as EventSchema } from '../../schemas/events.ts'
 import type { EventRow } from '../../schemas/row.ts'
 import { CHROME_UA } from '../support/http.ts'
@@ -107,9 +109,31 @@ describe('normalizeIp', () => {
     expect(normalizeIp(raw)).toBe('')
   })
   it('keeps the address inside the decorations it knows', () => {
+    expect(normalizeIp('192.168.100.200:443')).toBe('192.168.100.200')
+    expect(normalizeIp('::ffff:10.22.133.44')).toBe('10.22.133.44')
     expect(normalizeIp('[::ffff:1.2.3.4]:80')).toBe('1.2.3.4')
     expect(normalizeIp('0000:0000:0000:0000:0000:ffff:1.2.3.4')).toBe('1.2.3.4')
     expect(normalizeIp('FE80::1%25eth0')).toBe('fe80::1')
+  })
+})
+
+describe('clientIp', () => {
+  it('reads the socket address through a function, when it is given one', () => {
+    expect(clientIp(() => '192.0.2.10', new Headers(), false)).toBe('192.0.2.10')
+    expect(clientIp(() => undefined, new Headers(), false)).toBe('')
+  })
+})
+
+describe('visitorHash and headers', () => {
+  it('refuses a short salt, saying why', () => {
+    expect(() => visitorHash(new Uint8Array(15), 'shop', '192.0.2.1', CHROME_UA)).toThrow(
+      'salt must be at least 16 bytes',
+    )
+    expect(visitorHash(new Uint8Array(16), 'shop', '192.0.2.1', CHROME_UA)).toMatch(/^\d{1,20}$/)
+  })
+
+  it('joins a repeated header as Node does, with a comma and a space', () => {
+    expect(headerRecord({ 'X-A': ['1', '2'] }).get('x-a')).toBe('1, 2')
   })
 })
 
