@@ -93,6 +93,14 @@ export const EQUIVALENT = [
     code: 'if (value === undefined) continue',
     why: 'a header kept as undefined reads as absent',
   },
+  // released-route.ts
+  {
+    file: 'api/released-route.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: "typeof handler === 'function'",
+    why: 'a WeakSet holds no primitive: has() is false for one anyway',
+  },
   // bots.ts: the verdict cache is for speed and bounded memory, which no verdict shows.
   {
     file: 'collector/bots.ts',

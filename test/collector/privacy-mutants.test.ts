@@ -4,7 +4,7 @@ import { clientIp, normalizeIp } from '../../collector/client-ip.ts'
 import { createCountryLookup, createUaClassifier } from '../../collector/coarsen.ts'
 import { cleanLabel, REDACTED } from '../../collector/labels.ts'
 import { headerRecord } from '../../collector/opt-out.ts'
-import { createEventPipeline, type RequestFacts } from '../../collector/pipeline.ts'
+import { createEventPipeline, DROP_REASONS, type RequestFacts } from '../../collector/pipeline.ts'
 import { scrubPath, scrubText } from '../../collector/scrub.ts'
 import { visitorHash } from '../../collector/visitor-hash.ts'
 import { type Event, Event as EventSchema } from '../../schemas/events.ts'
@@ -148,7 +148,7 @@ describe('bots', () => {
 describe('pipeline fields', () => {
   const processEvent = createEventPipeline({
     sites: new Map([['shop', ['https://shop.example']]]),
-    queryParams: new Map([['shop', new Set<string>()]]),
+    queryParams: new Map([['shop', new Set<string>(['page'])]]),
     classifyUa: createUaClassifier(),
     lookupCountry: createCountryLookup({ trustProxy: false }),
   })
@@ -162,6 +162,63 @@ describe('pipeline fields', () => {
   const SALT = new Uint8Array(32).fill(7)
   const run = (event: unknown) => processEvent(EventSchema.parse(event), facts, SALT)
   const url = 'https://shop.example/'
+
+  const product = { id: 'bp-1', category: 'brakes', price: 39.9, quantity: 3 }
+
+  it('lists every drop reason, so each has a counter from the start', () => {
+    expect([...DROP_REASONS].sort()).toEqual(
+      ['bad_url', 'bot', 'invalid', 'opt_out', 'origin', 'overloaded', 'unavailable', 'unknown_site'].sort(),
+    )
+  })
+
+  it('fills the product fields of every product event', () => {
+    for (const type of ['product_view', 'add_to_cart', 'remove_from_cart']) {
+      const row = run({ type, site: 'shop', url, product }) as EventRow
+      expect(row, type).toMatchObject({ product_id: 'bp-1', category: 'brakes', price: 39.9, quantity: 3 })
+    }
+    expect(
+      run({ type: 'add_to_cart', site: 'shop', url, product: { id: 'x', category: 'c' } }),
+    ).toMatchObject({
+      price: 0,
+      quantity: 1,
+    })
+  })
+
+  it('fills the order of a checkout, and takes one without an order', () => {
+    const items = [{ id: 'bp-1', category: 'brakes', price: 10, quantity: 2 }]
+    const order = { revenue: 20, currency: 'EUR', items }
+    expect(run({ type: 'checkout', site: 'shop', url, order })).toMatchObject({
+      revenue: 20,
+      item_ids: ['bp-1'],
+      category: 'brakes',
+    })
+    expect(run({ type: 'checkout', site: 'shop', url })).toMatchObject({
+      revenue: 0,
+      item_ids: [],
+      category: '',
+    })
+  })
+
+  it('keeps the allowed parameters of the previous page, and no path when it has none or a broken one', () => {
+    const prev = (value: object) =>
+      (run({ type: 'pageview', site: 'shop', url, prev: value }) as EventRow).prev_path
+    expect(prev({ url: 'https://shop.example/list?page=2&q=x' })).toBe('/list?page=2')
+    expect(prev({ product: { id: 'p', category: 'c' } })).toBe('')
+    expect(prev({ url: 'http://[::1' })).toBe('')
+  })
+
+  it("takes a page's own campaign tags when it has any of the three, else the tab's", () => {
+    const utm = { source: 'news', medium: 'mail', campaign: 'spring' }
+    for (const [query, expected] of [
+      ['utm_medium=email', { utm_source: '', utm_medium: 'email', utm_campaign: '' }],
+      ['utm_campaign=fall', { utm_source: '', utm_medium: '', utm_campaign: 'fall' }],
+      ['utm_source=ads', { utm_source: 'ads', utm_medium: '', utm_campaign: '' }],
+      ['', { utm_source: 'news', utm_medium: 'mail', utm_campaign: 'spring' }],
+    ] as const)
+      expect(run({ type: 'pageview', site: 'shop', url: `${url}?${query}`, utm }), query).toMatchObject(
+        expected,
+      )
+  })
 
   it('caps a search term at 128 characters', () => {
     const row = run({ type: 'search', site: 'shop', url, search: { query: 'brake '.repeat(40), results: 3 } })
