@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs'
  */
 const THRESHOLD = 95
 
-/** @type {{ file: string; mutator: string; replacement: string; code: string; why: string }[]} */
+/** @type {{ file: string; mutator: string; replacement: string; code: string; column?: number; why: string }[]} */
 export const EQUIVALENT = [
   // labels.ts
   {
@@ -101,6 +101,99 @@ export const EQUIVALENT = [
     code: "typeof handler === 'function'",
     why: 'a WeakSet holds no primitive: has() is false for one anyway',
   },
+  // scrub.ts
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: 'if (colons < 2 ||',
+    why: 'a fast path: no window of such a run is an address',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'LogicalOperator',
+    replacement: 'colons < 2 && colons < 6',
+    code: 'if (colons < 2 ||',
+    why: 'a fast path: no window of such a run is an address',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: 'if (colons < 2 ||',
+    why: 'a fast path: no window of such a run is an address',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: 'cuts.some((end) => end - start >= 2',
+    why: 'a window under 2 characters, or reversed (empty), is no address anyway',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'LogicalOperator',
+    replacement: 'end - start >= 2 || end - start <= MAX_IPV6',
+    code: 'cuts.some((end) => end - start >= 2',
+    why: 'no address is longer than 45 characters',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'ArithmeticOperator',
+    replacement: 'end + start',
+    column: 24,
+    code: 'cuts.some((end) => end - start >= 2',
+    why: 'a window under 2 characters, or reversed (empty), is no address anyway',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'OptionalChaining',
+    replacement: 'run.match(DIGIT).length',
+    code: 'run.match(DIGIT)?.length',
+    why: 'a digit run always holds a digit',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'ArithmeticOperator',
+    replacement: 'run.length * 3',
+    code: 'new Uint8Array(run.length / 3)',
+    why: 'the extra NUL bytes are stripped with the other controls',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'EqualityOperator',
+    replacement: 'i <= bytes.length',
+    code: 'i < bytes.length',
+    why: 'a typed array ignores a write past its end',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: 'if (text.length <= max) return text',
+    why: 'clipping short, well-formed, trimmed text changes nothing',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'EqualityOperator',
+    replacement: 'text.length < max',
+    code: 'if (text.length <= max) return text',
+    why: 'clipping short, well-formed, trimmed text changes nothing',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'BlockStatement',
+    replacement: '{}',
+    code: '} catch {',
+    why: 'undefined and null both read as no URL',
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'MethodExpression',
+    replacement: 'raw',
+    code: 'parseHttpUrl(raw.trim())',
+    why: 'the URL parser strips the same leading and trailing spaces',
+  },
   // bots.ts: the verdict cache is for speed and bounded memory, which no verdict shows.
   {
     file: 'collector/bots.ts',
@@ -168,7 +261,8 @@ export function score(path = 'reports/mutation/mutation.json') {
           entry.file === file &&
           entry.mutator === mutant.mutatorName &&
           (entry.replacement === '' || (mutant.replacement ?? '').includes(entry.replacement)) &&
-          code.includes(entry.code),
+          code.includes(entry.code) &&
+          (entry.column === undefined || entry.column === mutant.location.start.column),
       )
       if (listed && !DETECTED.has(mutant.status)) {
         unmatched.delete(listed)

@@ -5,7 +5,7 @@ import { createCountryLookup, createUaClassifier } from '../../collector/coarsen
 import { cleanLabel, REDACTED } from '../../collector/labels.ts'
 import { headerRecord } from '../../collector/opt-out.ts'
 import { createEventPipeline, DROP_REASONS, type RequestFacts } from '../../collector/pipeline.ts'
-import { scrubPath, scrubText } from '../../collector/scrub.ts'
+import { scrubPath, scrubText, scrubUrl } from '../../collector/scrub.ts'
 import { visitorHash } from '../../collector/visitor-hash.ts'
 import { type Event, Event as EventSchema } from '../../schemas/events.ts'
 import type { EventRow } from '../../schemas/row.ts'
@@ -243,5 +243,60 @@ describe('pipeline fields', () => {
         drop: 'bad_url',
         field: 'url',
       })
+  })
+})
+
+describe('scrubbing, at its bounds', () => {
+  it('finds an address far into a long run, and one of 45 characters', () => {
+    expect(scrubText('x 12345:12345:12345:12345:2001:db8::1 y')).not.toContain('2001')
+    expect(scrubText('x 0000:0000:0000:0000:0000:ffff:255.255.255.255 y')).not.toContain('ffff')
+  })
+
+  it('drops a token when any of its pieces mixes letters and digits over five characters or more', () => {
+    expect(scrubText('ref summer-sale-ab12cd34ef56 x')).toBe('ref x')
+    expect(scrubText('ref summer-sale-winter-a1b2c x')).toBe('ref x')
+    expect(scrubText('ref summer-sale-winter-autumn x')).toBe('ref summer-sale-winter-autumn x')
+  })
+
+  it('keeps a path of exactly 512 characters, and marks a cut only where it fits', () => {
+    const full = `/${'x'.repeat(511)}`
+    expect(scrubPath(full)).toBe(full)
+    expect(scrubPath(`/${'x'.repeat(509)}/${'b'.repeat(10)}`)).toBe(`/${'x'.repeat(509)}/…`)
+    expect(scrubPath(`/${'x'.repeat(510)}/b`)).toBe(`/${'x'.repeat(510)}`)
+  })
+
+  it('encodes a kept parameter in upper-case hex, and keeps the first of a repeated campaign tag', () => {
+    const page = scrubUrl(
+      'https://s.example/?page=a%2Bb&utm_source=first&utm_source=second',
+      new Set(['page']),
+    )
+    expect(page?.path).toBe('/?page=a%2Bb')
+    expect(page?.utm.source).toBe('first')
+  })
+
+  it('clips a campaign tag at 128 characters without a broken character or a trailing space', () => {
+    const at = (value: string) =>
+      scrubUrl(`https://s.example/?utm_campaign=${encodeURIComponent(value)}`, new Set())?.utm
+    expect(at(`${'x'.repeat(127)} bcd`)?.campaign).toBe('x'.repeat(127))
+    expect(at(`${'x'.repeat(127)}😀`)?.campaign).toBe('x'.repeat(127))
+    expect(at(`😀${'x'.repeat(200)}`)?.campaign).toBe(`😀${'x'.repeat(126)}`)
+  })
+})
+
+describe('scrubbing, in order', () => {
+  it('sorts kept parameters by name, keeping repeated ones in their order', () => {
+    const keep = new Set(['a', 'b', 'c', 'page'])
+    expect(scrubUrl('https://s.example/?c=3&page=x&b=2&a=1', keep)?.path).toBe('/?a=1&b=2&c=3&page=x')
+    expect(scrubUrl('https://s.example/?a=2&a=1', keep)?.path).toBe('/?a=2&a=1')
+  })
+
+  it('takes a dotted tail as an address only when it is IPv4', () => {
+    expect(scrubText('v 1:2:3:4:5:6:a.b w')).toBe('v 1:2:3:4:5:6:a.b w')
+    expect(scrubText('v 1:2:3:4:5:6:1.2.3.4 w')).toBe('v w')
+  })
+
+  it('keeps short hex segments with a digit', () => {
+    expect(scrubPath('/p/ab12/cafe1/x')).toBe('/p/ab12/cafe1/x')
+    expect(scrubPath('/p/cafe1234/x')).toBe('/p/:id/x')
   })
 })
