@@ -194,6 +194,38 @@ export const EQUIVALENT = [
     code: 'parseHttpUrl(raw.trim())',
     why: 'the URL parser strips the same leading and trailing spaces',
   },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    column: 43,
+    code: 'params.sort(([a], [b]) =>',
+    why: "V8's sort asks only whether a comparison is negative: the second test never decides",
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    column: 43,
+    code: 'params.sort(([a], [b]) =>',
+    why: "V8's sort asks only whether a comparison is negative: the second test never decides",
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'EqualityOperator',
+    replacement: 'a >= b',
+    column: 43,
+    code: 'params.sort(([a], [b]) =>',
+    why: "V8's sort asks only whether a comparison is negative: the second test never decides",
+  },
+  {
+    file: 'collector/scrub.ts',
+    mutator: 'EqualityOperator',
+    replacement: 'a <= b',
+    column: 43,
+    code: 'params.sort(([a], [b]) =>',
+    why: "V8's sort asks only whether a comparison is negative: the second test never decides",
+  },
   // bots.ts: the verdict cache is for speed and bounded memory, which no verdict shows.
   {
     file: 'collector/bots.ts',

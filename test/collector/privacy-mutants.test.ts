@@ -256,6 +256,7 @@ describe('scrubbing, at its bounds', () => {
     expect(scrubText('ref summer-sale-ab12cd34ef56 x')).toBe('ref x')
     expect(scrubText('ref summer-sale-winter-a1b2c x')).toBe('ref x')
     expect(scrubText('ref summer-sale-winter-autumn x')).toBe('ref summer-sale-winter-autumn x')
+    expect(scrubText('ref summer-sale-winter-a1b2 x')).toBe('ref summer-sale-winter-a1b2 x')
   })
 
   it('keeps a path of exactly 512 characters, and marks a cut only where it fits', () => {
