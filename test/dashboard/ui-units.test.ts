@@ -67,8 +67,12 @@ describe('the session cookie', () => {
     expect(validSession(session, TOKEN, NOW)).toBe(true)
     expect(validSession(session, `${TOKEN}x`, NOW)).toBe(false)
     expect(validSession(session, TOKEN, new Date(NOW.getTime() + SESSION_SECONDS * 1000 + 1))).toBe(false)
-    const [version, expires, mac] = session.split('.')
-    expect(validSession(`${version}.${Number(expires) + 3600}.${mac}`, TOKEN, NOW)).toBe(false)
+    const [version, epoch, expires, mac] = session.split('.')
+    expect(validSession(`${version}.${epoch}.${Number(expires) + 3600}.${mac}`, TOKEN, NOW)).toBe(false)
+    // Signing out advances the epoch: a session signed under an earlier one is over.
+    expect(validSession(session, TOKEN, NOW, 1)).toBe(false)
+    expect(validSession(`${version}.1.${expires}.${mac}`, TOKEN, NOW, 1)).toBe(false)
+    expect(validSession(createSession(TOKEN, NOW, 1), TOKEN, NOW, 1)).toBe(true)
     expect(validSession(undefined, TOKEN, NOW)).toBe(false)
     expect(validSession(session, undefined, NOW)).toBe(false)
     expect(sameSecret('abc', 'abc')).toBe(true)
@@ -82,6 +86,22 @@ describe('CSV', () => {
     expect(csvCell('say "hi"')).toBe('"say ""hi"""')
     expect(csvCell('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"')
     expect(csvCell('-1')).toBe("'-1")
+    // After leading whitespace, and in full-width forms, a spreadsheet still reads a formula.
+    for (const formula of [
+      ' =1+1',
+      '  @SUM(A1)',
+      '\u3000=1',
+      '\u200b=1',
+      '\u00a0+1',
+      '＝1+1',
+      '＋1',
+      '－1',
+      '＠x',
+      ' \t=1',
+      '|cmd',
+    ])
+      expect(csvCell(formula), JSON.stringify(formula)).toBe(`'${formula}`)
+    for (const plain of ['a =1', 'brakes', '/p/1', ' plain', '１２']) expect(csvCell(plain)).toBe(plain)
     expect(csvCell(-1)).toBe('-1')
     expect(csvCell(null)).toBe('')
     expect(toCsv([{ key: 'a', label: 'A' }], [[1], ['x\ny']])).toBe('A\r\n1\r\n"x\ny"\r\n')
