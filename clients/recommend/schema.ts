@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Headline figures for a range and the period of equal length before it
-         * @description Pageviews, visitors, events per type, purchase revenue and conversion rate. Each period is one group: below K_ANON visitors it is null.
+         * @description Pageviews, visitors, events per type, purchase revenue and conversion rate; visits, views per visit, bounce rate and visit duration. Each period is one group: below K_ANON visitors it is null.
          */
         get: operations["statsOverview"];
         put?: never;
@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Pageviews, events, revenue and visitors per day or per hour
+         * Pageviews, events, revenue, visitors and visits per day or per hour
          * @description One row per UTC day or hour that has events. Missing buckets had no events or were held back. Hourly `visitors` is an upper bound: visitors exist per day.
          */
         get: operations["statsTimeseries"];
@@ -256,6 +256,186 @@ export interface paths {
          * @description Terms are scrubbed of personal data and lower-cased by the collector.
          */
         get: operations["statsSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/entry-pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pages visits began on, with their bounce rate
+         * @description A visit is the beacon’s tab context until 30 minutes without an event; no visit id is sent or kept.
+         */
+        get: operations["statsEntryPages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/exit-pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pages visits ended on
+         * @description A view is an exit when no later page of its visit followed it.
+         */
+        get: operations["statsExitPages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/engagement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Time on page and scroll depth per page
+         * @description Time counts only while the page is visible and focused; scroll depth is the deepest point reached, in quartiles.
+         */
+        get: operations["statsEngagement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/outbound-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clicks on links to other sites, per destination host
+         * @description Only the host is kept, never the path or query of the link.
+         */
+        get: operations["statsOutboundLinks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/downloads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clicks on file links, per file
+         * @description Files are recognised by extension (pdf, zip, csv, xls(x), doc(x), dmg, exe, mp3, mp4); paths are scrubbed.
+         */
+        get: operations["statsDownloads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/not-found": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pages not found, per path asked for
+         * @description A page reports itself with tally("not_found"). Paths are scrubbed: ids in them read `:id`.
+         */
+        get: operations["statsNotFound"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/new-returning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visits of new and returning visitors
+         * @description Returning: the browser first came on an earlier UTC day. It keeps that day itself and sends only the one bit.
+         */
+        get: operations["statsNewReturning"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/custom-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Custom events (goals) per name
+         * @description Events sent with tally("custom", {name, props}).
+         */
+        get: operations["statsCustomEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/custom-props": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Property values of custom events
+         * @description Per event name, property and scrubbed value. The rollup knows no source, device or country.
+         */
+        get: operations["statsCustomProps"];
         put?: never;
         post?: never;
         delete?: never;
@@ -512,6 +692,21 @@ export interface components {
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
         };
+        CustomEventRow: {
+            name: string;
+            events: number;
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            visitors: number;
+        };
+        CustomPropRow: {
+            name: string;
+            prop_key: string;
+            /** @description Scrubbed of personal data by the collector. */
+            prop_value: string;
+            events: number;
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            visitors: number;
+        };
         /**
          * @description `recommended`: P(best) reached RECOMMEND_PROB_BEST with at least two variants released; `leading`: the most probable best of two or more, short of that level; `alone`: one variant released, nothing to compare; `explore`: nothing released yet for this offer.
          * @enum {string}
@@ -523,6 +718,30 @@ export interface components {
             device: components["schemas"]["Device"];
             pageviews: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            visitors: number;
+        };
+        EngagementRow: {
+            path: string;
+            pageviews: number;
+            /** @description Mean seconds per view while the page was visible and focused. */
+            time_on_page: number;
+            /** @description Mean deepest scroll per view, percent of the page. */
+            scroll_depth: number;
+            /** @description Share of views scrolled to at least 25 % of the page. */
+            reached_25: number;
+            reached_50: number;
+            reached_75: number;
+            reached_100: number;
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            visitors: number;
+        };
+        EntryPageRow: {
+            path: string;
+            /** @description Visits that began on this page. */
+            visits: number;
+            /** @description Share of those visits that saw no other page. */
+            bounce_rate: number;
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
         };
         Error: {
@@ -554,6 +773,8 @@ export interface components {
                 id: string;
                 variant: string;
             };
+            visit_page?: number;
+            returning?: boolean;
         } | {
             /** @constant */
             type: "product_view";
@@ -894,9 +1115,112 @@ export interface components {
             props?: {
                 [key: string]: string | number | boolean;
             };
+        } | {
+            /** @constant */
+            type: "engagement";
+            site: string;
+            url: string;
+            referrer?: string;
+            utm?: {
+                source?: string;
+                medium?: string;
+                campaign?: string;
+            };
+            prev?: {
+                url?: string;
+                product?: {
+                    id: string;
+                    category: string;
+                };
+            };
+            offer?: {
+                id: string;
+                variant: string;
+            };
+            ms: number;
+            scroll: number;
+            scroll_from: number;
+        } | {
+            /** @constant */
+            type: "outbound";
+            site: string;
+            url: string;
+            referrer?: string;
+            utm?: {
+                source?: string;
+                medium?: string;
+                campaign?: string;
+            };
+            prev?: {
+                url?: string;
+                product?: {
+                    id: string;
+                    category: string;
+                };
+            };
+            offer?: {
+                id: string;
+                variant: string;
+            };
+            link: string;
+        } | {
+            /** @constant */
+            type: "download";
+            site: string;
+            url: string;
+            referrer?: string;
+            utm?: {
+                source?: string;
+                medium?: string;
+                campaign?: string;
+            };
+            prev?: {
+                url?: string;
+                product?: {
+                    id: string;
+                    category: string;
+                };
+            };
+            offer?: {
+                id: string;
+                variant: string;
+            };
+            link: string;
+        } | {
+            /** @constant */
+            type: "not_found";
+            site: string;
+            url: string;
+            referrer?: string;
+            utm?: {
+                source?: string;
+                medium?: string;
+                campaign?: string;
+            };
+            prev?: {
+                url?: string;
+                product?: {
+                    id: string;
+                    category: string;
+                };
+            };
+            offer?: {
+                id: string;
+                variant: string;
+            };
         };
         EventBatch: {
             events: components["schemas"]["Event"][];
+        };
+        ExitPageRow: {
+            path: string;
+            /** @description Visits that ended on this page (no later page of the visit followed). */
+            exits: number;
+            pageviews: number;
+            /** @description exits / pageviews. */
+            exit_rate: number;
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            visitors: number;
         };
         FunnelRow: {
             /** @enum {string} */
@@ -933,6 +1257,14 @@ export interface components {
                 };
             }[];
         };
+        LinkRow: {
+            /** @description outbound-links: the destination host. downloads: the file’s scrubbed path. not-found: the path. */
+            target: string;
+            /** @description Clicks (or, for not-found, views of the missing page). */
+            events: number;
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            visitors: number;
+        };
         OfferRow: {
             offer_id: string;
             variant: string;
@@ -968,6 +1300,14 @@ export interface components {
             revenue: number | null;
             /** @description Visitors who bought over visitors; null when fewer than K_ANON visitors bought. */
             conversion_rate: number | null;
+            /** @description Visits begun in the period; null (with the next three) below K_ANON visitors. */
+            visits: number | null;
+            /** @description Pageviews of the visits over visits. */
+            views_per_visit: number | null;
+            /** @description Share of visits that saw one page. */
+            bounce_rate: number | null;
+            /** @description Mean seconds per visit while its pages were visible and focused. */
+            visit_duration: number | null;
         };
         PageRow: {
             path: string;
@@ -1089,6 +1429,8 @@ export interface components {
             revenue: number;
             /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            /** @description Visits that began in the bucket. */
+            visits: number;
         };
         SourceRow: {
             /** @description The value of the `by` dimension; empty when the pageview had none. */
@@ -1106,6 +1448,16 @@ export interface components {
             to_category: string;
             transitions: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            visitors: number;
+        };
+        VisitorKindRow: {
+            /**
+             * @description Whether the browser first came on an earlier day.
+             * @enum {string}
+             */
+            kind: "new" | "returning";
+            visits: number;
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
         };
     };
@@ -1938,6 +2290,585 @@ export interface operations {
                 content: {
                     "application/json": {
                         rows: components["schemas"]["SearchRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsEntryPages: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+                /** @description First day, UTC, inclusive (YYYY-MM-DD). */
+                from: string;
+                /** @description Last day, UTC, inclusive; a range spans at most 400 days. */
+                to: string;
+                /** @description Traffic source class of the event. */
+                source?: "search" | "social" | "email" | "paid" | "direct" | "other";
+                /** @description Device class. */
+                device?: "desktop" | "mobile" | "tablet" | "other";
+                /** @description Country, ISO 3166-1 alpha-2. */
+                country?: string;
+                /** @description Most rows to return (after suppression), 1 to 1000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: components["schemas"]["EntryPageRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsExitPages: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+                /** @description First day, UTC, inclusive (YYYY-MM-DD). */
+                from: string;
+                /** @description Last day, UTC, inclusive; a range spans at most 400 days. */
+                to: string;
+                /** @description Traffic source class of the event. */
+                source?: "search" | "social" | "email" | "paid" | "direct" | "other";
+                /** @description Device class. */
+                device?: "desktop" | "mobile" | "tablet" | "other";
+                /** @description Country, ISO 3166-1 alpha-2. */
+                country?: string;
+                /** @description Most rows to return (after suppression), 1 to 1000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: components["schemas"]["ExitPageRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsEngagement: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+                /** @description First day, UTC, inclusive (YYYY-MM-DD). */
+                from: string;
+                /** @description Last day, UTC, inclusive; a range spans at most 400 days. */
+                to: string;
+                /** @description Traffic source class of the event. */
+                source?: "search" | "social" | "email" | "paid" | "direct" | "other";
+                /** @description Device class. */
+                device?: "desktop" | "mobile" | "tablet" | "other";
+                /** @description Country, ISO 3166-1 alpha-2. */
+                country?: string;
+                /** @description Most rows to return (after suppression), 1 to 1000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: components["schemas"]["EngagementRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsOutboundLinks: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+                /** @description First day, UTC, inclusive (YYYY-MM-DD). */
+                from: string;
+                /** @description Last day, UTC, inclusive; a range spans at most 400 days. */
+                to: string;
+                /** @description Traffic source class of the event. */
+                source?: "search" | "social" | "email" | "paid" | "direct" | "other";
+                /** @description Device class. */
+                device?: "desktop" | "mobile" | "tablet" | "other";
+                /** @description Country, ISO 3166-1 alpha-2. */
+                country?: string;
+                /** @description Most rows to return (after suppression), 1 to 1000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: components["schemas"]["LinkRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsDownloads: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+                /** @description First day, UTC, inclusive (YYYY-MM-DD). */
+                from: string;
+                /** @description Last day, UTC, inclusive; a range spans at most 400 days. */
+                to: string;
+                /** @description Traffic source class of the event. */
+                source?: "search" | "social" | "email" | "paid" | "direct" | "other";
+                /** @description Device class. */
+                device?: "desktop" | "mobile" | "tablet" | "other";
+                /** @description Country, ISO 3166-1 alpha-2. */
+                country?: string;
+                /** @description Most rows to return (after suppression), 1 to 1000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: components["schemas"]["LinkRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsNotFound: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+                /** @description First day, UTC, inclusive (YYYY-MM-DD). */
+                from: string;
+                /** @description Last day, UTC, inclusive; a range spans at most 400 days. */
+                to: string;
+                /** @description Traffic source class of the event. */
+                source?: "search" | "social" | "email" | "paid" | "direct" | "other";
+                /** @description Device class. */
+                device?: "desktop" | "mobile" | "tablet" | "other";
+                /** @description Country, ISO 3166-1 alpha-2. */
+                country?: string;
+                /** @description Most rows to return (after suppression), 1 to 1000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: components["schemas"]["LinkRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsNewReturning: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+                /** @description First day, UTC, inclusive (YYYY-MM-DD). */
+                from: string;
+                /** @description Last day, UTC, inclusive; a range spans at most 400 days. */
+                to: string;
+                /** @description Traffic source class of the event. */
+                source?: "search" | "social" | "email" | "paid" | "direct" | "other";
+                /** @description Device class. */
+                device?: "desktop" | "mobile" | "tablet" | "other";
+                /** @description Country, ISO 3166-1 alpha-2. */
+                country?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: components["schemas"]["VisitorKindRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsCustomEvents: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+                /** @description First day, UTC, inclusive (YYYY-MM-DD). */
+                from: string;
+                /** @description Last day, UTC, inclusive; a range spans at most 400 days. */
+                to: string;
+                /** @description Traffic source class of the event. */
+                source?: "search" | "social" | "email" | "paid" | "direct" | "other";
+                /** @description Device class. */
+                device?: "desktop" | "mobile" | "tablet" | "other";
+                /** @description Country, ISO 3166-1 alpha-2. */
+                country?: string;
+                /** @description Most rows to return (after suppression), 1 to 1000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: components["schemas"]["CustomEventRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsCustomProps: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+                /** @description First day, UTC, inclusive (YYYY-MM-DD). */
+                from: string;
+                /** @description Last day, UTC, inclusive; a range spans at most 400 days. */
+                to: string;
+                /** @description Only this custom event’s properties. */
+                name?: string;
+                /** @description Most rows to return (after suppression), 1 to 1000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rows: components["schemas"]["CustomPropRow"][];
                         suppressed: components["schemas"]["Suppressed"];
                     };
                 };
