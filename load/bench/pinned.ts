@@ -124,6 +124,9 @@ async function measureMode(
       bare: { runs: bareRuns, median: medianBare },
       tally: { runs: tallyRuns, median: medianTally },
       ratio: medianTally.eventsPerSecond / medianBare.eventsPerSecond,
+      cpuRatio:
+        middle(bareRuns.map((run) => run.cpuMicrosPerRequest)) /
+        middle(tallyRuns.map((run) => run.cpuMicrosPerRequest)),
       roundRatios: tallyRuns.map((run, i) => run.eventsPerSecond / (bareRuns[i] as HttpRun).eventsPerSecond),
       peakRssBytes,
       exitCode,
@@ -142,7 +145,7 @@ async function measureMode(
     printRuns(printed)
     const goal = mode === 'server' ? 0.3 : 0.2
     console.log(
-      `  ${mode}: ratio tally / bare ${result.ratio.toFixed(2)} (median rounds; rounds ${result.roundRatios.map((r) => r.toFixed(2)).join(', ')}; goal ≥ ${goal}); p99 ${ms(medianTally.result.latency.p99)} (goal < 20 ms); peak RSS ${mb(peakRssBytes)}${mode === 'server' ? ' (goal < 150 MB)' : ''}; load average ${loadAverages.join(', ')}`,
+      `  ${mode}: ratio tally / bare ${result.ratio.toFixed(2)} (median rounds; rounds ${result.roundRatios.map((r) => r.toFixed(2)).join(', ')}; goal ≥ ${goal}); by CPU per request ${result.cpuRatio.toFixed(2)}; p99 ${ms(medianTally.result.latency.p99)} (goal < 20 ms); peak RSS ${mb(peakRssBytes)}${mode === 'server' ? ' (goal < 150 MB)' : ''}; load average ${loadAverages.join(', ')}`,
     )
     console.log(
       result.exact.ok
@@ -193,3 +196,6 @@ const median = (runs: HttpRun[]): HttpRun =>
   [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[
     Math.floor((runs.length - 1) / 2)
   ] as HttpRun
+
+const middle = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0

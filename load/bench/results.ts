@@ -59,6 +59,11 @@ export type PinnedMode = {
   tally: { runs: HttpRun[]; median: HttpRun }
   /** Tally's median round over bare's median round. */
   ratio: number
+  /**
+   * Bare's median CPU time per request over Tally's: the ratio the core would give were nothing
+   * else running on it; steadier than `ratio` on a machine that other processes share.
+   */
+  cpuRatio: number
   roundRatios: number[]
   peakRssBytes: number
   exitCode: number | null

@@ -119,6 +119,11 @@ export function summaryRows(results: Results): string[][] {
           `${goal}; ${int(run.tally.median.eventsPerSecond)} vs ${int(run.bare.median.eventsPerSecond)}/s`,
         ],
         [
+          `   ratio by CPU per request, ${mode} mode`,
+          run.cpuRatio.toFixed(2),
+          `${run.tally.median.cpuMicrosPerRequest.toFixed(0)} vs ${run.bare.median.cpuMicrosPerRequest.toFixed(0)} µs`,
+        ],
+        [
           `   p99 / peak RSS, ${mode} mode`,
           `${ms(run.tally.median.result.latency.p99)} / ${mb(run.peakRssBytes)}`,
           mode === 'server' ? '< 20 ms / < 150 MB' : '< 20 ms',
