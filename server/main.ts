@@ -11,6 +11,7 @@ import { openWarehouse } from '../warehouse/client.ts'
 import { migrate } from '../warehouse/migrate.ts'
 import { createApp } from './app.ts'
 import { serverLimits } from './http-limits.ts'
+import { ingestFirst } from './ingest-first.ts'
 import { workerMetrics } from './worker-metrics.ts'
 import { runPrimary } from './workers.ts'
 
@@ -82,6 +83,7 @@ async function main() {
       port: config.port,
       hostname: config.host,
       serverOptions: serverLimits(config.requestTimeoutMs),
+      createServer: ingestFirst(collector.ingestNode),
     },
     (info) => {
       logger.info({ port: info.port }, `tally listening on http://localhost:${info.port}`)
