@@ -14,6 +14,7 @@ import { createEventPipeline, type Dropped } from './pipeline.ts'
 import { createRateLimiter } from './rate-limit.ts'
 import { eventRoutes } from './routes/event.ts'
 import { eventNodeRoute, type NodeIngest } from './routes/event-node.ts'
+import { createScrubCache } from './scrub-cache.ts'
 import type { Batcher } from './write-buffer/batcher.ts'
 import { createWriteBuffer } from './write-buffer/write-buffer.ts'
 
@@ -97,6 +98,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       queryParams: deps.config.queryParams,
       classifyUa: createUaClassifier(),
       lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
+      scrubUrl: createScrubCache(),
     }),
     saltFor,
     batcher: buffer.batcher,

@@ -56,6 +56,8 @@ export type PipelineDeps = {
   queryParams: ReadonlyMap<string, ReadonlySet<string>>
   classifyUa: (userAgent: string) => UaClass
   lookupCountry: (ip: string, headers: HeaderReader) => string
+  /** Step 5 for URLs; `scrubUrl` itself unless the collector gives one that remembers (scrub-cache.ts). */
+  scrubUrl?: typeof scrubUrl
 }
 
 export type Dropped = { drop: DropReason; field?: string }
@@ -85,10 +87,11 @@ export function screenRequest(request: RequestFacts): Dropped | undefined {
 const NO_PARAMS: ReadonlySet<string> = new Set()
 
 export function createEventPipeline(deps: PipelineDeps) {
+  const scrub = deps.scrubUrl ?? scrubUrl
   return function processEvent(event: Event, request: RequestFacts, salt: Uint8Array): EventRow | Dropped {
     const site = checkSite(event, request, deps.sites)
     if (site) return site
-    const page = scrubUrl(event.url, deps.queryParams.get(event.site) ?? NO_PARAMS)
+    const page = scrub(event.url, deps.queryParams.get(event.site) ?? NO_PARAMS)
     if (!page) return dropped('bad_url', 'url')
     const visitor = visitorHash(salt, event.site, request.ip, request.userAgent)
     const ua = deps.classifyUa(request.userAgent)
@@ -117,7 +120,7 @@ export function createEventPipeline(deps: PipelineDeps) {
       browser: ua.browser,
       os: ua.os,
       country: deps.lookupCountry(request.ip, request.headers),
-      prev_path: prevPath(event, deps.queryParams.get(event.site) ?? NO_PARAMS),
+      prev_path: prevPath(event, deps.queryParams.get(event.site) ?? NO_PARAMS, scrub),
     }
   }
 }
@@ -130,9 +133,9 @@ function checkSite(event: Event, request: RequestFacts, sites: PipelineDeps['sit
   return undefined
 }
 
-function prevPath(event: Event, keep: ReadonlySet<string>): string {
+function prevPath(event: Event, keep: ReadonlySet<string>, scrub: typeof scrubUrl): string {
   if (!event.prev?.url) return ''
-  const prev: ScrubbedUrl | null = scrubUrl(event.prev.url, keep)
+  const prev: ScrubbedUrl | null = scrub(event.prev.url, keep)
   return prev?.path ?? ''
 }
 
