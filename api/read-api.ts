@@ -9,7 +9,7 @@ import { releasedRouter } from './released-route.ts'
 import { STATS_ROUTES } from './stats-routes.ts'
 
 export type ReadApiDeps = {
-  config: Pick<Config, 'dataDir' | 'kAnon' | 'sites' | 'tokens'>
+  config: Pick<Config, 'dataDir' | 'kAnon' | 'recommendProbBest' | 'sites' | 'tokens'>
   warehouse: Warehouse
   logger: Logger
 }
@@ -20,12 +20,29 @@ export type ReadApiDeps = {
  */
 export function readApiRoutes(deps: ReadApiDeps): Hono {
   const { config, warehouse, logger } = deps
-  const routerDeps = { warehouse, k: config.kAnon, sites: config.sites }
+  const routerDeps = {
+    warehouse,
+    k: config.kAnon,
+    sites: config.sites,
+    recommendProbBest: config.recommendProbBest,
+  }
   const token = (configured: string | undefined, file: string) =>
     resolveToken({ configured, dataDir: config.dataDir, file, logger })
   const sections: ApiSection[] = [
-    { prefix: '/api/stats', security: 'dashboardToken', tag: 'dashboard', routes: STATS_ROUTES },
-    { prefix: '/api/v1', security: 'apiToken', tag: 'recommendations', routes: RECO_ROUTES },
+    {
+      prefix: '/api/stats',
+      security: 'dashboardToken',
+      tag: 'dashboard',
+      operationPrefix: 'stats',
+      routes: STATS_ROUTES,
+    },
+    {
+      prefix: '/api/v1',
+      security: 'apiToken',
+      tag: 'recommendations',
+      operationPrefix: 'v1',
+      routes: RECO_ROUTES,
+    },
   ]
   const document = openApiDocument(sections)
   return new Hono()

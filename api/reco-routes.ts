@@ -3,8 +3,10 @@ import { Limit, recoQuery } from './params.ts'
 import { getAffinity } from './queries/getAffinity.ts'
 import { getOfferInsights } from './queries/getOfferInsights.ts'
 import { getSegments } from './queries/getSegments.ts'
+import { recommendRoute } from './recommend/recommend-route.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import { AffinityRow, RecoOfferRow, SegmentRow } from './rows.ts'
+import { upliftOrNull } from './uplift.ts'
 
 /**
  * `/api/v1/*`: the recommendation service's reads of the insights job's snapshots. Versioned:
@@ -47,7 +49,7 @@ const offers = releasedRoute({
     limit: Limit,
   }),
   row: RecoOfferRow,
-  handler: async (query, ctx) => conservative(await getOfferInsights(ctx.warehouse, query)),
+  handler: async (query, ctx) => conservative(upliftOrNull(await getOfferInsights(ctx.warehouse, query))),
 })
 
 const segments = releasedRoute({
@@ -61,4 +63,4 @@ const segments = releasedRoute({
   handler: async (query, ctx) => conservative(await getSegments(ctx.warehouse, query)),
 })
 
-export const RECO_ROUTES: readonly ReleasedRoute[] = [affinity, offers, segments]
+export const RECO_ROUTES: readonly ReleasedRoute[] = [recommendRoute, affinity, offers, segments]

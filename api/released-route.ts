@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { AppError, zodErrorBody } from '../core/errors.ts'
 import type { Warehouse } from '../warehouse/client.ts'
+import { answerMeta } from './answer-meta.ts'
 import { FILTER_NAMES, type FilterName } from './params.ts'
 import { type Group, groupMeetsK, release } from './release.ts'
 
@@ -20,6 +21,8 @@ export type ReadContext = {
   warehouse: Warehouse
   /** The k test for figures derived from a group (a rate over a step, say): same rule as rows. */
   meetsK(group: Group): boolean
+  /** RECOMMEND_PROB_BEST: the P(best) at which /api/v1/recommend says `recommended`. */
+  recommendProbBest: number
 }
 
 type RowSchema = z.ZodType<{ visitors: number }>
@@ -56,6 +59,28 @@ export type ObjectRouteSpec<
   handler(query: Query, ctx: ReadContext): Promise<Record<Name, Gated<Row> | null>>
 }
 
+/**
+ * A route that answers one object computed from released groups: the handler names the groups
+ * the answer may use and how to make it; the gate releases each group alone, and only the
+ * released ones reach `answer`.
+ */
+export type OneRouteSpec<
+  Query extends BaseQuery,
+  Group extends { visitors: number },
+  Answer,
+> = RouteBase<Query> & {
+  shape: 'one'
+  /** The answer's schema; it carries no figure that is not made of released groups. */
+  row: z.ZodType<Answer>
+  handler(
+    query: Query,
+    ctx: ReadContext,
+  ): Promise<{
+    groups: Array<Group & { readonly visitors_floor: number }>
+    answer(released: Array<Omit<Group, 'visitors_floor'>>): Answer
+  }>
+}
+
 /** What the OpenAPI document needs to know about a route. */
 export type RouteDoc = {
   path: string
@@ -63,12 +88,18 @@ export type RouteDoc = {
   description: string
   query: z.ZodType
   response: z.ZodType
+  shape: 'list' | 'object' | 'one'
+  /** The row schema (the answer's, for `one`); the document names it. */
+  row: z.ZodType
+  /** For `object`: the named groups. */
+  names?: readonly string[]
 }
 
 export type RouterDeps = {
   warehouse: Warehouse
   k: number
   sites: ReadonlyMap<string, unknown>
+  recommendProbBest: number
 }
 
 declare const brand: unique symbol
@@ -88,17 +119,25 @@ export function releasedRoute<Query extends ListQuery, Row extends RowSchema>(
 export function releasedRoute<Query extends BaseQuery, Row extends RowSchema, Name extends string>(
   spec: ObjectRouteSpec<Query, Row, Name>,
 ): ReleasedRoute
+export function releasedRoute<Query extends BaseQuery, Group extends { visitors: number }, Answer>(
+  spec: OneRouteSpec<Query, Group, Answer>,
+): ReleasedRoute
 export function releasedRoute(
-  spec: ListRouteSpec<ListQuery, RowSchema> | ObjectRouteSpec<BaseQuery, RowSchema, string>,
+  spec:
+    | ListRouteSpec<ListQuery, RowSchema>
+    | ObjectRouteSpec<BaseQuery, RowSchema, string>
+    | OneRouteSpec<BaseQuery, { visitors: number }, unknown>,
 ): ReleasedRoute {
   const suppressed = z.number().int().min(0).describe('Groups held back: fewer than K_ANON visitors.')
   const response =
     spec.shape === 'list'
       ? z.object({ rows: z.array(spec.row), suppressed })
-      : z.object({
-          ...Object.fromEntries(spec.names.map((name) => [name, spec.row.nullable()])),
-          suppressed,
-        })
+      : spec.shape === 'object'
+        ? z.object({
+            ...Object.fromEntries(spec.names.map((name) => [name, spec.row.nullable()])),
+            suppressed,
+          })
+        : z.intersection(spec.row, z.object({ suppressed }))
   const route = {
     doc: {
       path: spec.path,
@@ -106,17 +145,33 @@ export function releasedRoute(
       description: spec.description,
       query: spec.query,
       response,
+      shape: spec.shape,
+      row: spec.row,
+      ...(spec.shape === 'object' ? { names: spec.names } : {}),
     },
   } as unknown as ReleasedRoute
 
   BUILDERS.set(route, (deps) => async (c: Context) => {
     const query = parseQuery(c, spec, deps.sites)
-    const ctx: ReadContext = { warehouse: deps.warehouse, meetsK: (group) => groupMeetsK(group, deps.k) }
+    const ctx: ReadContext = {
+      warehouse: deps.warehouse,
+      meetsK: (group) => groupMeetsK(group, deps.k),
+      recommendProbBest: deps.recommendProbBest,
+    }
     c.header('Cache-Control', 'private, no-store')
     if (spec.shape === 'list') {
       const released = release(await spec.handler(query as ListQuery, ctx), deps.k)
       const limit = (query as ListQuery).limit ?? released.rows.length
-      return c.json({ rows: released.rows.slice(0, limit), suppressed: released.suppressed })
+      return c.json({ rows: released.rows.slice(0, limit), suppressed: released.suppressed, ...answerMeta() })
+    }
+    if (spec.shape === 'one') {
+      const { groups, answer } = await spec.handler(query, ctx)
+      const released = release(groups, deps.k)
+      return c.json({
+        ...(answer(released.rows) as object),
+        suppressed: released.suppressed,
+        ...answerMeta(),
+      })
     }
     const groups = await spec.handler(query, ctx)
     const body: Record<string, unknown> = {}
@@ -128,7 +183,7 @@ export function releasedRoute(
       held += released.suppressed
     }
     body.suppressed = held
-    return c.json(body)
+    return c.json({ ...body, ...answerMeta() })
   })
   return route
 }

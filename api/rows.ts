@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEVICES, SOURCES } from '../schemas/constants.ts'
 import { FUNNEL_STEPS } from './queries/getFunnelSteps.ts'
 
 /**
@@ -30,7 +31,13 @@ const techRow = <Name extends string>(name: Name, description: string) =>
     [key in Name]: z.ZodString
   } & { pageviews: typeof count; visitors: typeof visitors })
 
-export const DeviceRow = techRow('device', 'desktop, mobile, tablet or other.')
+/** Device classes, closed: the collector assigns one of these to every event. */
+export const Device = z.enum(DEVICES)
+/** A segment's device or source: a class, or `*` where the segment pools them. */
+export const SegmentDevice = z.enum([...DEVICES, '*'])
+export const SegmentSource = z.enum([...SOURCES, '*'])
+
+export const DeviceRow = z.object({ device: Device, pageviews: count, visitors })
 export const BrowserRow = techRow('browser', 'Browser family, never a version.')
 export const OsRow = techRow('os', 'Operating-system family, never a version.')
 export const CountryRow = techRow('country', 'ISO 3166-1 alpha-2; empty when unknown.')
@@ -147,9 +154,9 @@ const segmentFields = {
   segment: z
     .string()
     .describe('Segment id, e.g. device=mobile|country=DE|source=*|category=brakes (* = any).'),
-  device: z.string(),
+  device: SegmentDevice,
   country: z.string(),
-  source: z.string(),
+  source: SegmentSource,
   category: z.string(),
 }
 
@@ -166,7 +173,12 @@ export const RecoOfferRow = z.object({
   conversion_rate: z.number(),
   ci_low: z.number().describe('Wilson interval, lower bound.'),
   ci_high: z.number().describe('Wilson interval, upper bound.'),
-  uplift: z.number().describe('Relative to the control variant.'),
+  uplift: z
+    .number()
+    .nullable()
+    .describe(
+      'Relative to the offer’s control variant in the segment (0.25: converts 25% better); 0 for the control itself; null when the control is not released or never converted.',
+    ),
   prob_best: z.number().describe('Posterior probability of being the best variant.'),
   is_best: z.boolean(),
   computed_at: computedAt,

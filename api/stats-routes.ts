@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { Device } from '../schemas/constants.ts'
 import { buildOverview, previousPeriod } from './overview.ts'
 import { Limit, statsQuery } from './params.ts'
 import { getDailySeries } from './queries/getDailySeries.ts'
@@ -113,7 +114,8 @@ const devices = releasedRoute({
   row: DeviceRow,
   handler: async (query, ctx) =>
     (await getTechBreakdown(ctx.warehouse, 'device', query)).map(({ value, ...row }) => ({
-      device: value,
+      // The rollup's device column holds the collector's classes only (collector/coarsen.ts).
+      device: value as Device,
       ...row,
     })),
 })
@@ -173,7 +175,8 @@ const products = releasedRoute({
 
 const funnel = releasedRoute({
   path: '/funnel',
-  summary: 'The purchase funnel: product_view → add_to_cart → checkout → purchase',
+  summary:
+    'The purchase funnel: product_view → add_to_cart → checkout → shipping_info → payment_info → purchase → refund',
   description: 'Visitors per step, with the drop-off from the step before and the conversion from the first.',
   shape: 'list',
   filters: COMMERCE,
@@ -240,9 +243,10 @@ function withRates(steps: FunnelStepRow[], meetsK: (group: Group) => boolean) {
   // A rate over a step below k would let that step's size be worked out, so it is not given.
   const over = (part: number, whole: FunnelStepRow | undefined) =>
     whole !== undefined && whole.visitors > 0 && meetsK(whole) ? round(part / whole.visitors) : null
-  return steps.map((row) => {
-    const previous = FUNNEL_STEPS[FUNNEL_STEPS.indexOf(row.step) - 1]
-    const drop = previous === undefined ? null : over(row.visitors, byStep.get(previous))
+  // Drop-off is from the step shown before, so a shop that sends no shipping or payment step
+  // still gets purchase's drop-off from checkout.
+  return steps.map((row, index) => {
+    const drop = index === 0 ? null : over(row.visitors, steps[index - 1])
     return { ...row, drop_off: drop === null ? null : round(1 - drop), conversion: over(row.visitors, first) }
   })
 }

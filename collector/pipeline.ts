@@ -85,6 +85,9 @@ export function screenRequest(request: RequestFacts): Dropped | undefined {
 // --- event steps -----------------------------------------------------------------------------
 
 const NO_PARAMS: ReadonlySet<string> = new Set()
+// A search without a result count (GA4's): stored as the largest UInt32, so that the rollups'
+// `search_results = 0` never counts it as a search that found nothing.
+export const UNKNOWN_RESULTS = 4_294_967_295
 
 export function createEventPipeline(deps: PipelineDeps) {
   const scrub = deps.scrubUrl ?? scrubUrl
@@ -162,10 +165,14 @@ function describeEvent(event: Event): Partial<EventRow> {
       interest = event.product
       break
     case 'checkout':
-    case 'purchase': {
+    case 'shipping_info':
+    case 'payment_info':
+    case 'purchase':
+    case 'refund': {
       const order = event.order
       if (order) {
-        fields.revenue = order.revenue
+        // A refund's value is stored negated, so every rollup that sums revenue nets it out.
+        fields.revenue = event.type === 'refund' ? -order.revenue : order.revenue
         fields.currency = order.currency
         fields.item_ids = order.items.map((item) => cleanLabel(item.id))
         fields.item_categories = order.items.map((item) => cleanLabel(item.category))
@@ -177,7 +184,7 @@ function describeEvent(event: Event): Partial<EventRow> {
     }
     case 'search':
       fields.search_query = scrubText(event.search.query).toLowerCase().slice(0, 128)
-      fields.search_results = event.search.results
+      fields.search_results = event.search.results ?? UNKNOWN_RESULTS
       break
     case 'custom': {
       fields.name = cleanLabel(event.name)

@@ -1,5 +1,5 @@
-import { createRandom } from './random.ts'
-import { createVisit } from './visit.ts'
+import { createRandom } from './model/random.js'
+import { createVisit } from './model/visit.ts'
 
 /**
  * Live traffic after the demo's server has started: a few synthetic visits a second through the

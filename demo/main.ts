@@ -1,11 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createCollector } from '../collector/collector.ts'
 import { createLogger } from '../core/logger.ts'
+import { resolveToken } from '../core/tokens.ts'
 import { loadConfig } from '../schemas/config.ts'
 import { openWarehouse } from '../warehouse/client.ts'
 import { migrate } from '../warehouse/migrate.ts'
@@ -64,7 +64,12 @@ const live = Math.max(0, Number(args.live) || 0)
 const origin = `http://localhost:${port}`
 const out = process.stdout
 
-const secret = () => randomBytes(24).toString('base64url')
+// Tokens: the ones exported in the environment, or generated into the data directory's token
+// files exactly as `npm start` generates them, so the service started below and any later
+// `DATA_DIR=./data/demo npm start` read the same ones. Only the files' paths and the tokens
+// themselves are printed, at the end, for the person running the demo.
+const tokenOf = (variable: string, file: string) =>
+  resolveToken({ configured: process.env[variable], dataDir, file, logger: createLogger('silent') })
 
 async function main() {
   if (await listening(port)) {
@@ -84,8 +89,8 @@ async function main() {
     TRUST_PROXY: '1',
     RATE_LIMIT: '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    DASHBOARD_TOKEN: process.env.DASHBOARD_TOKEN ?? secret(),
-    API_TOKEN: process.env.API_TOKEN ?? secret(),
+    DASHBOARD_TOKEN: tokenOf('DASHBOARD_TOKEN', 'dashboard-token'),
+    API_TOKEN: tokenOf('API_TOKEN', 'api-token'),
   }
   const config = loadConfig({ ...env, FLUSH_INTERVAL_MS: '500' })
   const embedded = { kind: 'embedded' as const, path: dataDir, database: config.warehouse.database }
@@ -158,9 +163,7 @@ async function main() {
   )
   out.write(`Ready in ${seconds(performance.now() - started)} from the start of the demo.\n\n`)
   if (insights) out.write(`${recoverySummary(insights, report)}\n\n`)
-  out.write(
-    `  Dashboard:  ${origin}/\n  Token:      ${env.DASHBOARD_TOKEN}\n  Demo shop:  ${origin}/demo-shop\n\n`,
-  )
+  out.write(`${tokenSummary(env)}\n\n`)
 
   // 3. Live traffic until Ctrl-C.
   if (live > 0) {
@@ -175,6 +178,20 @@ async function main() {
       seed: Number(args.seed) + 1,
     })
   }
+}
+
+/** Where to go and with which token, as the demo prints it once the service is up. */
+function tokenSummary(env: { DASHBOARD_TOKEN: string; API_TOKEN: string }): string {
+  const file = (name: string, variable: string) =>
+    process.env[variable] ? `from ${variable}` : `also in ${resolve(dataDir, name)}`
+  return [
+    `  Dashboard:  ${origin}/`,
+    `  Token:      ${env.DASHBOARD_TOKEN}  (${file('dashboard-token', 'DASHBOARD_TOKEN')})`,
+    `  Demo shop:  ${origin}/demo-shop`,
+    `  API token:  ${env.API_TOKEN}  (${file('api-token', 'API_TOKEN')})`,
+    `  Recommend:  curl -H "Authorization: Bearer ${process.env.API_TOKEN ? '$API_TOKEN' : `$(cat ${resolve(dataDir, 'api-token')})`}" \\`,
+    `                '${origin}/api/v1/recommend?site=demo&device=mobile&country=DE&source=social'`,
+  ].join('\n')
 }
 
 function prepareDir(dir: string) {

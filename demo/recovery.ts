@@ -1,4 +1,4 @@
-import { type Verdict, verdict } from '../api/recommend.ts'
+import { type Verdict, verdict } from '../api/recommend/decision.ts'
 import { type SeedReport, trueBestFor } from './seed.ts'
 
 /**

@@ -1,7 +1,7 @@
-import { trueConversion, VARIANTS, type Variant } from './offer-truth.ts'
-import { createRandom, type Random } from './random.ts'
-import { visitsInHour } from './traffic.ts'
-import { createVisit, type Visit } from './visit.ts'
+import { trueConversion, VARIANTS, type Variant } from './model/offer-truth.ts'
+import { createRandom, type Random } from './model/random.js'
+import { visitsInHour } from './model/traffic.ts'
+import { createVisit, type Visit } from './model/visit.ts'
 
 /**
  * Sends weeks of synthetic storefront traffic through the collector's own HTTP handler

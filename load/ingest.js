@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * k6: a storefront's event traffic at a constant arrival rate, the same mix as `npm run load`
- * (load/scenario.js). Only for a Tally you run yourself, on your own machine or network.
+ * (demo/model/requests.js). Only for a Tally you run yourself, on your own machine or network.
  *
  *   k6 run load/ingest.js                                   # 500 events/s for 1 minute
  *   k6 run -e TALLY_URL=http://127.0.0.1:8787 -e RATE=2000 -e DURATION=5m load/ingest.js
@@ -13,7 +13,7 @@
 import { check } from 'k6'
 import http from 'k6/http'
 import { Counter } from 'k6/metrics'
-import { createTraffic } from './scenario.js'
+import { createTraffic } from '../demo/model/requests.js'
 
 const BASE = (__ENV.TALLY_URL || 'http://127.0.0.1:8787').replace(/\/$/, '')
 const RATE = Number(__ENV.RATE || 500)

@@ -100,6 +100,8 @@ export const ConfigSchema = z
     SITES: Sites,
     QUERY_PARAMS: QueryParams,
     K_ANON: int(2, 1000, 5),
+    // The P(best) at which /api/v1/recommend and the dashboard call a variant recommended.
+    RECOMMEND_PROB_BEST: z.coerce.number().min(0.5).max(0.9999).default(0.95),
     FLUSH_INTERVAL_MS: int(10, 60_000, 5000),
     SPOOL_MAX_MB: int(1, 1_000_000, 256),
     WAL_FSYNC_MS: int(0, 10_000, 100),
@@ -164,6 +166,7 @@ export const ConfigSchema = z
     sites: env.SITES,
     queryParams: env.QUERY_PARAMS,
     kAnon: env.K_ANON,
+    recommendProbBest: env.RECOMMEND_PROB_BEST,
     flushIntervalMs: env.FLUSH_INTERVAL_MS,
     /** The write-ahead log's size limit in bytes: past it the collector answers 503. */
     spoolMaxBytes: env.SPOOL_MAX_MB * 1024 * 1024,

@@ -99,9 +99,18 @@ export const ProductViewEvent = event('product_view', { product: Product })
 export const AddToCartEvent = event('add_to_cart', { product: Product })
 export const RemoveFromCartEvent = event('remove_from_cart', { product: Product })
 export const CheckoutEvent = event('checkout', { order: Order.optional() })
+/** The checkout's later steps, between `checkout` and `purchase` (GA4's add_shipping_info, add_payment_info). */
+export const ShippingInfoEvent = event('shipping_info', { order: Order.optional() })
+export const PaymentInfoEvent = event('payment_info', { order: Order.optional() })
 export const PurchaseEvent = event('purchase', { order: Order })
+/** An order, or part of one, given back: its revenue is subtracted (docs/ga4.md). */
+export const RefundEvent = event('refund', { order: Order })
 export const SearchEvent = event('search', {
-  search: z.object({ query: text(LIMITS.query), results: z.number().int().min(0).max(1_000_000) }),
+  search: z.object({
+    query: text(LIMITS.query),
+    /** Absent when the storefront does not know it (GA4's `search` has no count): then it is no zero-result search. */
+    results: z.number().int().min(0).max(1_000_000).optional(),
+  }),
 })
 export const OfferImpressionEvent = event('offer_impression', { offer: Offer })
 export const OfferClickEvent = event('offer_click', { offer: Offer })
@@ -127,7 +136,10 @@ export const Event = z.discriminatedUnion('type', [
   AddToCartEvent,
   RemoveFromCartEvent,
   CheckoutEvent,
+  ShippingInfoEvent,
+  PaymentInfoEvent,
   PurchaseEvent,
+  RefundEvent,
   SearchEvent,
   OfferImpressionEvent,
   OfferClickEvent,

@@ -15,8 +15,20 @@ import {
   TOTALS_BY_DAY,
 } from './common.ts'
 
-/** The purchase funnel, in order. */
-export const FUNNEL_STEPS = ['product_view', 'add_to_cart', 'checkout', 'purchase'] as const
+/**
+ * The purchase funnel, in order. `shipping_info` and `payment_info` (GA4's checkout steps) sit
+ * between checkout and purchase; `refund` comes last, its revenue negative (docs/ga4.md). A shop
+ * that sends no event of a step has no row for it.
+ */
+export const FUNNEL_STEPS = [
+  'product_view',
+  'add_to_cart',
+  'checkout',
+  'shipping_info',
+  'payment_info',
+  'purchase',
+  'refund',
+] as const
 export type FunnelStep = (typeof FUNNEL_STEPS)[number]
 
 export type FunnelStepRow = {

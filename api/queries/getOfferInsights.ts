@@ -1,11 +1,12 @@
+import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { isoTime, LATEST_SNAPSHOT, runQuery } from './common.ts'
 
 export type OfferInsightRow = {
   segment: string
-  device: string
+  device: SegmentDevice
   country: string
-  source: string
+  source: SegmentSource
   category: string
   offer_id: string
   variant: string

@@ -37,7 +37,7 @@ const pick = (value: unknown, a: string, b: string): Ref | undefined => {
 }
 
 let site: string | undefined
-let api: string
+let api: string | URL
 
 // Per page, in memory: the url of the page before this one.
 let pagePrev: string | undefined
@@ -125,7 +125,10 @@ try {
   if (!existing.optOut) {
     const script = (doc.currentScript || doc.querySelector('script[data-site]')) as HTMLScriptElement
     site = script.dataset.site
-    api = script.dataset.api || `${new URL(script.src).origin}/api/event`
+    api = script.dataset.api || new URL('/api/event', script.src)
+    // The GA4 bridge (docs/ga4.md) is a script of its own: only pages that ask for it load it.
+    if (script.dataset.ecommerce === 'ga4')
+      import(new URL('beacon-ga4.js', script.src) as never).catch(() => {})
     const queued = existing.q || []
     win.tally = tally
     for (const method of ['pushState', 'replaceState'] as const) {

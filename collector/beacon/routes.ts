@@ -1,20 +1,24 @@
 import { createHash } from 'node:crypto'
-import { Hono } from 'hono'
-import { buildBeacon } from './build.ts'
+import { type Context, Hono } from 'hono'
+import { buildBeacon, type Script } from './build.ts'
 
 /** The collector's GPC support resource: it honours Global Privacy Control (see opt-out handling). */
 const GPC = { gpc: true, lastUpdate: '2026-11-25' }
 
-let etag: Promise<string> | undefined
+const etags = new Map<Script, Promise<string>>()
 
-const beaconEtag = () => {
-  etag ??= buildBeacon().then(
-    ({ code }) => `"${createHash('sha256').update(code).digest('base64url').slice(0, 22)}"`,
-    (error: unknown) => {
-      etag = undefined
-      throw error
-    },
-  )
+const beaconEtag = (script: Script) => {
+  let etag = etags.get(script)
+  if (!etag) {
+    etag = buildBeacon(script).then(
+      ({ code }) => `"${createHash('sha256').update(code).digest('base64url').slice(0, 22)}"`,
+      (error: unknown) => {
+        etags.delete(script)
+        throw error
+      },
+    )
+    etags.set(script, etag)
+  }
   return etag
 }
 
@@ -28,8 +32,8 @@ const matches = (header: string | undefined, tag: string) =>
 export function beaconRoutes(): Hono {
   const app = new Hono()
 
-  app.get('/beacon.js', async (c) => {
-    const [{ code }, tag] = await Promise.all([buildBeacon(), beaconEtag()])
+  const serve = (script: Script) => async (c: Context) => {
+    const [{ code }, tag] = await Promise.all([buildBeacon(script), beaconEtag(script)])
     c.header('ETag', tag)
     c.header('Cache-Control', 'public, max-age=86400')
     // Storefronts on other origins load this script; these let it load under SRI (CORS) and COEP.
@@ -38,7 +42,10 @@ export function beaconRoutes(): Hono {
     if (matches(c.req.header('If-None-Match'), tag)) return c.body(null, 304)
     c.header('Content-Type', 'application/javascript; charset=utf-8')
     return c.body(code)
-  })
+  }
+  app.get('/beacon.js', serve('beacon'))
+  // The GA4 bridge, which the beacon loads only for `data-ecommerce="ga4"` (docs/ga4.md).
+  app.get('/beacon-ga4.js', serve('ga4'))
 
   app.get('/.well-known/gpc.json', (c) => c.json(GPC))
 

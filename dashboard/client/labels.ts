@@ -23,7 +23,10 @@ export const STEP_LABELS: Record<string, string> = {
   product_view: 'Viewed a product',
   add_to_cart: 'Added to cart',
   checkout: 'Started checkout',
+  shipping_info: 'Chose shipping',
+  payment_info: 'Chose payment',
   purchase: 'Purchased',
+  refund: 'Refunded',
 }
 
 /** A dimension's value as shown; the stored value stays in the CSV. */

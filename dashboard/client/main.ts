@@ -9,10 +9,10 @@ import {
   stateQuery,
   utcDate,
 } from '../state.ts'
-import type { Released } from './api.ts'
 import { pagesPanel, sourcesPanel, techPanel } from './audience.ts'
 import { funnelPanel, productsPanel, searchPanel, transitionsPanel } from './commerce.ts'
 import { byId, h } from './dom.ts'
+import { emptyState } from './empty-state.ts'
 import { fmtDay } from './format.ts'
 import { insightsPanel } from './insights.ts'
 import { countryName } from './labels.ts'
@@ -157,7 +157,7 @@ const setFilter = (name: FilterName, value: string) => go({ ...state, [name]: va
 
 const cards = overviewCards()
 const insights = insightsPanel()
-const traffic = trafficChart((released, ctx) => showEmptyState(released, ctx))
+const traffic = trafficChart((released, ctx) => empty.show(released, ctx))
 const panels: Panel[] = [
   pagesPanel(),
   sourcesPanel(),
@@ -198,81 +198,9 @@ const panels: Panel[] = [
   searchPanel(),
 ]
 
-const emptyState = h('section', {
-  class: 'empty-state',
-  id: 'empty-state',
-  hidden: true,
-  'aria-labelledby': 'empty-title',
-})
+const empty = emptyState(() => [cards.element, traffic.element, grid])
 const grid = h('div', { class: 'panels' }, ...panels.map((panel) => panel.element))
-root.append(emptyState, cards.element, traffic.element, grid)
-
-function snippet(): HTMLElement {
-  const code = [
-    `<script defer src="${location.origin}/beacon.js" data-site="${state.site}"></script>`,
-    '<script>',
-    '  // Optional: events beyond pageviews. Calls made before the script loads are queued.',
-    '  window.tally = window.tally || function (...args) { (window.tally.q = window.tally.q || []).push(args) }',
-    "  tally('product_view', { product: { id: 'bp-1', category: 'brakes', price: 39.9 } })",
-    '</script>',
-  ].join('\n')
-  const copy = h('button', { type: 'button', class: 'small' }, 'Copy')
-  copy.addEventListener('click', () => {
-    void navigator.clipboard?.writeText(code).then(() => {
-      copy.textContent = 'Copied'
-      setTimeout(() => {
-        copy.textContent = 'Copy'
-      }, 2000)
-    })
-  })
-  return h(
-    'div',
-    { class: 'snippet' },
-    h('pre', { tabindex: 0, 'aria-label': 'Beacon install snippet' }, h('code', {}, code)),
-    copy,
-  )
-}
-
-/** Nothing at all in the range: with filters, say so; without, show how to start collecting. */
-function showEmptyState(series: Released<unknown>, ctx: Ctx) {
-  const nothing = series.rows.length === 0 && series.suppressed === 0
-  const filtered = activeFilters(ctx.state).length > 0
-  emptyState.hidden = !nothing
-  cards.element.hidden = nothing && !filtered
-  traffic.element.hidden = nothing && !filtered
-  grid.hidden = nothing && !filtered
-  if (!nothing) return
-  const range = `${fmtDay(ctx.state.from, { dateStyle: 'medium' })} – ${fmtDay(ctx.state.to, { dateStyle: 'medium' })}`
-  emptyState.replaceChildren(
-    ...(filtered
-      ? [
-          h('h2', { id: 'empty-title' }, 'No events match these filters'),
-          h(
-            'p',
-            {},
-            `Nothing was recorded for ${range} with these filters. Try a wider range or reset the filters.`,
-          ),
-        ]
-      : [
-          h('h2', { id: 'empty-title' }, `No events for “${state.site}” yet`),
-          h(
-            'p',
-            {},
-            `Nothing was recorded for ${range}. Add the beacon to every page of the shop, before `,
-            h('code', {}, '</head>'),
-            ':',
-          ),
-          snippet(),
-          h(
-            'p',
-            { class: 'muted' },
-            'It sets no cookie and stores no identifier. To see the dashboard with sample traffic first, run ',
-            h('code', {}, 'npm run demo'),
-            '.',
-          ),
-        ]),
-  )
-}
+root.append(empty.element, cards.element, traffic.element, grid)
 
 let controller: AbortController | undefined
 let generation = 0

@@ -1,7 +1,7 @@
+import { trafficPool, type Visit } from '../../demo/model/requests.js'
 import { eventRequest, type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
 import { type Child, procCpuSeconds, type Tally } from '../lib/instance.ts'
 import { int, ms, table } from '../lib/report.ts'
-import { trafficPool, type Visit } from '../scenario.js'
 import type { HttpRun } from './results.ts'
 import { ORIGIN, type Settings, SITE } from './settings.ts'
 

@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
+import { trafficPool } from '../../demo/model/requests.js'
 import type { WarehouseConfig } from '../../schemas/config.ts'
 import { type ClickHouseServer, startClickHouseServer } from '../lib/clickhouse-server.ts'
 import { type Child, startBareServer, startTally, tail } from '../lib/instance.ts'
 import { int, mb, ms } from '../lib/report.ts'
 import { eventsByType, withWarehouse } from '../run/warehouse.ts'
-import { trafficPool } from '../scenario.js'
 import { measurer, printRuns } from './measure.ts'
 import type { HttpRun, PinnedMode, PinnedSection } from './results.ts'
 import { COLLECTOR_ENV, ORIGIN, type Settings, SITE } from './settings.ts'
@@ -74,7 +74,7 @@ async function measureMode(
 ): Promise<PinnedMode> {
   // The bench's beacon-shaped pageviews (sendBeacon's headers, many visitors behind a proxy), every
   // one of them accepted: each 202 must be one pageview in the warehouse.
-  const pool = trafficPool(40_000, { site: SITE, origin: ORIGIN, seed: 3 }).filter(
+  const pool = trafficPool(20_000, { site: SITE, origin: ORIGIN, seed: 3, mix: { pageview: 1 } }).filter(
     (visit) => visit.type === 'pageview' && visit.expect === 202,
   )
   let answered = 0

@@ -7,7 +7,7 @@ import type { ReadSection } from './results.ts'
 import { COLLECTOR_ENV, SITE } from './settings.ts'
 
 // The service's jobs that run once at start (server/main.ts, aggregator/job-list.ts).
-const STARTUP_JOBS = ['rotate-salts', 'finalize-sketches', 'retention', 'insights', 'privacy-audit']
+export const STARTUP_JOBS = ['rotate-salts', 'finalize-sketches', 'retention', 'insights', 'privacy-audit']
 
 type StartupJob = { name: string; ms: number; failed: boolean }
 
@@ -70,7 +70,7 @@ export async function readSection(options: {
 }
 
 /** Waits until the service's log says each start-up job is done or failed. */
-async function startupJobs(
+export async function startupJobs(
   logFile: string,
   names: readonly string[],
   timeoutMs: number,

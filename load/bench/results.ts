@@ -49,7 +49,12 @@ export type HttpSection = {
   fsyncEachCommit?: { run: HttpRun; ratio: number }
 }
 
-export type BeaconSection = { bytes: number; gzipBytes: number }
+export type BeaconSection = {
+  bytes: number
+  gzipBytes: number
+  /** The GA4 bridge, which only pages with `data-ecommerce="ga4"` download. */
+  ga4?: { bytes: number; gzipBytes: number }
+}
 
 export type EmbeddedSection = { run: HttpRun; peakRssBytes: number; exitCode: number | null }
 
@@ -92,6 +97,24 @@ export type ReadSection =
   | { events: number; from: string; to: string; endpoints: EndpointTiming[] }
   | { skipped: string }
 
+/** Section 7 (load/bench/recommend.ts). */
+export type RecommendSection =
+  | {
+      events: number
+      segments: number
+      offers: number
+      visitors: number
+      connections: number
+      result: LoadResult
+      /** The same clients at PACED_RATE requests a second. */
+      paced: LoadResult
+      /** The service process's CPU time (user + system) per answer during the measurement. */
+      cpuMicrosPerRequest: number
+      /** Share of answers per decision over the visitors asked, once each. */
+      decisions: Record<string, number>
+    }
+  | { skipped: string }
+
 export type Results = {
   machine: Machine
   settings: Settings
@@ -101,6 +124,7 @@ export type Results = {
   embedded?: EmbeddedSection
   ingest?: IngestFigures
   read?: ReadSection
+  recommend?: RecommendSection
   pinned?: PinnedSection
   /** The 1-minute load average when each section started: above the core count, other processes took CPU. */
   loadAverage: Record<string, number>

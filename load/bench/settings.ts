@@ -6,7 +6,7 @@ import { num } from '../lib/report.ts'
 
 /** The bench's flags (see load/bench.ts) and what every section shares. */
 
-export const SECTIONS = ['beacon', 'pipeline', 'http', 'embedded', 'ingest', 'read', 'pinned'] as const
+export const SECTIONS = ['beacon', 'pipeline', 'http', 'embedded', 'ingest', 'read', 'recommend', 'pinned'] as const
 export type Section = (typeof SECTIONS)[number]
 
 export const SITE = 'demo'
@@ -25,6 +25,8 @@ export type Settings = {
   events: number
   days: number
   readRequests: number
+  /** Visits a day of the demo data section 7 records (as `npm run demo --per-day`). */
+  recommendPerDay: number
 }
 
 export type BenchOptions = {
@@ -47,6 +49,7 @@ export function readOptions(): BenchOptions {
       connections: { type: 'string', default: '50' },
       events: { type: 'string' },
       'read-requests': { type: 'string' },
+      'recommend-per-day': { type: 'string' },
       profile: { type: 'boolean', default: false },
       tmp: { type: 'string', default: tmpdir() },
       out: { type: 'string', default: join(RESULTS_DIR, 'latest.json') },
@@ -70,6 +73,7 @@ export function readOptions(): BenchOptions {
       events: num(values.events, 'events', quick ? 100_000 : 10_000_000),
       days: 30,
       readRequests: num(values['read-requests'], 'read-requests', quick ? 10 : 40),
+      recommendPerDay: num(values['recommend-per-day'], 'recommend-per-day', quick ? 300 : 1000),
     },
     sections,
     profile: values.profile === true,

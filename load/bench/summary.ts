@@ -1,10 +1,11 @@
 import { int, mb, ms } from '../lib/report.ts'
+import { RECOMMEND_P95_GOAL_MS } from './recommend.ts'
 import type { Results } from './results.ts'
 
 /** Each figure beside its goal or baseline: what the README's performance table is written from. */
 export function summaryRows(results: Results): string[][] {
   const rows: string[][] = [['measure', 'result', 'goal / baseline']]
-  const { http, embedded, pipeline, ingest, read, beacon } = results
+  const { http, embedded, pipeline, ingest, read, beacon, recommend } = results
   if (http) {
     const c = http.collector.best
     const b = http.baseline.best
@@ -104,8 +105,14 @@ export function summaryRows(results: Results): string[][] {
       `${int(beacon.bytes)} B / ${int(beacon.gzipBytes)} B`,
       '< 1 KiB gzipped',
     ])
+  if (beacon?.ga4)
+    rows.push([
+      '6. GA4 bridge minified / gzipped',
+      `${int(beacon.ga4.bytes)} B / ${int(beacon.ga4.gzipBytes)} B`,
+      'only for data-ecommerce="ga4"',
+    ])
   const { pinned } = results
-  if (pinned && 'skipped' in pinned) rows.push(['7. one core against one core', 'skipped', pinned.skipped])
+  if (pinned && 'skipped' in pinned) rows.push(['8. one core against one core', 'skipped', pinned.skipped])
   else if (pinned) {
     for (const [mode, run, goal] of [
       ['server', pinned.server, '≥ 0.3'],
@@ -114,7 +121,7 @@ export function summaryRows(results: Results): string[][] {
       if (!run) continue
       rows.push(
         [
-          `7. one core: ratio tally / bare, ${mode} mode`,
+          `8. one core: ratio tally / bare, ${mode} mode`,
           run.ratio.toFixed(2),
           `${goal}; ${int(run.tally.median.eventsPerSecond)} vs ${int(run.bare.median.eventsPerSecond)}/s`,
         ],
@@ -135,7 +142,7 @@ export function summaryRows(results: Results): string[][] {
         ],
       )
     }
-    if (pinned.serverSkipped) rows.push(['7. one core, server mode', 'skipped', pinned.serverSkipped])
+    if (pinned.serverSkipped) rows.push(['8. one core, server mode', 'skipped', pinned.serverSkipped])
   }
   for (const [name, message] of Object.entries(results.errors))
     rows.push([`${name}: failed`, '', message.slice(0, 80)])
@@ -146,6 +153,18 @@ export function summaryRows(results: Results): string[][] {
       busiest.toFixed(1),
       `on ${results.machine.cores} cores (other processes)`,
     ])
+  }
+  if (recommend && 'result' in recommend) {
+    for (const [label, run] of [
+      ['as fast as answered', recommend.result],
+      ['paced', recommend.paced],
+    ] as const) {
+      rows.push([
+        `7. /api/v1/recommend p50 / p95, ${recommend.connections} connections, ${label}`,
+        `${ms(run.latency.p50)} / ${ms(run.latency.p95)} (${int(run.requestsPerSecond)} req/s)`,
+        `p95 < ${RECOMMEND_P95_GOAL_MS} ms: ${run.latency.p95 < RECOMMEND_P95_GOAL_MS ? 'met' : 'not met'}`,
+      ])
+    }
   }
   return rows
 }

@@ -4,9 +4,9 @@ import { clientIp } from '../../collector/client-ip.ts'
 import { createCountryLookup, createUaClassifier } from '../../collector/coarsen.ts'
 import { headerRecord } from '../../collector/opt-out.ts'
 import { createEventPipeline } from '../../collector/pipeline.ts'
+import { createTraffic } from '../../demo/model/requests.js'
 import { Event } from '../../schemas/events.ts'
 import type { EventRow } from '../../schemas/row.ts'
-import { createTraffic } from '../scenario.js'
 import { tabSeparated } from './tab-separated.ts'
 
 /**

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon'
-import type { Visit } from '../scenario.js'
+import type { Visit } from '../../demo/model/requests.js'
 
 /**
  * One closed-loop (or rate-limited) HTTP load run on autocannon, with the bookkeeping the load

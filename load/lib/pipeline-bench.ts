@@ -5,9 +5,9 @@ import { classifyParsed, createCountryLookup, createUaClassifier } from '../../c
 import { createEventPipeline, type RequestFacts, screenRequest } from '../../collector/pipeline.ts'
 import { referrerHost, scrubUrl } from '../../collector/scrub.ts'
 import { visitorHash } from '../../collector/visitor-hash.ts'
+import { trafficPool, type Visit } from '../../demo/model/requests.js'
 import { Event } from '../../schemas/events.ts'
 import type { EventRow } from '../../schemas/row.ts'
-import { trafficPool, type Visit } from '../scenario.js'
 
 /**
  * The privacy pipeline without HTTP: what the collector does with one request's headers and body,

@@ -1,6 +1,6 @@
+import { createTraffic, EVENT_MIX } from '../../demo/model/requests.js'
 import { eventRequest, type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
 import { heading, int, ms, num, table } from '../lib/report.ts'
-import { createTraffic, EVENT_MIX } from '../scenario.js'
 import { statuses } from './format.ts'
 import type { RunOptions } from './options.ts'
 

@@ -1,6 +1,6 @@
 import { isBot } from '../../collector/bots.ts'
+import { ALL_USER_AGENTS, createTraffic } from '../../demo/model/requests.js'
 import { Event } from '../../schemas/events.ts'
-import { ALL_USER_AGENTS, createTraffic } from '../scenario.js'
 
 /** The scenario must be what it claims: valid events from browsers, not bots. */
 export function checkScenario(site: string, origin: string): void {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { enforceRetention } from '../../aggregator/jobs/retention.ts'
+import { enforceRetention, monthIsExpired } from '../../aggregator/jobs/retention.ts'
 import { ROLLUPS } from '../../aggregator/rollups.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { insertEvents } from '../../warehouse/insert-events.ts'
@@ -87,5 +87,15 @@ describe('retention', () => {
     } finally {
       await warehouse.client.command({ query: 'DROP TABLE stray_hourly' })
     }
+  })
+})
+
+describe('retention months', () => {
+  it('expire only when their last day is before the oldest day kept', () => {
+    expect(monthIsExpired('202510', '2025-11-01')).toBe(true)
+    expect(monthIsExpired('202510', '2025-10-31')).toBe(false)
+    expect(monthIsExpired('202402', '2024-03-01')).toBe(true)
+    expect(monthIsExpired('202402', '2024-02-29')).toBe(false)
+    expect(monthIsExpired('202412', '2025-01-01')).toBe(true)
   })
 })

@@ -65,6 +65,10 @@ const CASES: Record<string, { query: string; token: string }> = {
   '/api/stats/offers': { query: RANGE, token: DASHBOARD_TOKEN },
   '/api/stats/search': { query: RANGE, token: DASHBOARD_TOKEN },
   '/api/v1/affinity': { query: 'site=shop&product=p1', token: API_TOKEN },
+  '/api/v1/recommend': {
+    query: 'site=shop&offer=o-big&device=desktop&country=DE&source=direct&category=brakes',
+    token: API_TOKEN,
+  },
   '/api/v1/offers': {
     query: 'site=shop&segment=device%3Ddesktop%7Ccountry%3DDE%7Csource%3D*%7Ccategory%3Dbrakes',
     token: API_TOKEN,
@@ -127,6 +131,19 @@ beforeAll(async () => {
   await insertRows(warehouse, 'reco_offers', [
     recoOffer({ offer_id: 'o-big', visitors: 50 }),
     recoOffer({ offer_id: 'p-small', visitors: 2, is_best: 0 }),
+    // A variant too small to release beside a large one, in the segment /recommend resolves its
+    // visitor to: it must be held back there, and neither offered nor added to any total.
+    ...[
+      { variant: 'A', visitors: 50 },
+      { variant: 'tiny-variant', visitors: 2, is_best: 0 },
+    ].map((arm) =>
+      recoOffer({
+        offer_id: 'o-big',
+        segment: 'device=desktop|country=DE|source=*|category=*',
+        category: '*',
+        ...arm,
+      }),
+    ),
   ])
   const segment = {
     site: 'shop',
@@ -180,16 +197,20 @@ describe(`k-anonymity (K_ANON=${K}) over every route of the read API`, () => {
         const body = answer.body
         // The answer has the documented shape, so `rows` / the named groups are all there is.
         expect(RESPONSES.get(route.path)?.safeParse(body).error, label).toBeUndefined()
+        // /recommend answers one object made of released groups; its `visitors` are theirs.
         const groups = Array.isArray(body.rows)
           ? (body.rows as Array<{ visitors: number }>)
-          : Object.entries(body)
-              .filter(([name, value]) => name !== 'suppressed' && value !== null)
-              .map(([, value]) => value as { visitors: number })
+          : 'allocation' in body
+            ? [body as { visitors: number }]
+            : Object.entries(body)
+                .filter(([name, value]) => name !== 'suppressed' && value !== null)
+                .map(([, value]) => value as { visitors: number })
         expect(groups.length, `${label} released nothing`).toBeGreaterThan(0)
         for (const group of groups) expect(group.visitors, label).toBeGreaterThanOrEqual(K)
         expect(body.suppressed, `${label} suppressed nothing`).toBeGreaterThanOrEqual(1)
         const text = JSON.stringify(body)
         for (const canary of LONER_LABELS) expect(text, `${label} shows ${canary}`).not.toContain(canary)
+        expect(text, `${label} shows a variant under K_ANON`).not.toContain('tiny-variant')
         checked.push(label)
       }
     }

@@ -1,16 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { serve } from '@hono/node-server'
-import type { Hono } from 'hono'
-import { type Collector, createCollector } from '../../collector/collector.ts'
-import { createLogger } from '../../core/logger.ts'
-import { type Config, loadConfig } from '../../schemas/config.ts'
-import { createApp } from '../../server/app.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { migrate } from '../../warehouse/migrate.ts'
 import { CHROME_UA, postEvents } from '../support/http.ts'
+import { startService, type TestService } from '../support/service.ts'
 
 export const DASHBOARD_TOKEN = 'dashboard-token-for-tests-0123456789'
 export const API_TOKEN = 'api-token-for-tests-0123456789abcdef'
@@ -18,15 +11,9 @@ export const SHOP = 'https://shop.example'
 export const IPHONE_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 
-export type ReadService = {
-  url: string
-  app: Hono
-  config: Config
-  collector: Collector
+export type ReadService = TestService & {
   /** Moves the collector's clock: events are stamped with this time. */
   setNow(iso: string): void
-  flush(): Promise<void>
-  close(): Promise<void>
 }
 
 /**
@@ -40,39 +27,19 @@ export async function startReadService(
 ): Promise<ReadService> {
   // DATA_DIR holds the collector's write-ahead log and any generated token files.
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-read-'))
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    FLUSH_INTERVAL_MS: '60000',
-    SITES: `shop=${SHOP}`,
-    TRUST_PROXY: '1',
-    DATA_DIR: dataDir,
-    DASHBOARD_TOKEN,
-    API_TOKEN,
-    ...env,
-  })
   let now = new Date('2026-03-10T10:00:00Z')
-  const logger = createLogger(config.logLevel)
-  const migrations = await migrate(warehouse)
-  const collector = createCollector({ config, warehouse, logger, now: () => now })
-  const app = createApp({ logger, collector, health: { warehouse, migrations }, config })
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', () => resolve())
-    server.once('error', reject)
-  })
-  const { port } = server.address() as AddressInfo
+  const service = await startService(
+    warehouse,
+    { SITES: `shop=${SHOP}`, TRUST_PROXY: '1', DATA_DIR: dataDir, DASHBOARD_TOKEN, API_TOKEN, ...env },
+    { now: () => now },
+  )
   return {
-    url: `http://127.0.0.1:${port}`,
-    app,
-    config,
-    collector,
+    ...service,
     setNow: (iso) => {
       now = new Date(iso)
     },
-    flush: () => collector.batcher.flush(),
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      await collector.close()
+      await service.close()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }

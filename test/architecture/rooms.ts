@@ -16,7 +16,7 @@ export const ROOMS: Record<string, readonly string[]> = {
   dashboard: ['core', 'schemas', 'api'],
   server: ['core', 'schemas', 'warehouse', 'collector', 'aggregator', 'api', 'dashboard'],
   // Beside the house: the demo and the load scripts, which start the service as a user would
-  // (as a process) and share one synthetic-traffic model.
+  // (as a process) and share one synthetic-traffic model (demo/model/).
   demo: ['core', 'schemas', 'warehouse', 'collector', 'aggregator', 'api'],
   load: ['core', 'schemas', 'warehouse', 'collector', 'demo'],
   clients: [],

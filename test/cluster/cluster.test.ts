@@ -1,11 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { Agent, request } from 'node:http'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
+import type { Warehouse } from '../../warehouse/client.ts'
 import { migrate, readMigrations } from '../../warehouse/migrate.ts'
-import { drained, type ServiceProcess, spawnService, stopService } from '../reliability/support.ts'
+import { drained } from '../reliability/support.ts'
 import {
   CLUSTER_NAME,
   type ClickHouseCluster,
@@ -13,6 +12,8 @@ import {
   startClickHouseCluster,
 } from '../support/clickhouse-cluster.ts'
 import { CHROME_UA } from '../support/http.ts'
+import { type ServiceProcess, spawnService, stopService } from '../support/process.ts'
+import { filesUnder, openClusterWarehouse, query, type Sent, send } from './support.ts'
 
 /**
  * Tally on a two-shard ClickHouse cluster (two real 18.16 servers and a ZooKeeper on loopback),
@@ -27,68 +28,6 @@ if (unavailable) console.warn(`[cluster] skipped: ${unavailable}`)
 
 const VISITORS = 24
 const PER_VISITOR = 10
-
-type Sent = { accepted: number; statuses: Map<number, number>; paths: string[] }
-
-/** Posts one pageview a request over a keep-alive socket, as visitor `v` (its address comes
- * through the trusted proxy header), and records which were answered 202. */
-async function send(url: string, visitor: number, count: number, prefix: string, sent: Sent) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-  for (let n = 0; n < count; n++) {
-    const path = `/${prefix}/v${'abcdefghijklmnopqrstuvwxyz'[visitor]}/p${'abcdefghijklmnopqrstuvwxyz'[n]}`
-    const body = JSON.stringify({ type: 'pageview', site: 'demo', url: `http://localhost:8787${path}` })
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(
-        `${url}/api/event`,
-        {
-          method: 'POST',
-          agent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            'user-agent': CHROME_UA,
-            'x-forwarded-for': `198.51.100.${visitor + 1}`,
-          },
-        },
-        (res) => {
-          res.resume()
-          res.once('end', () => resolve(res.statusCode ?? 0))
-        },
-      )
-      req.once('error', reject)
-      req.end(body)
-    })
-    sent.statuses.set(status, (sent.statuses.get(status) ?? 0) + 1)
-    if (status === 202) {
-      sent.accepted++
-      sent.paths.push(path)
-    }
-  }
-  agent.destroy()
-}
-
-async function query<T>(url: string, sql: string): Promise<T[]> {
-  const response = await fetch(
-    `${url}/?database=tally&query=${encodeURIComponent(`${sql} FORMAT JSONEachRow`)}`,
-    {
-      method: 'POST',
-    },
-  )
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${response.status}: ${text}`)
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T)
-}
-
-/** Every file under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? filesUnder(path) : [path]
-  })
-}
 
 describe.skipIf(unavailable !== undefined)('Tally on a two-shard ClickHouse cluster', () => {
   let cluster: ClickHouseCluster
@@ -408,15 +347,3 @@ describe.skipIf(unavailable !== undefined)('Tally on a two-shard ClickHouse clus
     )
   })
 })
-
-/** Tally's own warehouse connection to one node of the test cluster. */
-function openClusterWarehouse(url: string, database: string, replicated: boolean): Promise<Warehouse> {
-  return openWarehouse({
-    kind: 'server',
-    url,
-    username: 'default',
-    password: '',
-    database,
-    cluster: { name: CLUSTER_NAME, replicated },
-  })
-}

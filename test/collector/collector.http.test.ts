@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { CHROME_UA, postEvents } from '../support/http.ts'
+import { parseMetrics } from '../support/metrics.ts'
 import { startService, type TestService } from '../support/service.ts'
 import { openTempEmbedded } from '../support/warehouse.ts'
 
@@ -140,12 +141,12 @@ describe('POST /api/event over a real socket', () => {
   })
 
   it('counts every drop by reason on /metrics', async () => {
-    const text = await (await fetch(`${service.url}/metrics`)).text()
-    expect(text).toMatch(/tally_events_dropped_total\{reason="opt_out"\} 2/)
-    expect(text).toMatch(/tally_events_dropped_total\{reason="bot"\} 3/)
-    expect(text).toMatch(/tally_events_dropped_total\{reason="invalid"\} 2/)
-    expect(text).toMatch(/tally_events_accepted_total 4/)
-    expect(text).toMatch(/tally_events_flushed_total 4/)
+    const metrics = parseMetrics(await (await fetch(`${service.url}/metrics`)).text())
+    expect(metrics['tally_events_dropped_total{reason="opt_out"}']).toBe(2)
+    expect(metrics['tally_events_dropped_total{reason="bot"}']).toBe(3)
+    expect(metrics['tally_events_dropped_total{reason="invalid"}']).toBe(2)
+    expect(metrics.tally_events_accepted_total).toBe(4)
+    expect(metrics.tally_events_flushed_total).toBe(4)
   })
 
   it('reports health with the warehouse and migrations', async () => {

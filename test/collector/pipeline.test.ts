@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { createCountryLookup, createUaClassifier } from '../../collector/coarsen.ts'
-import { createEventPipeline, type RequestFacts, screenRequest } from '../../collector/pipeline.ts'
+import {
+  createEventPipeline,
+  type RequestFacts,
+  screenRequest,
+  UNKNOWN_RESULTS,
+} from '../../collector/pipeline.ts'
 import { Event } from '../../schemas/events.ts'
 import { EventRow } from '../../schemas/row.ts'
 import { CHROME_UA } from '../support/http.ts'
@@ -159,6 +164,41 @@ describe('event pipeline', () => {
       offer_id: 'spring',
       offer_variant: 'b',
     })
+  })
+
+  it('stores a refund with its value negated, and the checkout steps with theirs (docs/ga4.md)', () => {
+    const order = {
+      revenue: 30.03,
+      currency: 'USD',
+      items: [{ id: 'SKU_1', category: 'Apparel', price: 10.01, quantity: 3 }],
+    }
+    const url = 'https://shop.example/account/orders'
+    expect(run({ type: 'refund', site: 'shop', url, order })).toMatchObject({
+      type: 'refund',
+      revenue: -30.03,
+      item_ids: ['SKU_1'],
+      item_prices: [10.01],
+      category: 'Apparel',
+    })
+    for (const type of ['shipping_info', 'payment_info']) {
+      expect(run({ type, site: 'shop', url, order })).toMatchObject({
+        type,
+        revenue: 30.03,
+        item_ids: ['SKU_1'],
+      })
+      expect(run({ type, site: 'shop', url })).toMatchObject({ type, revenue: 0, item_ids: [] })
+    }
+  })
+
+  it('stores a search without a result count so that it is never a zero-result search', () => {
+    const row = run({
+      type: 'search',
+      site: 'shop',
+      url: 'https://shop.example/search',
+      search: { query: 't-shirts' },
+    })
+    expect(row).toMatchObject({ search_query: 't-shirts', search_results: UNKNOWN_RESULTS })
+    expect(EventRow.parse(row)).toBeTruthy()
   })
 
   it('keeps what is left of a search after scrubbing, lower-cased', () => {

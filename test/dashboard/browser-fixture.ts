@@ -1,7 +1,8 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
 import { addDays } from '../../dashboard/state.ts'
-import { type Dashboard, launchBrowser, openSession, type Session, startDashboard } from './support.ts'
+import { launchChromium } from '../support/chromium.ts'
+import { type Dashboard, openSession, type Session, startDashboard } from './support.ts'
 
 /*
  * The dashboard in a real headless Chromium, over the real service: ten days of the demo's
@@ -45,7 +46,7 @@ export function useSeededDashboard(): SeededDashboard {
       },
       [{ type: 'pageview', site: 'demo', url: `${dashboard.url}/p/ceramic-brake-pads` }],
     )
-    browser = await launchBrowser()
+    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {

@@ -1,20 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { serve } from '@hono/node-server'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { computeInsights } from '../../aggregator/jobs/insights.ts'
-import { createCollector } from '../../collector/collector.ts'
-import { createLogger } from '../../core/logger.ts'
 import { type SeedReport, seedHistory } from '../../demo/seed.ts'
 import { freePort } from '../../load/lib/clickhouse-server.ts'
-import { loadConfig } from '../../schemas/config.ts'
-import { createApp } from '../../server/app.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { migrate } from '../../warehouse/migrate.ts'
+import { startService } from '../support/service.ts'
 import { openTempEmbedded } from '../support/warehouse.ts'
 
 export const DASHBOARD_TOKEN = 'dashboard-ui-token-for-tests-0123456789'
@@ -46,28 +40,22 @@ export async function startDashboard(options: { days: number; perDay: number }):
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-dashboard-ui-'))
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    FLUSH_INTERVAL_MS: '200',
-    DATA_DIR: dataDir,
-    SITES: `demo=${origin},empty=${origin}`,
-    TRUST_PROXY: '1',
-    RATE_LIMIT: '0',
-    K_ANON: String(K),
-    DASHBOARD_TOKEN,
-    API_TOKEN,
-  })
-  const logger = createLogger(config.logLevel)
-  const migrations = await migrate(warehouse)
   const clock = new AsyncLocalStorage<Date>()
-  const collector = createCollector({ config, warehouse, logger, now: () => clock.getStore() ?? new Date() })
-  const app = createApp({ logger, config, collector, health: { warehouse, migrations } })
-  const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' })
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', () => resolve())
-    server.once('error', reject)
-  })
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const service = await startService(
+    warehouse,
+    {
+      FLUSH_INTERVAL_MS: '200',
+      DATA_DIR: dataDir,
+      SITES: `demo=${origin},empty=${origin}`,
+      TRUST_PROXY: '1',
+      RATE_LIMIT: '0',
+      K_ANON: String(K),
+      DASHBOARD_TOKEN,
+      API_TOKEN,
+    },
+    { now: () => clock.getStore() ?? new Date(), port },
+  )
+  const { url, collector } = service
 
   const post = (headers: Record<string, string>, body: string, at: Date) =>
     clock.run(at, () =>
@@ -109,26 +97,11 @@ export async function startDashboard(options: { days: number; perDay: number }):
       await collector.batcher.flush()
     },
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      await collector.close()
+      await service.close()
       await dispose()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
-}
-
-const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: LAUNCH_ARGS })
 }
 
 export type Session = {

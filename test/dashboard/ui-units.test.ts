@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { verdict } from '../../api/recommend.ts'
+import { verdict } from '../../api/recommend/decision.ts'
 import { csvCell, toCsv } from '../../dashboard/client/csv.ts'
 import { viewFilters } from '../../dashboard/routes.tsx'
 import { createSession, SESSION_SECONDS, sameSecret, validSession } from '../../dashboard/session.ts'

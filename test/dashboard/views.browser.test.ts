@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { verdict } from '../../api/recommend.ts'
+import { verdict } from '../../api/recommend/decision.ts'
 import { addDays } from '../../dashboard/state.ts'
 import { query, type Released, useSeededDashboard } from './browser-fixture.ts'
 import { ARTIFACTS, choose, generation, K, ready, screenshot, settled, signIn, tableOf } from './support.ts'

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DASHBOARD_CSP, securityHeaders } from '../../server/security-headers.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { CHROME_UA, postEvents } from '../support/http.ts'
+import { parseMetrics } from '../support/metrics.ts'
+import { spawnService, stopService } from '../support/process.ts'
 import { startService, type TestService } from '../support/service.ts'
 import { openTempEmbedded } from '../support/warehouse.ts'
-import { parseMetrics, spawnService, stopService } from './support.ts'
 
 /**
  * Abuse and access: the per-client rate limit (429, keyed by a keyed hash of the client, never

@@ -8,6 +8,7 @@ import { loadConfig } from '../../schemas/config.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { createSaltStore } from '../../warehouse/salts.ts'
 import { postEvents } from '../support/http.ts'
+import { sleep, spawnService, stopService } from '../support/process.ts'
 import {
   countProblems,
   drained,
@@ -17,10 +18,7 @@ import {
   PATH_COUNTS,
   percentile,
   queryEmbedded,
-  sleep,
-  spawnService,
   startLoad,
-  stopService,
 } from './support.ts'
 
 /**

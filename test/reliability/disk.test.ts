@@ -15,15 +15,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { postEvents } from '../support/http.ts'
-import {
-  drained,
-  eventName,
-  queryEmbedded,
-  type ServiceProcess,
-  sleep,
-  spawnService,
-  stopService,
-} from './support.ts'
+import { type ServiceProcess, sleep, spawnService, stopService } from '../support/process.ts'
+import { drained, eventName, queryEmbedded } from './support.ts'
 
 /**
  * The disk under the write-ahead log fails: the collector answers 503 with Retry-After (never a

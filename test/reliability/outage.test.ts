@@ -3,17 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { clickHouseServerAvailable, startClickHouseServer } from '../../load/lib/clickhouse-server.ts'
-import {
-  countProblems,
-  drained,
-  emptyLoad,
-  mergeLoad,
-  serverPathCounts,
-  sleep,
-  spawnService,
-  startLoad,
-  stopService,
-} from './support.ts'
+import { sleep, spawnService, stopService } from '../support/process.ts'
+import { countProblems, drained, emptyLoad, mergeLoad, serverPathCounts, startLoad } from './support.ts'
 
 /**
  * Server mode against a real clickhouse-server (Debian's 18.16) that is stopped for 30 s in the

@@ -1,127 +1,15 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { promisify } from 'node:util'
-import { afterAll } from 'vitest'
-import { freePort } from '../../load/lib/clickhouse-server.ts'
 import { openWarehouse } from '../../warehouse/client.ts'
 import { CHROME_UA } from '../support/http.ts'
+import { type ServiceProcess, sleep } from '../support/process.ts'
 
 /**
- * The service as a real process (`node --import tsx server/main.ts`, as `npm start` runs it),
- * a bounded load generator that records exactly which events were acknowledged, and a way to
+ * For tests of the service as a real process (test/support/process.ts starts it): a bounded load generator that records exactly which events were acknowledged, and a way to
  * count what reached the warehouse. Traffic goes to 127.0.0.1 only.
  */
-
-export type ServiceProcess = {
-  url: string
-  port: number
-  child: ChildProcess
-  /** Everything the process wrote to stdout and stderr so far. */
-  output(): string
-  /** Resolves with the exit code (null when killed by a signal). */
-  exited: Promise<number | null>
-  metrics(): Promise<Record<string, number>>
-  health(): Promise<{ status: number; body: HealthBody }>
-}
-
-export type HealthBody = {
-  status: string
-  checks: Array<{ name: string; status: string; detail: Record<string, unknown> }>
-}
-
-// A test that fails half way must not leave its service running.
-const children = new Set<ChildProcess>()
-const killAll = () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-}
-if (process.env.VITEST) afterAll(killAll)
-process.once('exit', killAll)
-
-export async function spawnService(env: Record<string, string>, port?: number): Promise<ServiceProcess> {
-  const listen = port ?? (await freePort())
-  const url = `http://127.0.0.1:${listen}`
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(listen),
-      HOST: '127.0.0.1',
-      SITES: 'demo=http://localhost:8787',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  let output = ''
-  child.stdout?.on('data', (chunk) => {
-    output += chunk
-  })
-  child.stderr?.on('data', (chunk) => {
-    output += chunk
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const service: ServiceProcess = {
-    url,
-    port: listen,
-    child,
-    output: () => output,
-    exited,
-    metrics: async () => parseMetrics(await (await fetch(`${url}/metrics`)).text()),
-    health: async () => {
-      const response = await fetch(`${url}/healthz`)
-      return { status: response.status, body: (await response.json()) as HealthBody }
-    },
-  }
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`service exited with ${child.exitCode ?? child.signalCode}:\n${output}`)
-    }
-    try {
-      const response = await fetch(`${url}/healthz`)
-      await response.body?.cancel()
-      if (response.status < 500 || response.status === 503) return service
-    } catch {
-      // not listening yet
-    }
-    await sleep(100)
-  }
-  child.kill('SIGKILL')
-  throw new Error(`service did not answer in 60 s:\n${output}`)
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-/** SIGTERM, and the exit code and how long the process took to exit. */
-export async function stopService(
-  service: ServiceProcess,
-): Promise<{ code: number | null | string; ms: number }> {
-  if (service.child.exitCode !== null) return { code: service.child.exitCode, ms: 0 }
-  const started = Date.now()
-  service.child.kill('SIGTERM')
-  const timer = setTimeout(() => service.child.kill('SIGKILL'), 20_000)
-  const code = await service.exited
-  clearTimeout(timer)
-  // A signal's name when the process died of one, so a crash on the way out shows as such.
-  return {
-    code: code ?? `${service.child.signalCode}\n${service.output().slice(-3000)}`,
-    ms: Date.now() - started,
-  }
-}
-
-export function parseMetrics(text: string): Record<string, number> {
-  const values: Record<string, number> = {}
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const cut = line.lastIndexOf(' ')
-    values[line.slice(0, cut)] = Number(line.slice(cut + 1))
-  }
-  return values
-}
 
 // Path segments of letters only (no hex digit, no run a scrubber could take for an id or token).
 const LETTERS = 'ghijklmnopqrstuvwxyz'

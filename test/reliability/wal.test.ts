@@ -11,8 +11,6 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { clientPrefix, createRateLimiter } from '../../collector/rate-limit.ts'
-import { backoff, createBatcher, shouldSkip } from '../../collector/write-buffer/batcher.ts'
 import { parse, WalError, WalLockedError, WriteAheadLog } from '../../collector/write-buffer/wal.ts'
 import { readPayloads } from '../../collector/write-buffer/wal-files.ts'
 
@@ -236,102 +234,5 @@ describe('the write-ahead log', () => {
     const { wal } = WriteAheadLog.open({ dir: tempDir(), maxBytes: 1 << 20 })
     await wal.close()
     await expect(wal.append([rowJson(1)])).rejects.toBeInstanceOf(WalError)
-  })
-})
-
-describe('the write buffer', () => {
-  it('answers full with a Retry-After once the log is at SPOOL_MAX_MB, and keeps what it took', async () => {
-    const batcher = createBatcher({
-      dir: tempDir(),
-      maxBytes: 4_000,
-      intervalMs: 60_000,
-      sink: {
-        prepare: () => Promise.reject(new Error('warehouse down')),
-        insert: () => Promise.reject(new Error('unreachable')),
-        applied: async () => new Set(),
-      },
-    })
-    const row = { hour: '2026-01-01 00:00:00', path: '/x' } as never
-    const results = []
-    for (let n = 0; n < 100; n++) results.push(await batcher.offer([row]))
-    expect(results[0]).toEqual({ ok: true })
-    expect(results.at(-1)).toEqual({ ok: false, reason: 'full', retryAfter: 30 })
-    const taken = results.filter((result) => result.ok).length
-    expect(batcher.buffered).toBe(taken)
-    expect(batcher.healthy).toBe(false)
-    await batcher.close(0)
-  })
-
-  it('on close, inserts the batch it seals even when its idle wait ends during that seal', async () => {
-    // The seal at close fsyncs the open file; an idle loop whose wait (FLUSH_INTERVAL_MS) ended
-    // meanwhile once saw nothing queued, took "closing" for "done" and left the batch in the log.
-    const row = { hour: '2026-01-01 00:00:00', path: '/x' } as never
-    let left = 0
-    for (let round = 0; round < 150; round++) {
-      const dir = tempDir()
-      let inserted = 0
-      const batcher = createBatcher({
-        dir,
-        maxBytes: 1 << 20,
-        intervalMs: 1,
-        syncIntervalMs: 60_000,
-        sink: {
-          prepare: async () => ({ tokens: false }),
-          insert: async () => {
-            inserted++
-          },
-          applied: async () => new Set(),
-        },
-      })
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      await batcher.offer([row])
-      await batcher.close()
-      if (inserted === 0 || readdirSync(dir).some((name) => name.endsWith('.wal'))) left++
-    }
-    expect(left).toBe(0)
-  })
-
-  it('backs off exponentially with jitter, up to 30 s', () => {
-    expect(backoff(1, () => 0)).toBe(125)
-    expect(backoff(1, () => 1)).toBe(250)
-    expect(backoff(3, () => 1)).toBe(1_000)
-    expect(backoff(20, () => 1)).toBe(30_000)
-    expect(backoff(20, () => 0)).toBe(15_000)
-  })
-
-  it('skips a batch the ledger knows unless its token can still deduplicate it', () => {
-    expect(shouldSkip(false, true, 0)).toBe(false)
-    expect(shouldSkip(true, true, 1_000)).toBe(false)
-    expect(shouldSkip(true, true, 11 * 60_000)).toBe(true)
-    expect(shouldSkip(true, false, 0)).toBe(true)
-    expect(shouldSkip(false, false, 0)).toBe(false)
-  })
-})
-
-describe('the rate limiter', () => {
-  it('allows a minute of events at once, then the rate, per client', () => {
-    let now = 0
-    const limiter = createRateLimiter({ perMinute: 60, now: () => now })
-    expect(limiter.take('198.51.100.7', 60)).toBe(true)
-    expect(limiter.take('198.51.100.7', 1)).toBe(false)
-    expect(limiter.retryAfter('198.51.100.7', 1)).toBe(1)
-    expect(limiter.take('198.51.100.8', 1)).toBe(true)
-    now += 1_000
-    expect(limiter.take('198.51.100.7', 1)).toBe(true)
-    expect(limiter.take('198.51.100.7', 1)).toBe(false)
-    now += 120_000
-    expect(limiter.take('198.51.100.7', 60)).toBe(true)
-  })
-
-  it('counts an IPv6 client by its /64 and keeps a bounded number of clients', () => {
-    expect(clientPrefix('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64')
-    expect(clientPrefix('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64')
-    expect(clientPrefix('2001:db8::1')).toBe('2001:db8:0:0::/64')
-    expect(clientPrefix('203.0.113.5')).toBe('203.0.113.5')
-    const limiter = createRateLimiter({ perMinute: 10, maxClients: 100 })
-    expect(limiter.take('2001:db8:1:2::1', 10)).toBe(true)
-    expect(limiter.take('2001:db8:1:2::ffff', 1)).toBe(false)
-    for (let n = 0; n < 1_000; n++) limiter.take(`10.0.${n >> 8}.${n & 255}`, 1)
-    expect(limiter.clients).toBe(100)
   })
 })

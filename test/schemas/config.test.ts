@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { DEFAULT_RECOMMEND_PROB_BEST } from '../../api/recommend/decision.ts'
 import { ConfigError, loadConfig } from '../../schemas/config.ts'
+import { runToExit } from '../support/run.ts'
 
 describe('config', () => {
   it('has defaults that need nothing set', () => {
@@ -80,6 +80,11 @@ describe('config', () => {
     expect(config.trustProxy).toBe(true)
   })
 
+  it('reads RECOMMEND_PROB_BEST, 0.95 unless set (the decision rule’s default)', () => {
+    expect(loadConfig({}).recommendProbBest).toBe(DEFAULT_RECOMMEND_PROB_BEST)
+    expect(loadConfig({ RECOMMEND_PROB_BEST: '0.9' }).recommendProbBest).toBe(0.9)
+  })
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', K_ANON: '' }).port).toBe(8787)
   })
@@ -88,6 +93,9 @@ describe('config', () => {
     ['PORT', 'abc'],
     ['PORT', '70000'],
     ['K_ANON', '1'],
+    ['RECOMMEND_PROB_BEST', '0.4'],
+    ['RECOMMEND_PROB_BEST', '1'],
+    ['RECOMMEND_PROB_BEST', 'sure'],
     ['FLUSH_INTERVAL_MS', '-5'],
     ['RETENTION_DAYS', '0'],
     ['SITES', 'demo'],
@@ -114,13 +122,13 @@ describe('config', () => {
   })
 
   it('stops the process with one line naming the variable', async () => {
-    const run = promisify(execFile)
-    const failure = await run(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      env: { ...process.env, K_ANON: 'many' },
-    }).catch((error: { code: number; stderr: string }) => error)
-    expect(failure).toMatchObject({ code: 1 })
-    const stderr = (failure as { stderr: string }).stderr.trim()
-    expect(stderr.split('\n')).toHaveLength(1)
-    expect(stderr).toMatch(/^tally: invalid configuration: K_ANON: /)
+    const { code, output } = await runToExit(['--import', 'tsx', 'server/main.ts'], {
+      ...process.env,
+      K_ANON: 'many',
+    })
+    expect(code).toBe(1)
+    // Everything it wrote, stdout and stderr: one line.
+    expect(output.trim().split('\n')).toHaveLength(1)
+    expect(output.trim()).toMatch(/^tally: invalid configuration: K_ANON: /)
   })
 })

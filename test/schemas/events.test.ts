@@ -21,8 +21,12 @@ const valid: Record<(typeof EVENT_TYPES)[number], object> = {
   add_to_cart: { type: 'add_to_cart', ...base, product, offer },
   remove_from_cart: { type: 'remove_from_cart', ...base, product },
   checkout: { type: 'checkout', ...base, order },
+  shipping_info: { type: 'shipping_info', ...base, order },
+  payment_info: { type: 'payment_info', ...base },
   purchase: { type: 'purchase', ...base, order, offer },
-  search: { type: 'search', ...base, search: { query: 'brake pads', results: 12 } },
+  refund: { type: 'refund', ...base, order },
+  // GA4's search names no result count.
+  search: { type: 'search', ...base, search: { query: 'brake pads' } },
   offer_impression: { type: 'offer_impression', ...base, offer },
   offer_click: { type: 'offer_click', ...base, offer },
   custom: {
@@ -95,7 +99,11 @@ describe('event schemas', () => {
       { ...valid.purchase, order: { ...order, items: Array(LIMITS.orderItems + 1).fill(order.items[0]) } },
       'order.items',
     ],
-    ['a search without results', { ...base, type: 'search', search: { query: 'x' } }, 'search.results'],
+    [
+      'a search with a negative result count',
+      { ...base, type: 'search', search: { query: 'x', results: -1 } },
+      'search.results',
+    ],
     ['an offer without variant', { ...base, type: 'offer_click', offer: { id: 'x' } }, 'offer.variant'],
     ['a custom event without name', { ...base, type: 'custom' }, 'name'],
     ['a nested prop value', { ...valid.custom, props: { a: { b: 1 } } }, 'props.a'],

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,57 +5,29 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../load/lib/clickhouse-server.ts'
 import { openWarehouse } from '../../warehouse/client.ts'
 import { postEvents } from '../support/http.ts'
+import { spawnService, stopService } from '../support/process.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-lifecycle-'))
-const children: ChildProcess[] = []
 afterAll(() => {
-  // A failed assertion must not leave the service running.
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
   rmSync(dataDir, { recursive: true, force: true })
 })
-
-async function waitForHealth(url: string, child: ChildProcess): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`)
-    try {
-      const response = await fetch(`${url}/healthz`)
-      if (response.ok) return (await response.json()) as Record<string, unknown>
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error('service did not become healthy in 30 s')
-}
 
 describe('the service process', () => {
   it('starts as npm start runs it (compiled, on plain Node) on embedded ClickHouse, and on SIGTERM flushes what it accepted and exits 0', async () => {
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
-    const child = spawn(process.execPath, ['server/start.js'], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
+    const service = await spawnService(
+      {
         DATA_DIR: dataDir,
         SITES: `demo=${url}`,
         // Only the shutdown flush can write these events.
         FLUSH_INTERVAL_MS: '60000',
         LOG_LEVEL: 'warn',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.push(child)
-    let output = ''
-    child.stdout?.on('data', (chunk) => {
-      output += chunk
-    })
-    child.stderr?.on('data', (chunk) => {
-      output += chunk
-    })
-
-    const health = await waitForHealth(url, child)
+      { port, entry: 'server/start.js' },
+    )
+    await expect.poll(async () => (await service.health()).status, { timeout: 30_000 }).toBe(200)
+    const health = (await service.health()).body as unknown as Record<string, unknown>
     expect(health).toMatchObject({ status: 'ok', warehouse: { kind: 'embedded', reachable: true } })
     expect((health.migrations as { current: number }).current).toBeGreaterThan(0)
     // What the modules read beside their sources is found from the compiled file too.
@@ -71,7 +42,7 @@ describe('the service process', () => {
     expect(sheet.status).toBe(200)
     expect((await sheet.text()).length).toBeGreaterThan(1000)
     // The compiler that bundled the service, the beacon and the dashboard is not kept running.
-    const pid = child.pid as number
+    const pid = service.child.pid as number
     expect(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()).toBe('')
 
     const events = ['/a', '/b', '/c'].map((path) => ({
@@ -82,11 +53,9 @@ describe('the service process', () => {
     const accepted = await postEvents(url, { events })
     expect(accepted.status).toBe(202)
 
-    const started = Date.now()
-    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-    child.kill('SIGTERM')
-    expect(await exit, output).toBe(0)
-    expect(Date.now() - started).toBeLessThan(10_000)
+    const stopped = await stopService(service)
+    expect(stopped.code, service.output()).toBe(0)
+    expect(stopped.ms).toBeLessThan(10_000)
 
     const warehouse = await openWarehouse({ kind: 'embedded', path: dataDir, database: 'tally' })
     try {

@@ -13,14 +13,11 @@ import {
   emptyLoad,
   type LoadResult,
   mergeLoad,
-  type ServiceProcess,
   serverPathCounts,
-  sleep,
-  spawnService,
   startLoad,
-  stopService,
 } from '../reliability/support.ts'
 import { CHROME_UA } from '../support/http.ts'
+import { type ServiceProcess, sleep, spawnService, stopService } from '../support/process.ts'
 import { runToExit } from '../support/run.ts'
 
 /**

@@ -1,30 +1,14 @@
-import { type Browser, type BrowserContext, chromium, type Page, type Request } from 'playwright-core'
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
 import { expect } from 'vitest'
 import { freePort } from '../../load/lib/clickhouse-server.ts'
 import { Event } from '../../schemas/events.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
+import { launchChromium } from './chromium.ts'
 import { startService, type TestService } from './service.ts'
-
-const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Without this Chromium reports navigator.webdriver = true even without --enable-automation.
-  '--disable-blink-features=AutomationControlled',
-]
 
 /** Headless Chromium that looks like a visitor's desktop browser to the beacon and the bot filter. */
 export async function launchVisitorBrowser(): Promise<{ browser: Browser; userAgent: string }> {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: LAUNCH_ARGS,
-    ignoreDefaultArgs: ['--enable-automation'],
-  })
+  const browser = await launchChromium({ asVisitor: true })
   // Headless Chromium says "HeadlessChrome" in its user agent, which bot filters rightly drop.
   const major = browser.version().split('.')[0]
   const userAgent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`

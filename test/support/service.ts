@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
+import type { Hono } from 'hono'
 import { type Collector, createCollector } from '../../collector/collector.ts'
 import { createLogger } from '../../core/logger.ts'
 import { type Config, loadConfig } from '../../schemas/config.ts'
@@ -13,6 +14,8 @@ import { migrate } from '../../warehouse/migrate.ts'
 
 export type TestService = {
   url: string
+  /** The composed app, for the tests that call it in-process beside the socket. */
+  app: Hono
   config: Config
   collector: Collector
   /** Writes everything buffered to the warehouse now. */
@@ -60,6 +63,7 @@ export async function startService(
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
+    app,
     config,
     collector,
     flush: () => collector.batcher.flush(),

@@ -1,4 +1,4 @@
-import type { Random } from './random.ts'
+import type { Random } from './random.js'
 
 // Share of a day's visits in each UTC hour: quiet nights, a lunch bump, busy evenings.
 const HOURS = [

@@ -5,14 +5,30 @@
  * headers by many distinct visitors behind one reverse proxy (`X-Forwarded-For`), each with a normal
  * browser user agent and a tab context (`prev`, the last offer clicked) that evolves as it browses.
  *
- * Plain JavaScript with no imports and no runtime API beyond the language, so that k6
- * (`load/ingest.js`) and Node (`load/run.ts`, `load/bench.ts`) generate the same mix. Seeded, so a
- * run can be repeated request for request.
+ * Plain JavaScript importing only the model's `random.js` and no runtime API beyond the language,
+ * so that k6 (`load/ingest.js`) and Node (`load/run.ts`, `load/bench.ts`) generate the same mix.
+ * Seeded, so a run can be repeated request for request. Where the demo (`visit.ts`) plays whole
+ * visits over weeks of history with a known best offer, this plays a request mix at load.
  */
 
-/** @typedef {import('./scenario.d.ts').Visit} Visit */
-/** @typedef {import('./scenario.d.ts').TrafficOptions} TrafficOptions */
-/** @typedef {import('./scenario.d.ts').Traffic} Traffic */
+import { createRandom, oneOf as pick, pick as pickWeighted } from './random.js'
+import {
+  BLOG,
+  CATEGORIES,
+  CUSTOM,
+  LANDINGS,
+  OFFERS,
+  PRODUCTS_PER_CATEGORY,
+  SEARCHES,
+  VARIANTS,
+} from './request-catalogue.js'
+import { LANGUAGES, range, USER_AGENTS } from './user-agents.js'
+
+export { ALL_USER_AGENTS } from './user-agents.js'
+
+/** @typedef {import('./requests.d.ts').Visit} Visit */
+/** @typedef {import('./requests.d.ts').TrafficOptions} TrafficOptions */
+/** @typedef {import('./requests.d.ts').Traffic} Traffic */
 
 /** Share of each event type in the mix, in percent. */
 export const EVENT_MIX = {
@@ -28,220 +44,18 @@ export const EVENT_MIX = {
   custom: 4,
 }
 
-const CATEGORIES = [
-  'brakes',
-  'tyres',
-  'oil',
-  'filters',
-  'lighting',
-  'batteries',
-  'wipers',
-  'tools',
-  'accessories',
-  'suspension',
-  'exhaust',
-  'cooling',
-]
-const PRODUCTS_PER_CATEGORY = 40
-const OFFERS = ['free-shipping', 'bundle-10', 'winter-tyres', 'oil-2for1', 'newsletter-5', 'clearance']
-const VARIANTS = ['control', 'a', 'b']
-const SEARCHES = [
-  'brake pads',
-  'ceramic brake pads',
-  'brake discs front',
-  'oil 5w30',
-  'oil 0w20 synthetic',
-  'oil filter',
-  'air filter',
-  'cabin filter',
-  'wiper blades',
-  'wiper blades 24 inch',
-  'h7 bulb',
-  'led headlight',
-  'car battery 70ah',
-  'jump starter',
-  'winter tyres 205/55 r16',
-  'all season tyres',
-  'tyre pressure gauge',
-  'torque wrench',
-  'socket set',
-  'floor jack',
-  'coolant',
-  'antifreeze g12',
-  'shock absorber',
-  'exhaust clamp',
-  'roof box',
-  'phone holder',
-  'dash cam',
-  'seat covers',
-  'Bremsbeläge',
-  'huile moteur',
-  'spark plugs',
-  'timing belt kit',
-  'xyzzy',
-]
-const BLOG = ['how-to-change-brake-pads', 'winter-checklist', 'oil-grades-explained', 'choosing-tyres']
-const CUSTOM = [
-  { name: 'newsletter_signup', props: { placement: 'footer' } },
-  { name: 'filter_used', props: { filter: 'price', value: 'under-50' } },
-  { name: 'video_play', props: { video: 'brake-pads-howto', seconds: 30 } },
-  { name: 'size_guide_open', props: {} },
-]
-
-/** Where visitors land from: [weight, referrer, extra query on the landing page]. */
-const LANDINGS = /** @type {Array<[number, string | undefined, string]>} */ ([
-  [38, undefined, ''],
-  [22, 'https://www.google.com/', ''],
-  [4, 'https://www.bing.com/', ''],
-  [3, 'https://duckduckgo.com/', ''],
-  [6, 'https://l.facebook.com/', '?fbclid=IwAR2x9Q7dKs0mP3vR8tYz'],
-  [4, 'https://www.instagram.com/', ''],
-  [2, 'https://www.reddit.com/r/MechanicAdvice/comments/1abc2de/brakes/', ''],
-  [6, undefined, '?utm_source=newsletter&utm_medium=email&utm_campaign=spring-sale'],
-  [6, 'https://www.google.com/', '?utm_source=google&utm_medium=cpc&utm_campaign=brakes&gclid=Cj0KCQiA'],
-  [3, 'https://t.co/', '?utm_source=twitter&utm_medium=social'],
-  [2, 'https://www.autoforum.example/threads/123', ''],
-  [4, 'https://www.google.de/', ''],
-])
-
-const LANGUAGES = /** @type {Array<[number, string]>} */ ([
-  [45, 'en-US,en;q=0.9'],
-  [15, 'en-GB,en;q=0.9'],
-  [15, 'de-DE,de;q=0.9,en;q=0.8'],
-  [10, 'fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7'],
-  [8, 'es-ES,es;q=0.9'],
-  [7, 'nl-NL,nl;q=0.9,en;q=0.8'],
-])
-
-/** @param {number} from @param {number} to */
-const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
-
 /**
- * Normal browsers only, in roughly their share of a European storefront's traffic, each over the
- * versions in use at once: a few hundred distinct strings, as real traffic has.
- * @type {Array<[number, string[]]>}
- */
-const USER_AGENTS = [
-  [
-    24,
-    range(120, 131).map(
-      (v) =>
-        `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`,
-    ),
-  ],
-  [
-    20,
-    ['16_6', '17_1', '17_4', '17_5', '17_6', '18_0', '18_1'].map(
-      (os) =>
-        `Mozilla/5.0 (iPhone; CPU iPhone OS ${os} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${os.split('_')[0]}.${os.split('_')[1]} Mobile/15E148 Safari/604.1`,
-    ),
-  ],
-  [
-    17,
-    range(118, 131).flatMap((v) => [
-      `Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Mobile Safari/537.36`,
-    ]),
-  ],
-  [
-    7,
-    ['16.6', '17.2', '17.5', '17.6', '18.1'].map(
-      (v) =>
-        `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${v} Safari/605.1.15`,
-    ),
-  ],
-  [
-    6,
-    range(122, 131).map(
-      (v) =>
-        `Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`,
-    ),
-  ],
-  [
-    6,
-    range(122, 131).map(
-      (v) =>
-        `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36 Edg/${v}.0.0.0`,
-    ),
-  ],
-  [
-    5,
-    range(115, 133).flatMap((v) => [
-      `Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:${v}.0) Gecko/20100101 Firefox/${v}.0`,
-      `Mozilla/5.0 (X11; Linux x86_64; rv:${v}.0) Gecko/20100101 Firefox/${v}.0`,
-      `Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:${v}.0) Gecko/20100101 Firefox/${v}.0`,
-    ]),
-  ],
-  [
-    4,
-    range(23, 26).map(
-      (v) =>
-        `Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/${v}.0 Chrome/${v + 92}.0.0.0 Mobile Safari/537.36`,
-    ),
-  ],
-  [
-    3,
-    ['16_6', '17_5', '18_1'].map(
-      (os) =>
-        `Mozilla/5.0 (iPad; CPU OS ${os} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${os.split('_')[0]}.0 Mobile/15E148 Safari/604.1`,
-    ),
-  ],
-  [
-    1,
-    range(124, 131).map(
-      (v) =>
-        `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`,
-    ),
-  ],
-  [
-    4,
-    [
-      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 339.0.3.12.91 (iPhone14,5; iOS 17_5; en_US; en; scale=3.00; 1170x2532; 609846989)',
-      'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/487.0.0.51.109;FBBV/658148476;FBDV/iPhone15,3;FBMD/iPhone;FBSN/iOS;FBSV/18.1;FBSS/3;FBID/phone;FBLC/en_US;FBOP/5]',
-      'Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A.240805.005; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/129.0.6668.100 Mobile Safari/537.36',
-    ],
-  ],
-]
-
-/** Every user agent of the mix, for checks (none of them may look like a bot). */
-export const ALL_USER_AGENTS = USER_AGENTS.flatMap(([, list]) => list)
-
-/** A small, fast, seedable generator (mulberry32): the same seed gives the same traffic. */
-export function createRandom(seed = 1) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/**
+ * A drawer of `table`'s values, each as likely as its weight.
  * @template T
  * @param {() => number} random
  * @param {Array<[number, T]>} table
  * @returns {() => T}
  */
 function weighted(random, table) {
-  const total = table.reduce((sum, [weight]) => sum + weight, 0)
-  return () => {
-    let roll = random() * total
-    for (const [weight, value] of table) {
-      roll -= weight
-      if (roll < 0) return value
-    }
-    return /** @type {[number, T]} */ (table[table.length - 1])[1]
-  }
+  /** @type {Array<[T, number]>} */
+  const byValue = table.map(([weight, value]) => [value, weight])
+  return () => pickWeighted(random, byValue)
 }
-
-/**
- * @template T
- * @param {() => number} random
- * @param {readonly T[]} list
- * @returns {T}
- */
-const pick = (random, list) => /** @type {T} */ (list[Math.floor(random() * list.length)])
 
 /**
  * A public IPv4 address, outside private, shared, loopback, link-local, test and multicast ranges.

@@ -1,4 +1,4 @@
-/** Declarations of `scenario.js`, which stays plain JavaScript so that k6 can load it too. */
+/** Declarations of `requests.js`, which stays plain JavaScript so that k6 can load it too. */
 
 /** One request of one visitor, as the beacon would send it. */
 export type Visit = {
@@ -29,6 +29,5 @@ export type Traffic = { next(): Visit }
 
 export const EVENT_MIX: Record<string, number>
 export const ALL_USER_AGENTS: string[]
-export function createRandom(seed?: number): () => number
 export function createTraffic(options?: TrafficOptions): Traffic
 export function trafficPool(size: number, options?: TrafficOptions): Visit[]

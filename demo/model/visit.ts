@@ -10,7 +10,7 @@
  */
 
 import { BUY_AFTER_CLICK, clickRate, OFFER_ID, VARIANTS, type Variant } from './offer-truth.ts'
-import { oneOf, pick, type Random } from './random.ts'
+import { oneOf, pick, type Random } from './random.js'
 import { byId, COMPANIONS, INTEREST, inCategory, PRODUCTS, type Product, SEARCHES } from './shop.ts'
 import { ARRIVALS, COUNTRIES, DEVICES, type Device, SOURCES, type Source, USER_AGENTS } from './visitors.ts'
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { findIdentifiers, luhnValid, redact } from '../../aggregator/audit/detectors.ts'
-import { monthIsExpired } from '../../aggregator/jobs/retention.ts'
 
 describe('identifier detectors', () => {
   it('check card numbers with Luhn', () => {
@@ -41,15 +40,5 @@ describe('identifier detectors', () => {
   it('report a shape, never the value', () => {
     expect(redact('jane.doe@example.com')).toBe('xxxx.xxx@xxxxxxx.xxx')
     expect(redact('4111 1111')).toBe('#### ####')
-  })
-})
-
-describe('retention months', () => {
-  it('expire only when their last day is before the oldest day kept', () => {
-    expect(monthIsExpired('202510', '2025-11-01')).toBe(true)
-    expect(monthIsExpired('202510', '2025-10-31')).toBe(false)
-    expect(monthIsExpired('202402', '2024-03-01')).toBe(true)
-    expect(monthIsExpired('202402', '2024-02-29')).toBe(false)
-    expect(monthIsExpired('202412', '2025-01-01')).toBe(true)
   })
 })

@@ -1,0 +1,117 @@
+import { z } from 'zod'
+import { AppError } from '../../core/errors.ts'
+import type { Warehouse } from '../../warehouse/client.ts'
+import { FILTERS, recoQuery } from '../params.ts'
+import { getOfferSnapshot } from '../queries/getOfferSnapshot.ts'
+import { getSnapshotVersion } from '../queries/getSnapshotVersion.ts'
+import { type ReadContext, type ReleasedRoute, releasedRoute } from '../released-route.ts'
+import { recommendation } from './answer.ts'
+import { Recommendation } from './answer-schema.ts'
+import { resolutionPath } from './resolve.ts'
+import { type SnapshotCache, snapshotCache } from './snapshot-cache.ts'
+import { armsKey, type Candidate, indexSnapshot, SITE_SCOPE, type SnapshotIndex } from './snapshot-index.ts'
+import { cryptoRandom, thompsonAllocation } from './thompson.ts'
+
+/**
+ * `GET /api/v1/recommend`: the offer variant to show one visitor, from the insights job's latest
+ * snapshot, held in memory (snapshot-cache.ts) so that a call costs no warehouse read.
+ */
+
+/** How often a process asks the warehouse whether the insights job wrote a newer snapshot. */
+export const SNAPSHOT_CHECK_MS = 1000
+
+const caches = new WeakMap<Warehouse, SnapshotCache<SnapshotIndex>>()
+
+function cacheFor(ctx: ReadContext): SnapshotCache<SnapshotIndex> {
+  const { warehouse } = ctx
+  let cache = caches.get(warehouse)
+  if (!cache) {
+    cache = snapshotCache(
+      {
+        version: (site) => getSnapshotVersion(warehouse, { site }),
+        load: async (site) => indexSnapshot(await getOfferSnapshot(warehouse, { site }), ctx.meetsK),
+      },
+      { checkEveryMs: SNAPSHOT_CHECK_MS },
+    )
+    caches.set(warehouse, cache)
+  }
+  return cache
+}
+
+// Thompson shares and choose=sample draws: traffic allocation, from node:crypto as every draw is.
+const random = cryptoRandom()
+
+const query = recoQuery({
+  offer: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('Offer id; may be left out when the site runs one offer.'),
+  device: FILTERS.device.optional().describe('The visitor’s device class.'),
+  country: FILTERS.country.optional().describe('The visitor’s country, ISO 3166-1 alpha-2.'),
+  source: FILTERS.source.optional().describe('The visitor’s traffic source class.'),
+  category: FILTERS.category.optional().describe('The product category the visitor is looking at.'),
+  choose: z
+    .enum(['best', 'sample'])
+    .default('best')
+    .describe('`best`: the most probable best variant; `sample`: one variant drawn by Thompson sampling.'),
+})
+
+type RecommendQuery = z.infer<typeof query>
+
+export const recommendRoute: ReleasedRoute = releasedRoute<RecommendQuery, Candidate, Recommendation>({
+  path: '/recommend',
+  summary: 'The offer variant to show one visitor',
+  description:
+    'Resolves the visitor’s segment on the server (the cell itself, then category, source, country and device replaced by * in that order, then the site-wide total over every segment) and answers the variant to show, the decision a client acts on, P(best), and the Thompson-sampling allocation over the released variants. Answered from the latest insights snapshot held in memory.',
+  shape: 'one',
+  query,
+  row: Recommendation,
+  handler: async (params, ctx) => {
+    const index = await cacheFor(ctx).get(params.site)
+    // An offer the snapshot does not name is answered as unknown (explore), never echoed back.
+    const offer = params.offer
+      ? index.offers.includes(params.offer)
+        ? params.offer
+        : null
+      : index.offers.length <= 1
+        ? (index.offers[0] ?? null)
+        : undefined
+    if (offer === undefined) {
+      throw new AppError(400, 'invalid', 'offer: required when the site runs more than one offer', 'offer')
+    }
+    const visitor = {
+      device: params.device,
+      country: params.country,
+      source: params.source,
+      category: params.category,
+    }
+    const scopes = offer === null ? [] : [...resolutionPath(visitor).map((step) => step.id), SITE_SCOPE]
+    const groups = scopes.flatMap((scope) => index.arms.get(armsKey(scope, offer ?? '')) ?? [])
+    return {
+      groups,
+      answer: (released) =>
+        recommendation({
+          site: params.site,
+          offer,
+          visitor,
+          released,
+          level: ctx.recommendProbBest,
+          choose: params.choose,
+          computedAt: index.computedAt,
+          random,
+          allocate: (scope, arms) => {
+            // Every released arm of a scope is in `arms`, so the key names one set of arms per snapshot.
+            const key = `${armsKey(scope, offer ?? '')}\u0000${arms.map((arm) => arm.variant).join('\u0000')}`
+            let shares = index.allocations.get(key)
+            if (!shares) {
+              shares = thompsonAllocation(arms, random)
+              index.allocations.set(key, shares)
+            }
+            return shares
+          },
+        }),
+    }
+  },
+})
