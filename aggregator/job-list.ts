@@ -5,12 +5,15 @@ import type { SaltStore } from '../warehouse/salts.ts'
 import { finalizeSketches } from './jobs/finalize-sketches.ts'
 import { computeInsights } from './jobs/insights.ts'
 import { runPrivacyAudit } from './jobs/privacy-audit.ts'
+import { publishReleases } from './jobs/publish.ts'
 import { enforceRetention } from './jobs/retention.ts'
+import { releasePlan } from './release/budget.ts'
+import { MEASUREMENTS } from './release/measurements.ts'
 import type { Job } from './scheduler.ts'
 
 export type AggregatorDeps = {
   warehouse: Warehouse
-  config: Pick<Config, 'kAnon' | 'retentionDays'>
+  config: Pick<Config, 'kAnon' | 'retentionDays' | 'privacy'>
   metrics: Metrics
   /** The process's salt store (the collector's, so that rotation also empties its cache). */
   salts: SaltStore
@@ -23,8 +26,9 @@ export type AggregatorDeps = {
 
 /**
  * The aggregator's jobs, for the scheduler (cron in UTC). The daily ones run after rotate-salts
- * (00:00), in the order their work depends on: sketches are finalized once their salt is gone,
- * and the audit looks after both.
+ * (00:00), in the order their work depends on: a day is published (noised, once) and only then
+ * are its sketches finalized, once their salt is gone; the audit looks after all of it. Publish
+ * also runs every hour, for the hour just closed (today's live figures).
  */
 export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: AggregatorDeps): Job[] {
   if (!leads)
@@ -50,6 +54,10 @@ export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: Agg
   // The start-up audit waits for the start-up finalize, so that a restart does not report the
   // sketches that finalize is about to remove.
   let firstFinalize: Promise<unknown> | undefined
+  // One plan for the process: the split of the day's budget over the measurement list.
+  const plan = releasePlan(MEASUREMENTS, config.privacy, config.kAnon)
+  // The hourly run stops claiming after 5 s (a shutdown waits for it; the next run goes on).
+  const publish = (now: Date) => publishReleases(warehouse, now, { plan, budgetMs: 5_000 })
   return [
     { name: 'rotate-salts', schedule: '0 0 * * *', runAtStart: true, run: (now) => salts.rotate(now) },
     {
@@ -57,11 +65,16 @@ export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: Agg
       schedule: '10 0 * * *',
       runAtStart: true,
       run: (now) => {
-        const running = finalizeSketches(warehouse, now)
+        // A day's figures are published while its sketches exist, then the sketches go: a
+        // failed publication stops the finalize, which the next run (or the audit) takes up.
+        const running = publishReleases(warehouse, now, { plan, grains: ['day'] }).then(() =>
+          finalizeSketches(warehouse, now),
+        )
         firstFinalize ??= running.catch(() => undefined)
         return running
       },
     },
+    { name: 'publish', schedule: '5 * * * *', runAtStart: true, run: publish },
     {
       name: 'retention',
       schedule: '20 0 * * *',

@@ -33,6 +33,17 @@ export const ROLLUPS = [
   { table: 'search_daily', time: 'day', sketch: true, events: 'sumMerge(searches)' },
   { table: 'custom_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   { table: 'custom_props_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
+  // Visits and engagement (docs/engagement.md).
+  { table: 'visits_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
+  { table: 'visits_hourly', time: 'hour', sketch: false, events: 'sumMerge(visits)' },
+  { table: 'engagement_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews) + sumMerge(reports)' },
+  { table: 'entry_exit_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
+  { table: 'links_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
+  { table: 'visitor_kinds_daily', time: 'day', sketch: true, events: 'sumMerge(visits)' },
+  // Not rollups but kept under the same retention: the released figures and their ledger
+  // (aggregator/jobs/publish.ts). Their rows are cells and claims, not events.
+  { table: 'released', time: 'day', sketch: false, events: 'count()' },
+  { table: 'release_ledger', time: 'day', sketch: false, events: 'count()' },
 ] as const
 
 export type Rollup = (typeof ROLLUPS)[number]

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { AnswerMeta } from './answer-meta.ts'
+import * as ENGAGEMENT_ROWS from './engagement-rows.ts'
 import { HealthStatus, INPUT_SCHEMAS, SERVICE_PATHS } from './openapi-service.ts'
 import { AllocationShare, Decision, Recommendation, ResolvedSegment } from './recommend/answer-schema.ts'
 import type { RouteDoc } from './released-route.ts'
@@ -32,7 +33,7 @@ const Suppressed = z.number().int().min(0).describe('Groups held back: fewer tha
  */
 function namedSchemas(): Map<z.ZodType, string> {
   const names = new Map<z.ZodType, string>()
-  for (const [name, value] of Object.entries(ROWS)) {
+  for (const [name, value] of [...Object.entries(ROWS), ...Object.entries(ENGAGEMENT_ROWS)]) {
     if (value instanceof z.ZodType) names.set(value, name)
   }
   const more: Record<string, z.ZodType> = {

@@ -1,5 +1,6 @@
 import { addDays, daysBetween } from './params.ts'
 import type { TrafficTypeRow } from './queries/getTrafficByType.ts'
+import type { VisitTotals } from './queries/getVisits.ts'
 import type { Group } from './release.ts'
 
 export type Overview = {
@@ -12,6 +13,13 @@ export type Overview = {
   events: Record<string, number>
   revenue: number | null
   conversion_rate: number | null
+  /** Visits (docs/engagement.md); null, with the three below, when the visits' visitors are below k. */
+  visits: number | null
+  views_per_visit: number | null
+  /** 0–1: visits that saw one page over visits. */
+  bounce_rate: number | null
+  /** Mean engaged seconds per visit: time on its pages while visible and focused. */
+  visit_duration: number | null
 }
 
 /** The period of equal length that ends the day before `from`. */
@@ -32,6 +40,7 @@ export function buildOverview(
   range: { from: string; to: string },
   rows: readonly TrafficTypeRow[],
   meetsK: (group: Group) => boolean,
+  visitTotals?: VisitTotals,
 ): Overview {
   const byType = new Map(rows.map((row) => [row.type, row]))
   const pageviews = byType.get('pageview')
@@ -51,5 +60,30 @@ export function buildOverview(
     conversion_rate: ifBuyersReleasable(() =>
       visitors > 0 ? Math.round((buyers / visitors) * 10_000) / 10_000 : 0,
     ),
+    ...visitFigures(visitTotals, meetsK),
+  }
+}
+
+type VisitFigures = Pick<Overview, 'visits' | 'views_per_visit' | 'bounce_rate' | 'visit_duration'>
+
+/**
+ * The visit figures of the overview: a group of their own (the visitors of visits_daily), given
+ * when it reaches k, or when there were no visits at all, which describes nobody.
+ */
+export function visitFigures(
+  totals: VisitTotals | undefined,
+  meetsK: (group: Group) => boolean,
+): VisitFigures {
+  if (!totals || (totals.visits > 0 && !meetsK(totals))) {
+    return { visits: null, views_per_visit: null, bounce_rate: null, visit_duration: null }
+  }
+  const { visits } = totals
+  const per = (value: number, places: number) =>
+    visits > 0 ? Math.round((value / visits) * 10 ** places) / 10 ** places : 0
+  return {
+    visits,
+    views_per_visit: per(totals.pageviews, 2),
+    bounce_rate: Math.min(1, Math.max(0, per(totals.bounces, 4))),
+    visit_duration: per(totals.engaged_ms / 1000, 0),
   }
 }

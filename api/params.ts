@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { SOURCES } from '../schemas/constants.ts'
 import { SiteId } from '../schemas/events.ts'
+import { SegmentIdParam } from '../schemas/segment-id.ts'
 
 /**
  * The query-string vocabulary of the read API, one zod schema per parameter. The same schemas
@@ -34,6 +35,12 @@ export const UtcDate = z
   .refine((value) => value >= EARLIEST && value <= LATEST, `must be between ${EARLIEST} and ${LATEST}`)
 
 export const Site = SiteId.describe('Site id, as configured in SITES.')
+
+/**
+ * A segment id as `/api/v1/segments` lists it: any id the insights job writes is accepted back,
+ * including empty values (no country) and line separators stored in a category.
+ */
+export { SegmentIdParam }
 
 export const Limit = z.coerce
   .number()

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { Logger } from '../core/logger.ts'
-import { bearerAuth, resolveToken } from '../core/tokens.ts'
+import { type Attempts, bearerAuth, resolveToken } from '../core/tokens.ts'
 import type { Config } from '../schemas/config.ts'
 import type { Warehouse } from '../warehouse/client.ts'
 import { type ApiSection, openApiDocument } from './openapi.ts'
@@ -12,6 +12,8 @@ export type ReadApiDeps = {
   config: Pick<Config, 'dataDir' | 'kAnon' | 'recommendProbBest' | 'sites' | 'tokens'>
   warehouse: Warehouse
   logger: Logger
+  /** Throttles wrong bearer tokens per client (composed by the server, which knows the client). */
+  attempts?: Attempts
 }
 
 /**
@@ -50,13 +52,17 @@ export function readApiRoutes(deps: ReadApiDeps): Hono {
       '/api/stats',
       releasedRouter(
         STATS_ROUTES,
-        bearerAuth(token(config.tokens.dashboard, 'dashboard-token'), 'tally-dashboard'),
+        bearerAuth(token(config.tokens.dashboard, 'dashboard-token'), 'tally-dashboard', deps.attempts),
         routerDeps,
       ),
     )
     .route(
       '/api/v1',
-      releasedRouter(RECO_ROUTES, bearerAuth(token(config.tokens.api, 'api-token'), 'tally-api'), routerDeps),
+      releasedRouter(
+        RECO_ROUTES,
+        bearerAuth(token(config.tokens.api, 'api-token'), 'tally-api', deps.attempts),
+        routerDeps,
+      ),
     )
     .get('/api/openapi.json', (c) => c.json(document))
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Limit, recoQuery } from './params.ts'
+import { Limit, recoQuery, SegmentIdParam } from './params.ts'
 import { getAffinity } from './queries/getAffinity.ts'
 import { getOfferInsights } from './queries/getOfferInsights.ts'
 import { getSegments } from './queries/getSegments.ts'
@@ -38,14 +38,7 @@ const offers = releasedRoute({
     'From the latest insights run: conversion with its Wilson interval, uplift against control and probability of being best, per offer and variant.',
   shape: 'list',
   query: recoQuery({
-    segment: z
-      .string()
-      .max(600)
-      .regex(
-        /^device=[^|]+\|country=[^|]+\|source=[^|]+\|category=.+$/,
-        'must be a segment id such as device=mobile|country=DE|source=*|category=brakes',
-      )
-      .describe('Segment id, as listed by /api/v1/segments.'),
+    segment: SegmentIdParam,
     limit: Limit,
   }),
   row: RecoOfferRow,

@@ -114,6 +114,7 @@ export const SeriesRow = z.object({
   visitors: count.describe(
     `interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day.${FINALIZED}`,
   ),
+  visits: count.describe('Visits that began in the bucket.'),
 })
 
 export const OverviewRow = z.object({
@@ -131,6 +132,15 @@ export const OverviewRow = z.object({
     .number()
     .nullable()
     .describe('Visitors who bought over visitors; null when fewer than K_ANON visitors bought.'),
+  visits: count
+    .nullable()
+    .describe('Visits begun in the period; null (with the next three) below K_ANON visitors.'),
+  views_per_visit: z.number().nullable().describe('Pageviews of the visits over visits.'),
+  bounce_rate: z.number().min(0).max(1).nullable().describe('Share of visits that saw one page.'),
+  visit_duration: z
+    .number()
+    .nullable()
+    .describe('Mean seconds per visit while its pages were visible and focused.'),
 })
 
 const computedAt = z.string().describe('When the insights job computed this snapshot (ISO 8601, UTC).')

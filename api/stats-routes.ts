@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Device } from '../schemas/constants.ts'
+import { ENGAGEMENT_ROUTES } from './engagement-routes.ts'
 import { buildOverview, previousPeriod } from './overview.ts'
 import { Limit, statsQuery } from './params.ts'
 import { getDailySeries } from './queries/getDailySeries.ts'
@@ -13,6 +14,8 @@ import { getSources, SOURCE_DIMENSIONS, type SourceDimension } from './queries/g
 import { getTechBreakdown } from './queries/getTechBreakdown.ts'
 import { getTrafficByType } from './queries/getTrafficByType.ts'
 import { getTransitions } from './queries/getTransitions.ts'
+import { getVisitSeries } from './queries/getVisitSeries.ts'
+import { getVisits } from './queries/getVisits.ts'
 import type { Group } from './release.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import {
@@ -41,7 +44,7 @@ const overview = releasedRoute({
   path: '/overview',
   summary: 'Headline figures for a range and the period of equal length before it',
   description:
-    'Pageviews, visitors, events per type, purchase revenue and conversion rate. Each period is one group: below K_ANON visitors it is null.',
+    'Pageviews, visitors, events per type, purchase revenue and conversion rate; visits, views per visit, bounce rate and visit duration. Each period is one group: below K_ANON visitors it is null.',
   shape: 'object',
   names: ['current', 'previous'],
   filters: TRAFFIC,
@@ -49,20 +52,22 @@ const overview = releasedRoute({
   row: OverviewRow,
   handler: async (query, ctx) => {
     const before = { ...query, ...previousPeriod(query) }
-    const [current, previous] = await Promise.all([
+    const [current, previous, currentVisits, previousVisits] = await Promise.all([
       getTrafficByType(ctx.warehouse, query),
       getTrafficByType(ctx.warehouse, before),
+      getVisits(ctx.warehouse, query),
+      getVisits(ctx.warehouse, before),
     ])
     return {
-      current: buildOverview(query, current, ctx.meetsK),
-      previous: buildOverview(before, previous, ctx.meetsK),
+      current: buildOverview(query, current, ctx.meetsK, currentVisits),
+      previous: buildOverview(before, previous, ctx.meetsK, previousVisits),
     }
   },
 })
 
 const timeseries = releasedRoute({
   path: '/timeseries',
-  summary: 'Pageviews, events, revenue and visitors per day or per hour',
+  summary: 'Pageviews, events, revenue, visitors and visits per day or per hour',
   description:
     'One row per UTC day or hour that has events. Missing buckets had no events or were held back. Hourly `visitors` is an upper bound: visitors exist per day.',
   shape: 'list',
@@ -71,8 +76,16 @@ const timeseries = releasedRoute({
     interval: z.enum(['day', 'hour']).default('day').describe('Bucket size.'),
   }),
   row: SeriesRow,
-  handler: (query, ctx) =>
-    query.interval === 'hour' ? getHourlySeries(ctx.warehouse, query) : getDailySeries(ctx.warehouse, query),
+  handler: async (query, ctx) => {
+    const [points, visits] = await Promise.all([
+      query.interval === 'hour'
+        ? getHourlySeries(ctx.warehouse, query)
+        : getDailySeries(ctx.warehouse, query),
+      getVisitSeries(ctx.warehouse, query, query.interval),
+    ])
+    // Visits ride on the bucket's release: a bucket held back takes its visits with it.
+    return points.map((point) => ({ ...point, visits: visits.get(point.time) ?? 0 }))
+  },
 })
 
 const pages = releasedRoute({
@@ -235,6 +248,7 @@ export const STATS_ROUTES: readonly ReleasedRoute[] = [
   transitions,
   offers,
   search,
+  ...ENGAGEMENT_ROUTES,
 ]
 
 function withRates(steps: FunnelStepRow[], meetsK: (group: Group) => boolean) {

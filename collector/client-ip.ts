@@ -31,9 +31,10 @@ export const normalizeIp = (raw: string | null | undefined): string => {
 }
 
 /**
- * The visitor's address. Behind a trusted proxy that is the right-most valid `X-Forwarded-For`
- * entry, the one that proxy appended for the peer it saw; entries to its left arrived with the
- * request and are client-controlled, so they are never believed. Then `X-Real-IP`. Without a
+ * The visitor's address. Behind a trusted proxy that is the right-most `X-Forwarded-For` entry,
+ * the one that proxy appended for the peer it saw; entries to its left arrived with the request
+ * and are client-controlled, so they are never believed, not even when the right-most entry is
+ * unusable: then there is no address (''). Without `X-Forwarded-For`, `X-Real-IP`. Without a
  * trusted proxy all forwarding headers are client-controlled and ignored. Falls back to the
  * socket peer, and gives '' when nothing usable is known. Assumes exactly one trusted proxy.
  */
@@ -44,13 +45,7 @@ export const clientIp = (
 ): string => {
   if (trustProxy) {
     const forwarded = headers.get('x-forwarded-for')
-    if (forwarded) {
-      const entries = forwarded.split(',')
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const ip = normalizeIp(entries[i])
-        if (ip) return ip
-      }
-    }
+    if (forwarded) return normalizeIp(forwarded.slice(forwarded.lastIndexOf(',') + 1))
     const real = normalizeIp(headers.get('x-real-ip'))
     if (real) return real
   }

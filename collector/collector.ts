@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
 import { utcDay } from '../core/clock.ts'
@@ -5,9 +6,11 @@ import type { Logger } from '../core/logger.ts'
 import { Metrics } from '../core/metrics.ts'
 import type { Config } from '../schemas/config.ts'
 import type { Warehouse } from '../warehouse/client.ts'
+import { createSaltCache } from '../warehouse/salt-cache.ts'
 import { createSaltStore, type SaltStore } from '../warehouse/salts.ts'
 import { beaconRoutes } from './beacon/routes.ts'
 import { createCountryLookup, createUaClassifier } from './coarsen.ts'
+import { createContributionBound } from './contribution-bound.ts'
 import { collectorCounters } from './counters.ts'
 import { metricsRoute } from './metrics-route.ts'
 import { createEventPipeline, type Dropped } from './pipeline.ts'
@@ -23,6 +26,7 @@ export type CollectorDeps = {
     Config,
     | 'sites'
     | 'queryParams'
+    | 'paymentHosts'
     | 'flushIntervalMs'
     | 'trustProxy'
     | 'dataDir'
@@ -31,6 +35,7 @@ export type CollectorDeps = {
     | 'rateLimit'
     | 'requestTimeoutMs'
     | 'tokens'
+    | 'privacy'
   >
   warehouse: Warehouse
   logger: Logger
@@ -85,7 +90,13 @@ export function createCollector(deps: CollectorDeps): Collector {
     () => rateLimiter?.clients ?? 0,
   )
 
-  const salts = createSaltStore(deps.warehouse, { now })
+  // A server can be away while the collector runs; the embedded warehouse lives in this process.
+  const salts = createSaltStore(deps.warehouse, {
+    now,
+    ...(deps.warehouse.kind === 'server'
+      ? { cache: createSaltCache(join(deps.config.dataDir, 'salts')) }
+      : {}),
+  })
   const saltFor = (at: Date) => {
     const day = utcDay(at)
     salts.evictBefore(day)
@@ -96,11 +107,14 @@ export function createCollector(deps: CollectorDeps): Collector {
     processEvent: createEventPipeline({
       sites: deps.config.sites,
       queryParams: deps.config.queryParams,
+      paymentHosts: deps.config.paymentHosts,
       classifyUa: createUaClassifier(),
       lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
       scrubUrl: createScrubCache(),
     }),
     saltFor,
+    // DP_EPSILON=off switches the release machinery off: no noise and no contribution bound.
+    bound: deps.config.privacy.mechanism === 'off' ? undefined : createContributionBound(),
     batcher: buffer.batcher,
     allowedOrigins: new Set([...deps.config.sites.values()].flat()),
     trustProxy: deps.config.trustProxy,

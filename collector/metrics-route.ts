@@ -1,10 +1,13 @@
 import { Hono } from 'hono'
+import { adminOnly } from '../core/admin-access.ts'
 import type { Metrics } from '../core/metrics.ts'
-import { bearerAuth } from '../core/tokens.ts'
 
 export type MetricsRouteOptions = {
   metrics: Metrics
-  /** ADMIN_TOKEN: when set, `/metrics` takes it as a bearer token (Prometheus sends it so). */
+  /**
+   * ADMIN_TOKEN: when set, `/metrics` takes it as a bearer token (Prometheus sends it so); when
+   * unset, only a direct caller on this machine gets an answer (core/admin-access.ts).
+   */
   adminToken?: string | undefined
   /** The body; by default this process's series (a worker gathers every worker's). */
   render?: () => Promise<string>
@@ -18,7 +21,7 @@ export type MetricsRouteOptions = {
  */
 export function metricsRoute({ metrics, adminToken, render }: MetricsRouteOptions): Hono {
   const routes = new Hono()
-  if (adminToken) routes.use('/metrics', bearerAuth(adminToken, 'tally-admin'))
+  routes.use('/metrics', adminOnly(adminToken))
   const body = render ?? (async () => metrics.render())
   routes.get('/metrics', async (c) =>
     c.text(await body(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }),

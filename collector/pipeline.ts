@@ -3,11 +3,14 @@ import type { Event, ProductRef } from '../schemas/events.ts'
 import { type EventRow, emptyRow } from '../schemas/row.ts'
 import { isBot } from './bots.ts'
 import type { UaClass } from './coarsen.ts'
+import { hashRoute } from './hash-route.ts'
 import { cleanLabel } from './labels.ts'
 import { type HeaderReader, isOptedOut } from './opt-out.ts'
 import { referrerHost, type ScrubbedUrl, scrubText, scrubUrl, scrubUtmTags } from './scrub.ts'
-import { classifySource } from './sources.ts'
+import { isSecretName } from './secrets.ts'
+import { classifySource, DEFAULT_PAYMENT_HOSTS, visitReferrer } from './sources.ts'
 import { visitorHash } from './visitor-hash.ts'
+import { describeVisit } from './visits.ts'
 
 /**
  * The privacy pipeline, in order. Request steps look only at headers and run before the body
@@ -31,6 +34,7 @@ export type DropReason =
   | 'bad_url'
   | 'overloaded'
   | 'unavailable'
+  | 'contribution_bound'
 export const DROP_REASONS: DropReason[] = [
   'opt_out',
   'bot',
@@ -40,6 +44,7 @@ export const DROP_REASONS: DropReason[] = [
   'bad_url',
   'overloaded',
   'unavailable',
+  'contribution_bound',
 ]
 
 export type RequestFacts = {
@@ -58,6 +63,8 @@ export type PipelineDeps = {
   lookupCountry: (ip: string, headers: HeaderReader) => string
   /** Step 5 for URLs; `scrubUrl` itself unless the collector gives one that remembers (scrub-cache.ts). */
   scrubUrl?: typeof scrubUrl
+  /** Per site, the payment hosts whose return continues a visit; DEFAULT_PAYMENT_HOSTS otherwise. */
+  paymentHosts?: ReadonlyMap<string, readonly string[]>
 }
 
 export type Dropped = { drop: DropReason; field?: string }
@@ -90,20 +97,31 @@ const NO_PARAMS: ReadonlySet<string> = new Set()
 export const UNKNOWN_RESULTS = 4_294_967_295
 
 export function createEventPipeline(deps: PipelineDeps) {
+  // The hosts of each site's own origins: a referrer from any of them is no referral.
+  const siteHosts = new Map(
+    [...deps.sites].map(([site, origins]) => [site, origins.map((origin) => new URL(origin).hostname)]),
+  )
   const scrub = deps.scrubUrl ?? scrubUrl
   return function processEvent(event: Event, request: RequestFacts, salt: Uint8Array): EventRow | Dropped {
     const site = checkSite(event, request, deps.sites)
     if (site) return site
-    const page = scrub(event.url, deps.queryParams.get(event.site) ?? NO_PARAMS)
+    const keep = deps.queryParams.get(event.site) ?? NO_PARAMS
+    const page = scrub(hashRoute(event.url), keep)
     if (!page) return dropped('bad_url', 'url')
     const visitor = visitorHash(salt, event.site, request.ip, request.userAgent)
     const ua = deps.classifyUa(request.userAgent)
-    const referrer = referrerHost(event.referrer)
+    const referrer = visitReferrer({
+      referrerHost: referrerHost(event.referrer),
+      pageHost: page.host,
+      siteHosts: siteHosts.get(event.site) ?? [],
+      paymentHosts: deps.paymentHosts?.get(event.site) ?? DEFAULT_PAYMENT_HOSTS,
+    })
     // A page's own campaign tags win; without them the event carries the tab's landing campaign.
     const utm = page.utm.source || page.utm.medium || page.utm.campaign ? page.utm : scrubUtmTags(event.utm)
     return {
       ...emptyRow(),
       ...describeEvent(event),
+      ...describeVisit(event, keep),
       hour: utcHour(request.now),
       site: event.site,
       type: event.type,
@@ -123,7 +141,7 @@ export function createEventPipeline(deps: PipelineDeps) {
       browser: ua.browser,
       os: ua.os,
       country: deps.lookupCountry(request.ip, request.headers),
-      prev_path: prevPath(event, deps.queryParams.get(event.site) ?? NO_PARAMS, scrub),
+      prev_path: prevPath(event, keep, scrub),
     }
   }
 }
@@ -138,7 +156,7 @@ function checkSite(event: Event, request: RequestFacts, sites: PipelineDeps['sit
 
 function prevPath(event: Event, keep: ReadonlySet<string>, scrub: typeof scrubUrl): string {
   if (!event.prev?.url) return ''
-  const prev: ScrubbedUrl | null = scrub(event.prev.url, keep)
+  const prev: ScrubbedUrl | null = scrub(hashRoute(event.prev.url), keep)
   return prev?.path ?? ''
 }
 
@@ -189,7 +207,8 @@ function describeEvent(event: Event): Partial<EventRow> {
     case 'custom': {
       fields.name = cleanLabel(event.name)
       const props = Object.entries(event.props ?? {})
-        .map(([key, value]) => [scrubText(key), scrubText(String(value))] as const)
+        // A property named like a credential holds one, whatever its value looks like.
+        .map(([key, value]) => [scrubText(key), isSecretName(key) ? '' : scrubText(String(value))] as const)
         .filter(([key]) => key !== '')
       fields.prop_keys = props.map(([key]) => key)
       fields.prop_values = props.map(([, value]) => value)

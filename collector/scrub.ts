@@ -1,3 +1,5 @@
+import { normalizeLabel, UNSAFE_CHARS } from './labels.ts'
+
 /**
  * Scrubbing of every string that comes from a visitor's browser: page URLs, referrers, search
  * queries, campaign tags. Whatever could identify a person is removed before anything else reads
@@ -7,6 +9,8 @@
  * phone number breaks the privacy promise. Every regex is compiled once, here, and written so that
  * it runs in linear time on hostile input (this runs on every request).
  */
+
+import { removeSecrets } from './secrets.ts'
 
 export type ScrubbedUrl = {
   host: string
@@ -66,8 +70,8 @@ const isIPv6 = (candidate: string): boolean => {
   return IPV6_EXACT.test(text)
 }
 
-// The address may be glued to a neighbour (`ip:fe80::1`, `ipv6:2001:…`, `…:0:1:443` with a port), so
-// one group or colon may be cut off at either end. A run with more colons than any address has is
+// The address may be glued to neighbours (`ip:fe80::1`, `ipv6:2001:…`, `…:0:1:443` with a port), so
+// groups may be cut off at either end. A run with more colons than any address has is
 // not text anyone wants to keep.
 const containsIPv6 = (run: string): boolean => {
   const colons = run.split(':').length - 1
@@ -75,12 +79,13 @@ const containsIPv6 = (run: string): boolean => {
   // Without `::` an address has all eight groups (six and an IPv4 tail): times and ratios are turned
   // away cheaply here.
   if (colons < 2 || (colons < 6 && !run.includes('::'))) return false
-  const first = run.indexOf(':')
-  const last = run.lastIndexOf(':')
-  return [0, first, first + 1].some((start) =>
-    [run.length, last].some(
-      (end) => end - start >= 2 && end - start <= MAX_IPV6 && isIPv6(run.slice(start, end)),
-    ),
+  // Any window between colons may be the address (`a:b:c:d:2001:db8::1:e:f:1` holds one in its
+  // middle); a window starts at the run's start or at/after a colon and ends likewise. At most 16
+  // colons make this a bounded number of short checks per run.
+  const cuts = [0, run.length]
+  for (let i = run.indexOf(':'); i >= 0; i = run.indexOf(':', i + 1)) cuts.push(i, i + 1)
+  return cuts.some((start) =>
+    cuts.some((end) => end - start >= 2 && end - start <= MAX_IPV6 && isIPv6(run.slice(start, end))),
   )
 }
 
@@ -106,11 +111,11 @@ const dropLongNumber = (run: string): string =>
 
 /**
  * Removes every identifier the rules know, leaving the rest of the text untouched. Order matters:
- * whole tokens go before the digit rule could cut them into harmless-looking pieces, and long
+ * credentials go first, whole (secrets.ts), and whole tokens go before the digit rule could cut them into harmless-looking pieces, and long
  * numbers go before the IPv4 rule could take four groups of a dotted phone number and leave the rest.
  */
 const removeIdentifiers = (text: string): string =>
-  text
+  removeSecrets(text)
     .replace(EMAIL, '')
     .replace(UUID, '')
     .replace(IPV6_CANDIDATE, dropAddress)
@@ -119,12 +124,14 @@ const removeIdentifiers = (text: string): string =>
     .replace(DIGIT_RUN, dropLongNumber)
     .replace(IPV4, '')
 
+// Controls and bidi overrides part words as a space would, and never reach storage.
 const scrubOnce = (text: string): string =>
-  removeIdentifiers(text.normalize('NFKC')).replace(WHITESPACE, ' ').trim()
+  removeIdentifiers(text.normalize('NFKC').replace(UNSAFE_CHARS, ' ')).replace(WHITESPACE, ' ').trim()
 
 /**
- * Removes e-mail addresses, card and phone numbers (any run of 7+ digits), IP addresses, UUIDs and
- * long hex or base64-like tokens, then collapses whitespace. What is left of a search query is kept.
+ * Removes credentials and MAC addresses (secrets.ts), e-mail addresses, card and phone numbers (any
+ * run of 7+ digits), IP addresses, UUIDs and long hex or base64-like tokens, then collapses
+ * whitespace. What is left of a search query is kept.
  */
 export function scrubText(input: string): string {
   // Full-width and other compatibility forms (`０９０`, `＠`) would slip past ASCII patterns.
@@ -171,7 +178,7 @@ const isIdSegment = (decoded: string): boolean => {
 }
 
 const scrubSegment = (segment: string): string => {
-  const decoded = decodeSegment(segment)
+  const decoded = normalizeLabel(decodeSegment(segment))
   return isIdSegment(decoded) ? ':id' : encodeSegment(decoded)
 }
 

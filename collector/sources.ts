@@ -177,3 +177,42 @@ export function classifySource(input: SourceInput): Source {
   if (host === '' && source === '' && medium === '') return 'direct'
   return 'other'
 }
+
+/**
+ * Payment pages a visitor leaves the shop for and comes back from, by default: coming back is part
+ * of the visit (the beacon's tab context continues it), so such a host is never a referrer or a
+ * source. A site may name its own (`PAYMENT_HOSTS`). Matched with all their subdomains.
+ */
+export const DEFAULT_PAYMENT_HOSTS: readonly string[] = [
+  'stripe.com',
+  'paypal.com',
+  'klarna.com',
+  'adyen.com',
+  'mollie.com',
+  'braintreegateway.com',
+  'checkout.com',
+]
+
+export type ReferrerInput = {
+  /** The referrer's host, as `referrerHost` gives it ('' for none). */
+  referrerHost: string
+  /** The host of the page the event is about. */
+  pageHost: string
+  /** The hosts of the site's configured origins (`SITES`). */
+  siteHosts: readonly string[]
+  /** Hosts whose return continues a visit (`PAYMENT_HOSTS`, or the defaults). */
+  paymentHosts: readonly string[]
+}
+
+/**
+ * The referrer a visit is credited to: none when it is the shop itself (the page's host or any
+ * origin configured for the site: a link from one of its own pages is no referral, whatever the
+ * beacon sent) or a payment host the visitor came back from. Everything else as it came.
+ */
+export function visitReferrer(input: ReferrerInput): string {
+  const host = bare(input.referrerHost)
+  if (host === '') return ''
+  if (host === bare(input.pageHost) || input.siteHosts.some((site) => bare(site) === host)) return ''
+  if (onHost(host, input.paymentHosts.map(bare))) return ''
+  return input.referrerHost
+}

@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ZodError } from 'zod'
+import { logText } from './log-text.ts'
 import type { Logger } from './logger.ts'
 
 /** An error whose status and message are safe to show to the caller. */
@@ -48,7 +49,11 @@ export function createErrorHandler(logger: Logger) {
     }
     // The ingestion route runs without the request-id middleware: its failures get one here.
     const requestId = (c.get('requestId') as string | undefined) ?? crypto.randomUUID()
-    logger.error({ requestId, err: { name: error.name, stack: error.stack } }, 'unhandled error')
+    // A message may quote the request (a header value, say): capped and escaped like any request text.
+    logger.error(
+      { requestId, err: { name: logText(error.name), stack: logText(error.stack ?? error.message, 4096) } },
+      'unhandled error',
+    )
     return c.json({ error: 'internal', message: 'internal error', requestId }, 500)
   }
 }

@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { Logger } from './logger.ts'
+import type { FailureThrottle } from './throttle.ts'
 
 const MIN_TOKEN_LENGTH = 16
 
@@ -47,13 +48,40 @@ export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected))
 }
 
-/** 401 unless the request carries `Authorization: Bearer <token>`. */
-export function bearerAuth(token: string, realm: string): MiddlewareHandler {
+/** The token of `Authorization: Bearer <token>`, or undefined. */
+export const presentedBearer = (c: Context): string | undefined =>
+  /^Bearer +(\S+) *$/i.exec(c.req.header('authorization') ?? '')?.[1]
+
+/** Who a failed attempt is counted against: the throttle, and the client of a request. */
+export type Attempts = { throttle: FailureThrottle; client: (c: Context) => string }
+
+/** 429 with Retry-After while the request's client has failed too often (see FailureThrottle). */
+export function throttled(c: Context, attempts: Attempts | undefined): Response | undefined {
+  const wait = attempts?.throttle.wait(attempts.client(c)) ?? 0
+  if (wait === 0) return undefined
+  return c.json(
+    { error: 'too_many_attempts', message: `too many wrong tokens; try again in ${wait} s` },
+    429,
+    {
+      'Retry-After': String(wait),
+    },
+  )
+}
+
+/**
+ * 401 unless the request carries `Authorization: Bearer <token>`. With `attempts`, every wrong
+ * token counts against the request's client, and a client over its limit gets 429 before its
+ * token is compared, so guessing is slowed to the throttle's rate.
+ */
+export function bearerAuth(token: string, realm: string, attempts?: Attempts): MiddlewareHandler {
   const expected = digest(token)
   return async function bearer(c, next) {
-    const presented = /^Bearer +(\S+) *$/i.exec(c.req.header('authorization') ?? '')?.[1]
+    const refused = throttled(c, attempts)
+    if (refused) return refused
+    const presented = presentedBearer(c)
     const valid = timingSafeEqual(digest(presented ?? ''), expected) && presented !== undefined
     if (!valid) {
+      attempts?.throttle.failed(attempts.client(c))
       return c.json({ error: 'unauthorized', message: 'a valid bearer token is required' }, 401, {
         'WWW-Authenticate': `Bearer realm="${realm}"`,
       })

@@ -1,15 +1,18 @@
 import type { Hono } from 'hono'
 import type { Logger } from '../core/logger.ts'
-import { resolveToken } from '../core/tokens.ts'
+import { type Attempts, resolveToken } from '../core/tokens.ts'
 import type { Config } from '../schemas/config.ts'
 import { DEFAULT_INSIGHTS_WINDOW_DAYS } from '../schemas/constants.ts'
 import { dashboardUiRoutes } from './routes.tsx'
+import { fileSessionEpoch } from './session-epoch.ts'
 
 export type DashboardDeps = {
   config: Pick<Config, 'dataDir' | 'kAnon' | 'sites' | 'tokens' | 'trustProxy'>
   logger: Logger
   /** The app's own `request`: the dashboard reads its figures through the read API. */
   readApi: (path: string, init: RequestInit) => Response | Promise<Response>
+  /** Throttles wrong tokens per client, shared with the read API. */
+  attempts?: Attempts
 }
 
 /**
@@ -17,7 +20,7 @@ export type DashboardDeps = {
  * token (`DASHBOARD_TOKEN`, or the one generated into `DATA_DIR` when that is unset, as the
  * read API does), and reads the insights with the recommendation service's token, server-side.
  */
-export function dashboardRoutes({ config, logger, readApi }: DashboardDeps): Hono {
+export function dashboardRoutes({ config, logger, readApi, attempts }: DashboardDeps): Hono {
   const token = (configured: string | undefined, file: string) =>
     resolveToken({ configured, dataDir: config.dataDir, file, logger })
   return dashboardUiRoutes({
@@ -31,5 +34,7 @@ export function dashboardRoutes({ config, logger, readApi }: DashboardDeps): Hon
     k: config.kAnon,
     trustProxy: config.trustProxy,
     readApi,
+    epoch: fileSessionEpoch(config.dataDir),
+    attempts,
   })
 }

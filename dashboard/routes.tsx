@@ -1,9 +1,12 @@
 import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { csrf } from 'hono/csrf'
+import { type Attempts, throttled } from '../core/tokens.ts'
 import { type Asset, type Assets, buildAssets } from './assets.ts'
 import { DashboardPage, LoginPage } from './pages.tsx'
+import { safeNext } from './safe-next.ts'
 import { createSession, SESSION_COOKIE, SESSION_SECONDS, sameSecret, validSession } from './session.ts'
+import type { SessionEpoch } from './session-epoch.ts'
 import { FILTERS, type FilterName, parseState, utcDate } from './state.ts'
 
 export type DashboardUiDeps = {
@@ -23,6 +26,10 @@ export type DashboardUiDeps = {
   trustProxy: boolean
   /** Calls the read API in this process (the app's own `request`), with tokens the browser never sees. */
   readApi: (path: string, init: RequestInit) => Response | Promise<Response>
+  /** Signed into every session; signing out advances it (sign out everywhere). */
+  epoch?: SessionEpoch
+  /** Throttles wrong tokens per client, shared with the read API's bearer tokens. */
+  attempts?: Attempts | undefined
   now?: () => Date
 }
 
@@ -46,7 +53,9 @@ export function dashboardUiRoutes(deps: DashboardUiDeps): Hono {
   // Build the assets as the process starts, so the first visitor does not wait for esbuild.
   buildAssets().catch(() => {})
 
-  const signedIn = (c: Context) => validSession(getCookie(c, SESSION_COOKIE), deps.token, now())
+  const epoch = () => deps.epoch?.current() ?? 0
+  const signedIn = (c: Context) => validSession(getCookie(c, SESSION_COOKIE), deps.token, now(), epoch())
+  const origin = (c: Context) => new URL(c.req.url).origin
   const secure = (c: Context) =>
     new URL(c.req.url).protocol === 'https:' ||
     (deps.trustProxy && c.req.header('x-forwarded-proto')?.split(',').at(-1)?.trim() === 'https')
@@ -115,20 +124,23 @@ export function dashboardUiRoutes(deps: DashboardUiDeps): Hono {
 
   app.get('/login', (c) => {
     noStore(c)
-    const next = safeNext(c.req.query('next'))
+    const next = safeNext(c.req.query('next'), origin(c))
     if (signedIn(c)) return c.redirect(next, 302)
     return loginPage(c, next)
   })
 
   app.post('/login', async (c) => {
     noStore(c)
+    const refused = throttled(c, deps.attempts)
+    if (refused) return refused
     const form = await c.req.parseBody()
     const token = typeof form.token === 'string' ? form.token.trim() : ''
-    const next = safeNext(typeof form.next === 'string' ? form.next : undefined)
+    const next = safeNext(typeof form.next === 'string' ? form.next : undefined, origin(c))
     if (!deps.token || !sameSecret(token, deps.token)) {
+      deps.attempts?.throttle.failed(deps.attempts.client(c))
       return loginPage(c, next, 'That token is not right. Check it and try again.')
     }
-    setCookie(c, SESSION_COOKIE, createSession(deps.token, now()), {
+    setCookie(c, SESSION_COOKIE, createSession(deps.token, now(), epoch()), {
       httpOnly: true,
       sameSite: 'Strict',
       secure: secure(c),
@@ -138,8 +150,11 @@ export function dashboardUiRoutes(deps: DashboardUiDeps): Hono {
     return c.redirect(next, 303)
   })
 
+  // Signing out ends every session, not only this browser's: the cookie is stateless, so the
+  // epoch it was signed under is what can be revoked.
   app.post('/logout', (c) => {
     noStore(c)
+    if (signedIn(c)) deps.epoch?.advance()
     deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: secure(c) })
     return c.redirect('/login', 303)
   })
@@ -287,10 +302,4 @@ export function viewFilters(document: OpenApi): Record<string, FilterName[]> {
     views[match[1]] = FILTERS.filter((name) => names.has(name))
   }
   return views
-}
-
-/** Where to go after signing in: a path on this site only, never another origin. */
-function safeNext(next: string | undefined): string {
-  if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\')) return '/'
-  return next.slice(0, 2048)
 }

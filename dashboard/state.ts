@@ -11,8 +11,12 @@ export type FilterName = (typeof FILTERS)[number]
 
 export const PRESETS = [
   { id: 'today', label: 'Today', days: 1 },
+  { id: 'yesterday', label: 'Yesterday', days: 1 },
   { id: '7d', label: '7 days', days: 7 },
   { id: '30d', label: '30 days', days: 30 },
+  { id: 'month', label: 'This month', days: 0 },
+  { id: 'last-month', label: 'Last month', days: 0 },
+  { id: '12m', label: '12 months', days: 365 },
   { id: 'custom', label: 'Custom', days: 0 },
 ] as const
 export type RangeId = (typeof PRESETS)[number]['id']
@@ -36,6 +40,25 @@ export const addDays = (day: string, days: number): string =>
   utcDate(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS))
 export const daysBetween = (from: string, to: string): number =>
   Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1
+
+/** The UTC days a preset spans on `today`: the last n days, yesterday, or a calendar month. */
+export function presetRange(id: RangeId, today: string): { from: string; to: string } {
+  const monthStart = `${today.slice(0, 8)}01`
+  switch (id) {
+    case 'yesterday':
+      return { from: addDays(today, -1), to: addDays(today, -1) }
+    case 'month':
+      return { from: monthStart, to: today }
+    case 'last-month': {
+      const lastDay = addDays(monthStart, -1)
+      return { from: `${lastDay.slice(0, 8)}01`, to: lastDay }
+    }
+    default: {
+      const days = PRESETS.find((preset) => preset.id === id)?.days || 30
+      return { from: addDays(today, -(days - 1)), to: today }
+    }
+  }
+}
 
 const validDate = (value: string | null | undefined): value is string =>
   typeof value === 'string' && DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))
@@ -70,11 +93,7 @@ export function parseState(query: Query, sites: readonly string[], today: string
       if (daysBetween(from, to) > MAX_DAYS) from = addDays(to, -(MAX_DAYS - 1))
     }
   }
-  if (range !== 'custom') {
-    const days = PRESETS.find((preset) => preset.id === range)?.days ?? 30
-    to = today
-    from = addDays(today, -(days - 1))
-  }
+  if (range !== 'custom') ({ from, to } = presetRange(range, today))
   const filters = Object.fromEntries(
     FILTERS.map((name) => {
       const value = (query.get(name) ?? '').trim()

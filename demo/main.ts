@@ -13,6 +13,7 @@ import { liveTraffic } from './live.ts'
 import { progressBar } from './progress.ts'
 import { readInsights, recoverySummary } from './recovery.ts'
 import { type SeedReport, seedHistory } from './seed.ts'
+import { visitTruthSummary } from './visit-truth.ts'
 
 /**
  * `npm run demo`: a living dashboard for a new user in under a minute.
@@ -163,6 +164,8 @@ async function main() {
   )
   out.write(`Ready in ${seconds(performance.now() - started)} from the start of the demo.\n\n`)
   if (insights) out.write(`${recoverySummary(insights, report)}\n\n`)
+  const range = { from: from.toISOString().slice(0, 10), to: untilAt.toISOString().slice(0, 10) }
+  out.write(`${await visitTruthSummary(`http://127.0.0.1:${port}`, env.DASHBOARD_TOKEN, range, report)}\n\n`)
   out.write(`${tokenSummary(env)}\n\n`)
 
   // 3. Live traffic until Ctrl-C.

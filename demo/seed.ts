@@ -39,6 +39,8 @@ export type SeedReport = {
   events: number
   optedOut: number
   ms: number
+  /** The visits recorded (not opted out): how many, how many saw one page, their engaged time. */
+  truth: { visits: number; bounces: number; engagedMs: number }
   /** Impressions per variant in each cell (device|country|source|category) by day. */
   cells: Map<
     string,
@@ -74,7 +76,14 @@ export async function seedHistory(options: SeedOptions): Promise<SeedReport> {
   })
   const total = hours.reduce((sum, hour) => sum + hour.visits, 0)
   const random = createRandom(seed + 1)
-  const report: SeedReport = { visits: 0, events: 0, optedOut: 0, ms: 0, cells: new Map() }
+  const report: SeedReport = {
+    visits: 0,
+    events: 0,
+    optedOut: 0,
+    ms: 0,
+    truth: { visits: 0, bounces: 0, engagedMs: 0 },
+    cells: new Map(),
+  }
   let address = 0
   let done = 0
   let lastReported = 0
@@ -120,6 +129,9 @@ export async function seedHistory(options: SeedOptions): Promise<SeedReport> {
       return
     }
     report.events += visit.events.length
+    report.truth.visits++
+    if (visit.truth.pages === 1) report.truth.bounces++
+    report.truth.engagedMs += visit.truth.engagedMs
     if (!visit.offer) return
     const category = categoryOfInterest(visit.events)
     const key = [visit.device, visit.country, visit.offer.source, category].join('|')

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { SiteId } from './events.ts'
+import { DpDelta, DpEpsilon, privacyFrom } from './privacy.ts'
 
 /**
  * The service's configuration, read from the environment once at start and passed in.
@@ -76,6 +77,34 @@ const QueryParams = z
     return keep
   })
 
+/**
+ * `siteId=host|host` pairs: payment hosts a site's visitors leave for and come back from (their
+ * return continues the visit and is never a referral). A site not named keeps the defaults
+ * (collector/sources.ts); naming it replaces them.
+ */
+const PaymentHosts = z
+  .string()
+  .default('')
+  .transform((raw, ctx) => {
+    const hosts = new Map<string, string[]>()
+    for (const pair of raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
+      const [id = '', list = ''] = pair.split('=', 2)
+      const names = list.split('|').filter(Boolean)
+      if (!SiteId.safeParse(id).success || names.some((name) => !/^[a-z0-9.-]{1,253}$/i.test(name))) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not siteId=host|host` })
+        return z.NEVER
+      }
+      hosts.set(
+        id,
+        names.map((name) => name.toLowerCase()),
+      )
+    }
+    return hosts
+  })
+
 export const ConfigSchema = z
   .object({
     PORT: int(0, 65_535, 8787),
@@ -99,9 +128,15 @@ export const ConfigSchema = z
     CLICKHOUSE_REPLICATED: flag,
     SITES: Sites,
     QUERY_PARAMS: QueryParams,
+    PAYMENT_HOSTS: PaymentHosts,
     K_ANON: int(2, 1000, 5),
     // The P(best) at which /api/v1/recommend and the dashboard call a variant recommended.
     RECOMMEND_PROB_BEST: z.coerce.number().min(0.5).max(0.9999).default(0.95),
+    /** ε per visitor-day of every released figure, or `off` (no noise; refused in production). */
+    DP_EPSILON: DpEpsilon,
+    /** δ per visitor-day. */
+    DP_DELTA: DpDelta,
+    NODE_ENV: z.string().optional(),
     FLUSH_INTERVAL_MS: int(10, 60_000, 5000),
     SPOOL_MAX_MB: int(1, 1_000_000, 256),
     WAL_FSYNC_MS: int(0, 10_000, 100),
@@ -139,6 +174,13 @@ export const ConfigSchema = z
         message: 'needs CLICKHOUSE_CLUSTER: replicated tables are made on a cluster',
       })
     }
+    if (env.DP_EPSILON === 'off' && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DP_EPSILON'],
+        message: 'off is refused when NODE_ENV=production: released figures must carry noise',
+      })
+    }
     if (env.WORKERS !== 1 && !env.CLICKHOUSE_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -165,8 +207,11 @@ export const ConfigSchema = z
       : { kind: 'embedded' as const, path: env.DATA_DIR, database: env.CLICKHOUSE_DATABASE },
     sites: env.SITES,
     queryParams: env.QUERY_PARAMS,
+    paymentHosts: env.PAYMENT_HOSTS,
     kAnon: env.K_ANON,
     recommendProbBest: env.RECOMMEND_PROB_BEST,
+    /** The guarantee of released figures per visitor-day (docs/privacy.md). */
+    privacy: privacyFrom(env.DP_EPSILON, env.DP_DELTA, env.NODE_ENV === 'production'),
     flushIntervalMs: env.FLUSH_INTERVAL_MS,
     /** The write-ahead log's size limit in bytes: past it the collector answers 503. */
     spoolMaxBytes: env.SPOOL_MAX_MB * 1024 * 1024,

@@ -94,7 +94,34 @@ const base = {
 const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), ...base, ...shape })
 
-export const PageviewEvent = event('pageview', {})
+/**
+ * A pageview's place in its visit. A visit is the beacon's tab context from its first event until
+ * 30 minutes without one; the beacon counts its pages and sends only the count, never an id of the
+ * visit (docs/engagement.md). `returning` comes with a visit's first page: whether this browser
+ * first came to the site on an earlier day.
+ */
+export const PageviewEvent = event('pageview', {
+  visit_page: z.number().int().min(1).max(1_000_000).optional(),
+  returning: z.boolean().optional(),
+})
+/**
+ * Engagement with the page in `url` since the last report: `ms` of time while it was visible and
+ * focused, and the deepest scroll reached (`scroll`, percent of the page's height) after the
+ * deepest reported before (`scroll_from`). Bounds are loose so that no real browser's event is
+ * refused (a page shorter than the window reads far over 100 %); the collector clamps them (30
+ * minutes, 100 %).
+ */
+export const EngagementEvent = event('engagement', {
+  ms: z.number().int().min(0).max(86_400_000),
+  scroll: z.number().int().min(0).max(1_000_000_000),
+  scroll_from: z.number().int().min(0).max(1_000_000_000),
+})
+/** A click on a link to another site: only its host is kept. */
+export const OutboundEvent = event('outbound', { link: PageUrl })
+/** A click on a link to a file (by extension): its scrubbed path is kept. */
+export const DownloadEvent = event('download', { link: PageUrl })
+/** The page in `url` answered "not found". */
+export const NotFoundEvent = event('not_found', {})
 export const ProductViewEvent = event('product_view', { product: Product })
 export const AddToCartEvent = event('add_to_cart', { product: Product })
 export const RemoveFromCartEvent = event('remove_from_cart', { product: Product })
@@ -144,6 +171,10 @@ export const Event = z.discriminatedUnion('type', [
   OfferImpressionEvent,
   OfferClickEvent,
   CustomEvent,
+  EngagementEvent,
+  OutboundEvent,
+  DownloadEvent,
+  NotFoundEvent,
 ])
 
 export const EventBatch = z.object({

@@ -48,6 +48,20 @@ export const EventRow = z.object({
   name: z.string(),
   prop_keys: z.array(z.string()),
   prop_values: z.array(z.string()),
+  // Visits and engagement (docs/engagement.md): per event, never an id of the visit.
+  /** 1 on a visit's first pageview: visits are the sum. */
+  entry: z.number().int().min(0).max(1),
+  /** +1 on a visit's first pageview, -1 on its second: bounces are the sum. */
+  bounce: z.number().int().min(-1).max(1),
+  /** Engaged time of an `engagement` event, at most 30 minutes. */
+  engaged_ms: z.number().int().min(0),
+  /** An `engagement` event's deepest scroll (percent) and the deepest its page reported before. */
+  scroll: z.number().int().min(0).max(100),
+  scroll_from: z.number().int().min(0).max(100),
+  /** On a visit's first pageview: 'new' or 'returning'; '' when the beacon did not say. */
+  visitor_kind: z.enum(['', 'new', 'returning']),
+  /** An outbound click's destination host, a download's scrubbed path. */
+  link_target: z.string(),
 })
 
 export type EventRow = z.infer<typeof EventRow>
@@ -88,4 +102,11 @@ export const emptyRow = (): EventRow => ({
   name: '',
   prop_keys: [],
   prop_values: [],
+  entry: 0,
+  bounce: 0,
+  engaged_ms: 0,
+  scroll: 0,
+  scroll_from: 0,
+  visitor_kind: '',
+  link_target: '',
 })

@@ -5,11 +5,18 @@
  * device). Ids read `device=mobile|country=DE|source=*|category=brakes`.
  */
 
-export const DIMENSIONS = ['device', 'country', 'source', 'category'] as const
-export type Dimension = (typeof DIMENSIONS)[number]
-export type Dims = Record<Dimension, string>
+import {
+  ANY,
+  formatSegmentId,
+  SEGMENT_DIMENSIONS,
+  type SegmentDimension,
+  type SegmentValues,
+} from './segment-id.ts'
 
-export const ANY = '*'
+export { ANY }
+export const DIMENSIONS = SEGMENT_DIMENSIONS
+export type Dimension = SegmentDimension
+export type Dims = SegmentValues
 
 /** What is replaced by `*` at each coarsening level, in order. */
 export const LEVELS: readonly (readonly Dimension[])[] = [
@@ -20,15 +27,13 @@ export const LEVELS: readonly (readonly Dimension[])[] = [
   ['category', 'source', 'country', 'device'],
 ]
 
-// Values are stored scrubbed strings; the few characters the id is built from are escaped so an
-// id always splits back into its four values, and a literal `*` never reads as "any".
-const escapeValue = (value: string) =>
-  value.replace(/[%|=*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
-
-/** `device=mobile|country=DE|source=*|category=brakes`. */
-export function segmentId(dims: Dims, coarsened: readonly Dimension[] = []): string {
-  return DIMENSIONS.map((dim) => `${dim}=${coarsened.includes(dim) ? ANY : escapeValue(dims[dim])}`).join('|')
-}
+/**
+ * `device=mobile|country=DE|source=*|category=brakes`, in the one format the read API parses back
+ * (segment-id.ts): values are escaped so an id always splits back into its four values, the empty
+ * string included, and a literal `*` never reads as "any".
+ */
+export const segmentId = (dims: Dims, coarsened: readonly Dimension[] = []): string =>
+  formatSegmentId(dims, coarsened)
 
 export function maskDims(dims: Dims, coarsened: readonly Dimension[]): Dims {
   const masked = { ...dims }

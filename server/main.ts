@@ -7,8 +7,7 @@ import { createCollector } from '../collector/collector.ts'
 import { createLogger } from '../core/logger.ts'
 import { Metrics } from '../core/metrics.ts'
 import { ConfigError, loadConfig } from '../schemas/config.ts'
-import { openWarehouse } from '../warehouse/client.ts'
-import { migrate } from '../warehouse/migrate.ts'
+import { connectWarehouse } from '../warehouse/connect.ts'
 import { createApp } from './app.ts'
 import { serverLimits } from './http-limits.ts'
 import { ingestFirst } from './ingest-first.ts'
@@ -19,8 +18,11 @@ const SHUTDOWN_MS = 10_000
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
 
 /**
- * `npm start`: config, warehouse, migrations, then the collector on PORT; with `WORKERS` above 1,
- * this process starts that many copies of the service instead and shares the port between them.
+ * `npm start`: config, then the collector on PORT; with `WORKERS` above 1, this process starts
+ * that many copies of the service instead and shares the port between them. A ClickHouse server
+ * that cannot be reached does not stop the start: the collector takes events into its
+ * write-ahead log, and migrations and the scheduled jobs run once the server is back
+ * (warehouse/connect.ts). The embedded warehouse is opened and migrated before anything listens.
  */
 async function main() {
   let config: ReturnType<typeof loadConfig>
@@ -45,16 +47,13 @@ async function main() {
   process.on('unhandledRejection', (reason) => {
     logger.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection')
   })
-  const warehouse = await openWarehouse(config.warehouse)
-  const migrations = await migrate(warehouse)
-  logger.info(
-    {
-      warehouse: warehouse.kind,
-      version: await warehouse.version(),
-      migrationsApplied: migrations.applied.length,
-    },
-    'warehouse ready',
-  )
+  const link = connectWarehouse(config.warehouse, { logger })
+  if (config.warehouse.kind === 'embedded') await link.ready
+  // With the server there, start migrated as before; without it, start now and catch up later.
+  await link.firstAttempt
+  const warehouse = link.warehouse
+  if (config.privacy.mechanism === 'off') logger.error({ privacy: config.privacy }, config.privacy.warning)
+  else logger.info({ privacy: config.privacy }, 'released figures are differentially private per visitor-day')
   const metrics = new Metrics()
   const collector = createCollector({
     config,
@@ -65,17 +64,39 @@ async function main() {
     worker,
     ...(worker ? { renderMetrics: workerMetrics(worker.index, metrics) } : {}),
   })
-  const scheduler = startScheduler(
-    aggregatorJobs({
-      warehouse,
-      config,
-      metrics: collector.metrics,
-      salts: collector.salts,
-      leads: (worker?.index ?? 1) === 1,
-    }),
-    logger,
+  let stopping = false
+  let scheduler: ReturnType<typeof startScheduler> | undefined
+  // Jobs read and write the warehouse: they start once it is there and migrated.
+  void link.ready.then(
+    async (migrations) => {
+      logger.info(
+        {
+          warehouse: warehouse.kind,
+          version: await warehouse.version(),
+          migrationsApplied: migrations.applied.length,
+        },
+        'warehouse ready',
+      )
+      if (stopping) return
+      scheduler = startScheduler(
+        aggregatorJobs({
+          warehouse,
+          config,
+          metrics: collector.metrics,
+          salts: collector.salts,
+          leads: (worker?.index ?? 1) === 1,
+        }),
+        logger,
+      )
+    },
+    () => {},
   )
-  const app = createApp({ logger, config, collector, health: { warehouse, migrations } })
+  const app = createApp({
+    logger,
+    config,
+    collector,
+    health: { warehouse, migrations: link.migrations, notReady: link.reason },
+  })
 
   const server = serve(
     {
@@ -90,7 +111,6 @@ async function main() {
     },
   )
 
-  let stopping = false
   const shutdown = async (signal: string) => {
     if (stopping) return
     stopping = true
@@ -106,7 +126,7 @@ async function main() {
     // Stop accepting; requests in flight get their answer (their events are being fsynced), then
     // keep-alive connections that are still open are cut. No job starts any more; running ones end.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-    const jobsDone = scheduler.stop()
+    const jobsDone = scheduler?.stop()
     if ('closeIdleConnections' in server) server.closeIdleConnections()
     await Promise.race([closed, sleep(2_000)])
     if ('closeAllConnections' in server) server.closeAllConnections()

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
 import type { ClusterConfig, WarehouseConfig } from '../schemas/config.ts'
@@ -47,11 +47,32 @@ const countEveryInsert = {
 // INSERT, so the setting travels with every request of the connection (it only affects inserts).
 const distributeNow = { insert_distributed_sync: 1 } as const
 
-export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse> {
+/** Opening with `create: false` found no warehouse where the configuration points. */
+export class NoWarehouseError extends Error {}
+
+export type OpenOptions = {
+  /** `false`: open only a warehouse that exists (a directory, a database); never make one. */
+  create?: boolean
+}
+
+/** Where a warehouse lives, for a person: no password, whatever the URL held. */
+export function describeWarehouse(config: WarehouseConfig): string {
+  if (config.kind === 'embedded') {
+    return `embedded warehouse at ${resolve(config.path, 'clickhouse')}, database ${config.database}`
+  }
+  const url = new URL(config.url)
+  url.username = ''
+  url.password = ''
+  const cluster = config.cluster ? ` (cluster ${config.cluster.name})` : ''
+  return `ClickHouse server ${url.origin}${url.pathname === '/' ? '' : url.pathname}${cluster}, database ${config.database}`
+}
+
+export async function openWarehouse(config: WarehouseConfig, options: OpenOptions = {}): Promise<Warehouse> {
+  const create = options.create ?? true
   const { client, writer } =
     config.kind === 'embedded'
-      ? { client: await openEmbedded(config), writer: undefined }
-      : await openServer(config)
+      ? { client: await openEmbedded(config, create), writer: undefined }
+      : await openServer(config, create)
   let cachedVersion: Promise<string> | undefined
   return {
     client,
@@ -73,13 +94,24 @@ export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse>
   }
 }
 
+// `SHOW DATABASES` rather than a filtered query: 18.16 takes no query parameters, and the name is
+// compared here instead of being written into SQL.
+async function hasDatabase(client: ClickHouseClient, database: string): Promise<boolean> {
+  const rows = await (await client.query({ query: 'SHOW DATABASES', format: 'JSONEachRow' })).json<{
+    name: string
+  }>()
+  return rows.some((row) => row.name === database)
+}
+
 async function openEmbedded(
   config: Extract<WarehouseConfig, { kind: 'embedded' }>,
+  create: boolean,
 ): Promise<ClickHouseClient> {
+  const path = resolve(config.path, 'clickhouse')
+  if (!create && !existsSync(path)) throw new NoWarehouseError(`no embedded warehouse at ${path}`)
   // Loaded only here: the embedded engine is a large native library that a collector talking to a
   // server never needs in memory.
   const { createChdbConnection } = await import('chdb/connection')
-  const path = resolve(config.path, 'clickhouse')
   mkdirSync(path, { recursive: true })
   const client = createClient({
     // chdb types its connection against @clickhouse/client-common, which the client now bundles
@@ -89,13 +121,19 @@ async function openEmbedded(
   })
   // chDB keeps one session per connection and ignores the client's `database` option, so
   // the session is pointed at the database once, here.
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` })
+  if (create) {
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` })
+  } else if (!(await hasDatabase(client, config.database))) {
+    await client.close()
+    throw new NoWarehouseError(`no database ${config.database} in the embedded warehouse at ${path}`)
+  }
   await client.command({ query: `USE ${config.database}` })
   return client
 }
 
 async function openServer(
   config: Extract<WarehouseConfig, { kind: 'server' }>,
+  create: boolean,
 ): Promise<{ client: ClickHouseClient; writer: ClickHouseClient }> {
   const connection = { url: config.url, username: config.username, password: config.password }
   const bootstrap = createClient({ ...connection, request_timeout: 10_000 })
@@ -103,7 +141,11 @@ async function openServer(
   try {
     // The database name and the cluster's come from the validated config (plain identifiers).
     const onCluster = config.cluster ? ` ON CLUSTER ${config.cluster.name}` : ''
-    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}${onCluster}` })
+    if (create) {
+      await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}${onCluster}` })
+    } else if (!(await hasDatabase(bootstrap, config.database))) {
+      throw new NoWarehouseError(`no database ${config.database} on ${describeWarehouse(config)}`)
+    }
     const rows = await (
       await bootstrap.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' })
     ).json<{ version: string }>()

@@ -45,6 +45,10 @@ export const SHARDING_KEYS: Readonly<Record<string, string>> = {
   reco_affinity: 'cityHash64(site)',
   reco_offers: 'cityHash64(site)',
   reco_segments: 'cityHash64(site)',
+  // A period's claims side by side, and a period's released cells on one shard, so that `FINAL`
+  // there folds a retried or raced publication into one value per cell.
+  released: 'cityHash64(site, day)',
+  release_ledger: 'cityHash64(site, day)',
 }
 
 export class ClusterDdlError extends Error {
@@ -66,6 +70,9 @@ const CREATE_TABLE =
 const CREATE_TABLE_AS_SELECT =
   /^CREATE TABLE IF NOT EXISTS (\w+)\s+ENGINE\s*=\s*(\w+)(?:\(([^)]*)\))?([\s\S]*?)\bAS\s+(SELECT\b[\s\S]*)$/
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\s+([\s\S]*)$/
+// `ALTER TABLE t ADD COLUMN IF NOT EXISTS c Type DEFAULT v`; the migration runner makes it idempotent
+// on versions without `IF NOT EXISTS` (warehouse/add-column.ts).
+const ADD_COLUMN = /^ALTER TABLE (\w+) ADD COLUMN IF NOT EXISTS ([\s\S]+)$/
 // The one table a view reads. Views here read a single table and join nothing.
 const FROM = /\bFROM\s+(\w+)\b/g
 
@@ -108,8 +115,19 @@ export function clusterStatements(statement: string, options: ClusterDdlOptions)
     ]
   }
 
+  // A column added to a table: to every shard's local table and to the Distributed one over them.
+  const column = ADD_COLUMN.exec(text)
+  if (column) {
+    const [, name = '', rest = ''] = column
+    const table = identifier(name, 'table')
+    return [
+      `ALTER TABLE ${db}.${table}${LOCAL_SUFFIX} ON CLUSTER ${cluster} ADD COLUMN IF NOT EXISTS ${rest}`,
+      `ALTER TABLE ${db}.${table} ON CLUSTER ${cluster} ADD COLUMN IF NOT EXISTS ${rest}`,
+    ]
+  }
+
   throw new ClusterDdlError(
-    `cannot run on a cluster: "${text.slice(0, 60)}"; the migrations may only CREATE TABLE IF NOT EXISTS (... or AS SELECT) or CREATE MATERIALIZED VIEW IF NOT EXISTS ... TO`,
+    `cannot run on a cluster: "${text.slice(0, 60)}"; the migrations may only CREATE TABLE IF NOT EXISTS (... or AS SELECT), CREATE MATERIALIZED VIEW IF NOT EXISTS ... TO or ALTER TABLE ... ADD COLUMN IF NOT EXISTS`,
   )
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { addColumn, isAddColumn } from './add-column.ts'
 import type { Warehouse } from './client.ts'
 import { statementsFor } from './cluster-ddl.ts'
 import { clusterDdl, nodesDiffer } from './cluster-tables.ts'
@@ -86,7 +87,7 @@ export async function migrate(warehouse: Warehouse, migrations = readMigrations(
   if (cluster && (await nodesDiffer(warehouse, 'tables', "engine != 'Distributed'"))) {
     for (const migration of migrations.filter((m) => done.has(m.version))) {
       for (const statement of statementsFor(migration.statements, cluster)) {
-        await warehouse.client.command({ query: statement })
+        await run(warehouse, statement)
       }
     }
   }
@@ -101,7 +102,7 @@ export async function migrate(warehouse: Warehouse, migrations = readMigrations(
       continue
     }
     for (const statement of statementsFor(migration.statements, cluster)) {
-      await warehouse.client.command({ query: statement })
+      await run(warehouse, statement)
     }
     await warehouse.client.insert({
       table: 'schema_migrations',
@@ -118,4 +119,10 @@ export async function migrate(warehouse: Warehouse, migrations = readMigrations(
     applied.push(migration.name)
   }
   return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) }
+}
+
+/** One statement of a migration; an added column goes through `addColumn`, which makes it idempotent. */
+async function run(warehouse: Warehouse, statement: string): Promise<void> {
+  if (isAddColumn(statement)) await addColumn(warehouse, statement)
+  else await warehouse.client.command({ query: statement })
 }

@@ -2,6 +2,7 @@ import { randomBytes as cryptoRandomBytes } from 'node:crypto'
 import { utcDay } from '../core/clock.ts'
 import type { Warehouse } from './client.ts'
 import { alterTarget } from './cluster-tables.ts'
+import type { SaltCache } from './salt-cache.ts'
 
 /**
  * The visitor-hash salts: the one module that owns the `salts` table. It creates a day's salt,
@@ -17,6 +18,12 @@ import { alterTarget } from './cluster-tables.ts'
  * this one's first read, with a clock a little behind, is seen. On a cluster `salts` is a
  * Distributed table whose rows of one day sit on one shard, read by every collector on every
  * node; inserts return once the shard has the row.
+ *
+ * So that visitors can be hashed while a warehouse server is away, a store given a `cache` creates
+ * tomorrow's salt a day ahead in its rotation (which runs at start, once the warehouse is there, and
+ * at midnight) and keeps today's and tomorrow's salts on disk too (salt-cache.ts) as the warehouse gave them:
+ * when the warehouse cannot be read, a day's salt comes from there. Disk copies are deleted when
+ * their day ends; the warehouse keeps a day's salt until the day after it ends, as before.
  *
  * @example
  * const salts = createSaltStore(warehouse)
@@ -63,16 +70,24 @@ export const SETTLE_MS = 500
 
 const DAY_MS = 86_400_000
 const yesterday = (now: Date) => utcDay(new Date(now.getTime() - DAY_MS))
+const tomorrow = (now: Date) => utcDay(new Date(now.getTime() + DAY_MS))
 
 export function createSaltStore(
   warehouse: Warehouse,
-  options: { now?: () => Date; random?: (n: number) => Uint8Array; settleMs?: number } = {},
+  options: {
+    now?: () => Date
+    random?: (n: number) => Uint8Array
+    settleMs?: number
+    /** Where today's and tomorrow's salts are kept for when the warehouse cannot be read. */
+    cache?: SaltCache
+  } = {},
 ): SaltStore {
   const now = options.now ?? (() => new Date())
   const settleMs = options.settleMs ?? SETTLE_MS
   const cache = new Map<string, Promise<Uint8Array>>()
+  const disk = options.cache
 
-  const load = async (day: string): Promise<Uint8Array> => {
+  const fromWarehouse = async (day: string): Promise<Uint8Array> => {
     const existing = await readSalt(warehouse, day)
     if (existing) return existing
     const salt = newSalt(options.random)
@@ -84,6 +99,21 @@ export function createSaltStore(
     })
     await new Promise((resolve) => setTimeout(resolve, settleMs))
     return (await readSalt(warehouse, day)) ?? salt
+  }
+
+  const load = async (day: string): Promise<Uint8Array> => {
+    const today = utcDay(now())
+    disk?.prune(today)
+    let salt: Uint8Array
+    try {
+      salt = await fromWarehouse(day)
+    } catch (error) {
+      const cached = day >= today ? disk?.read(day) : undefined
+      if (cached) return cached
+      throw error
+    }
+    if (disk && day >= today && day <= tomorrow(now())) disk.write(day, salt)
+    return salt
   }
 
   const store: SaltStore = {
@@ -102,13 +132,18 @@ export function createSaltStore(
     },
     async rotate(at) {
       const today = utcDay(at)
+      // The disk copies first: this must hold even when the warehouse cannot be reached.
+      disk?.prune(today)
       await store.forDay(today)
+      // Tomorrow's salt a day ahead, so that a warehouse gone at midnight does not stop hashing.
+      if (disk) await store.forDay(tomorrow(at))
       const dropped = await dropPartitionsBefore(warehouse, Number(yesterday(at).replaceAll('-', '')))
       store.forget(at)
       return { today, dropped }
     },
     forget(at) {
       store.evictBefore(yesterday(at))
+      disk?.prune(utcDay(at))
     },
   }
   return store

@@ -4,6 +4,7 @@ import { dayOffset, requireQueryParameters, select, utcSeconds } from '../sql.ts
 import {
   checkOldSketches,
   checkRowsTrackEvents,
+  checkSaltCache,
   checkSalts,
   checkTimeGrain,
   checkUnderK,
@@ -12,6 +13,7 @@ import {
   type Table,
   type Violation,
 } from './checks.ts'
+import { checkReleases } from './release-checks.ts'
 
 /**
  * The privacy audit: inspects the warehouse itself, not the code that writes to it, and reports
@@ -19,10 +21,19 @@ import {
  * times, visitor sketches or salts kept past their day, released rows under k. It only reads.
  */
 
-export type AuditOptions = { kAnon: number; sampleSize?: number }
+export type AuditOptions = {
+  kAnon: number
+  sampleSize?: number
+  /** Where the warehouse is, as a person reads it (warehouse/client.ts describeWarehouse). */
+  target?: string
+  /** The collector's salt cache (`<DATA_DIR>/salts`), checked like the `salts` table. */
+  saltCacheDir?: string
+}
 
 export type AuditReport = {
   at: string
+  /** The warehouse inspected: where it lives and its database. */
+  target: string
   database: string
   version: string
   tables: string[]
@@ -86,9 +97,13 @@ export async function auditWarehouse(
   }
   if (tables.some((table) => table.name === 'salts'))
     violations.push(...(await checkSalts(warehouse, dayOffset(now, -1))))
+  if (tables.some((table) => table.name === 'release_ledger') && tables.some((t) => t.name === 'released'))
+    violations.push(...(await checkReleases(warehouse, options.kAnon)))
+  if (options.saltCacheDir) violations.push(...checkSaltCache(options.saltCacheDir, dayOffset(now, -1)))
 
   return {
     at: utcSeconds(now),
+    target: options.target ?? `${warehouse.kind} warehouse, database ${warehouse.database}`,
     database: warehouse.database,
     version: await warehouse.version(),
     tables: tables.map((table) => table.name),
@@ -119,4 +134,12 @@ async function totalEvents(warehouse: Warehouse, tables: readonly Table[]): Prom
   if (!tables.some((table) => table.name === 'traffic_hourly')) return 0
   const [row] = await select<{ n: number }>(warehouse, 'SELECT sumMerge(events) AS n FROM traffic_hourly')
   return Number(row?.n ?? 0)
+}
+
+// Tables every Tally warehouse has from its first migration on.
+const TALLY_TABLES = new Set(['schema_migrations', 'salts', 'traffic_hourly'])
+
+/** Whether the audit saw a Tally warehouse at all, rather than an empty or a foreign database. */
+export function hasTallyTables(report: AuditReport): boolean {
+  return report.tables.some((table) => TALLY_TABLES.has(table))
 }

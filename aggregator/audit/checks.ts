@@ -1,4 +1,5 @@
 import type { Warehouse } from '../../warehouse/client.ts'
+import { createSaltCache } from '../../warehouse/salt-cache.ts'
 import { ROLLUPS } from '../rollups.ts'
 import { select } from '../sql.ts'
 import { type Finding, findIdentifiers, redact } from './detectors.ts'
@@ -20,6 +21,7 @@ export type Rule =
   | 'old-salt'
   | 'under-k'
   | 'not-inspected'
+  | 'unnoised-release'
 
 export type Violation = { rule: Rule; table: string; column?: string; detail: string }
 
@@ -42,10 +44,16 @@ const SERVICE_TIMES = new Set([
   'reco_affinity.computed_at',
   'reco_offers.computed_at',
   'reco_segments.computed_at',
+  // When a publication was claimed: a time of the service, not of any event.
+  'release_ledger.claimed_at',
 ])
 /** Tables whose rows count days, migrations or snapshot rows, not events. */
 export const NOT_EVENT_TABLES = new Set([
   'salts',
+  // Released cells: one row per cell, measure and period (every hour of the day is published,
+  // events or not), thresholded and noised; their count follows the periods, not the events.
+  'released',
+  'release_ledger',
   'schema_migrations',
   'reco_affinity',
   'reco_offers',
@@ -114,6 +122,8 @@ const LABEL: Record<Finding, string> = {
   card: 'a payment card number',
   phone: 'a phone number',
   ip: 'an IP address',
+  credential: 'a credential',
+  mac: 'a MAC address',
 }
 
 /** Event times are kept to the hour; any finer value is a per-event timestamp. */
@@ -199,6 +209,24 @@ export async function checkOldSketches(
     }
   }
   return violations
+}
+
+/**
+ * Salts a collector cached on disk to hash through a warehouse outage (warehouse/salt-cache.ts):
+ * like the warehouse's, none may be of a day before yesterday.
+ */
+export function checkSaltCache(dir: string, yesterday: string): Violation[] {
+  const old = createSaltCache(dir)
+    .days()
+    .filter((day) => day < yesterday)
+  if (old.length === 0) return []
+  return [
+    {
+      rule: 'old-salt',
+      table: dir,
+      detail: `cached salts of ${old.join(', ')} still exist on disk (only yesterday's, today's and tomorrow's may)`,
+    },
+  ]
 }
 
 export async function checkSalts(warehouse: Warehouse, yesterday: string): Promise<Violation[]> {

@@ -2,12 +2,13 @@ import { isIPv4, isIPv6 } from 'node:net'
 
 /**
  * What the privacy audit looks for in stored strings: anything that reads as an e-mail address,
- * a payment card number (Luhn-valid), a phone number or an IP address. Written apart from the
+ * a payment card number (Luhn-valid), a phone number, an IP address, a credential (by its name
+ * or by a vendor's key format) or a MAC address. Written apart from the
  * collector's scrubber on purpose: the audit checks the scrubber's output, so it must not share
  * its blind spots. It errs towards reporting; a finding is for a person to look at.
  */
 
-export type Finding = 'email' | 'card' | 'phone' | 'ip'
+export type Finding = 'email' | 'card' | 'phone' | 'ip' | 'credential' | 'mac'
 
 const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u
 // Runs of digits, allowing the separators people write numbers with.
@@ -65,6 +66,39 @@ export function looksLikeIp(value: string): boolean {
   return false
 }
 
+// A credential after its name and a separator (`token=…`, `"api_key": "…"`, `Bearer …`).
+const NAMED_CREDENTIAL =
+  /(?:token|api[_-]?key|apikey|secret|password|passwd|pwd|authorization)["']?\s*(?:[:=]|%3[ad])\s*["']?[^\s"'&,;]|\bbearer\s+[^\s"'&,;]/i
+// Key formats that announce themselves, after gitleaks' rules: Stripe, GitHub, GitLab, Slack,
+// OpenAI and Anthropic, AWS ids, SendGrid, npm, PyPI, Hugging Face, Shopify, Google, Mailchimp,
+// Telegram, JWTs, PEM private keys and webhook URLs.
+const KEY_FORMATS = [
+  /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}/,
+  /\bgh[pousr]_[A-Za-z0-9]{20,}|\bgithub_pat_\w{20,}/,
+  /\bglpat-[\w-]{16,}/,
+  /\bxox[abprseo]-[A-Za-z0-9-]{10,}|hooks\.slack\.com\/services\//i,
+  /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{16,}/,
+  /\b(?:AKIA|ASIA)[A-Z2-7]{16}\b/,
+  /\bSG\.[\w-]{16,}\.[\w-]{16,}/,
+  /\bnpm_[A-Za-z0-9]{30,}|\bpypi-AgE[\w-]{20,}|\bhf_[A-Za-z]{30,}|\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}/,
+  /\bAIza[\w-]{35}|\b[0-9a-f]{32}-us\d{1,2}\b/,
+  /\b\d{6,12}:AA[\w-]{30,}/,
+  /\bey[\w-]{10,}\.ey[\w-]{10,}/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----|discord(?:app)?\.com\/api\/webhooks\//i,
+]
+// Six hex pairs with colons or dashes, or three hex quads with dots (Cisco).
+const MAC =
+  /(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![0-9A-Fa-f:-])|(?<![0-9A-Fa-f.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Fa-f.])/
+
+export function looksLikeCredential(value: string): boolean {
+  // Product names such as `sk-ii-…` carry no digit; a key always does.
+  return NAMED_CREDENTIAL.test(value) || KEY_FORMATS.some((format) => format.test(value) && /\d/.test(value))
+}
+
+export function looksLikeMac(value: string): boolean {
+  return MAC.test(value)
+}
+
 /** Every kind of identifier `value` seems to hold, card before phone (a card is also a long number). */
 export function findIdentifiers(value: string): Finding[] {
   const found: Finding[] = []
@@ -73,6 +107,8 @@ export function findIdentifiers(value: string): Finding[] {
   if (card) found.push('card')
   if (!card && looksLikePhone(value)) found.push('phone')
   if (looksLikeIp(value)) found.push('ip')
+  if (looksLikeCredential(value)) found.push('credential')
+  if (looksLikeMac(value)) found.push('mac')
   return found
 }
 

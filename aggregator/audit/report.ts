@@ -4,19 +4,21 @@ import type { Rule } from './checks.ts'
 /** The audit as a person reads it: what was inspected, what was found, what was checked. */
 
 const CHECKS: Record<Rule, string> = {
-  'identifier-value': 'no e-mail address, card number, phone number or IP address in any stored string',
+  'identifier-value':
+    'no e-mail address, card number, phone number, IP address, credential or MAC address in any stored string',
   'identifier-column': 'no column named like a personal identifier',
   'finer-than-hour': 'no stored time finer than the hour',
   'rows-track-events': 'no table with about one row per event',
   'old-sketch': 'no visitor sketch older than 48 hours',
-  'old-salt': "no salt but today's and yesterday's",
-  'under-k': 'no reco_* row with fewer than k visitors',
+  'old-salt': "no salt of a day before yesterday, in the warehouse or in DATA_DIR's salt cache",
+  'under-k': 'no reco_* row and no thresholded released cell with fewer than k visitors',
   'not-inspected': 'every table could be inspected',
+  'unnoised-release': 'every released figure was published with noise (never DP_EPSILON=off)',
 }
 
 export function formatAuditReport(report: AuditReport): string {
   const lines = [
-    `Tally privacy audit, ${report.at} UTC: database ${report.database} on ClickHouse ${report.version}`,
+    `Tally privacy audit, ${report.at} UTC: ${report.target} (ClickHouse ${report.version})`,
     `Inspected ${report.tables.length} tables, ${report.columns} columns and ${report.values} distinct string values.`,
     '',
   ]

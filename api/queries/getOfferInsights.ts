@@ -1,6 +1,6 @@
 import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, runQuery } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, money, runQuery } from './common.ts'
 
 export type OfferInsightRow = {
   segment: string
@@ -58,7 +58,8 @@ export async function getOfferInsights(
     impressions: Number(row.impressions),
     clicks: Number(row.clicks),
     conversions: Number(row.conversions),
-    revenue: Number(row.revenue),
+    // A sum of prices in floating point: cents, not 1161.6000000000001.
+    revenue: money(row.revenue),
     visitors: Number(row.visitors),
     conversion_rate: Number(row.conversion_rate),
     ci_low: Number(row.ci_low),

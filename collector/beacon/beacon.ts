@@ -1,12 +1,21 @@
 /**
  * The storefront beacon. It sends one small JSON event per page view or `tally(...)` call and keeps
  * only tab-scoped context (sessionStorage): the previous page, the last product viewed, the last
- * offer clicked, and the tab's landing (another site's referrer, the landing URL's campaign tags),
- * sent with every event so that source and campaign belong to the visit, not to each page. No
- * cookie, no persistent id, no fingerprint; the only localStorage entry is the visitor's own
- * opt-out flag.
+ * offer clicked, and the tab's visit (another site's referrer, the landing URL's campaign tags, how
+ * many pages it has seen and when it was last active), sent with every event so that source and
+ * campaign belong to the visit, not to each page. No cookie, no persistent id, no fingerprint, and
+ * no visit id ever leaves the browser: a pageview says only where it stands in its visit
+ * (`visit_page`) and, on a visit's first page, whether the browser first came on an earlier day
+ * (`returning`). localStorage holds the visitor's own opt-out flag and that first day (a day
+ * number, the same for everyone who first came that day, never sent). docs/engagement.md.
  *
- * Written for size (< 1 KB gzipped): no object spread or optional chaining, which es2017 would
+ * Engagement: time on page runs only while the page is visible and focused, and the deepest scroll
+ * reached is remembered; both are sent when the page is hidden or left or replaced by SPA
+ * navigation, and only when the scroll grew or at least 3 s accrued. Outbound link and download
+ * clicks are sent unless the script tag says `data-links="off"`; a 404 page calls
+ * `tally('not_found')`.
+ *
+ * Written for size (≤ 1.5 KB gzipped): no object spread or optional chaining, which es2017 would
  * down-level into helpers.
  */
 
@@ -22,26 +31,41 @@ const win = window as Window & { tally?: Tally }
 const nav = navigator as Navigator & { globalPrivacyControl?: boolean }
 const doc = document as Document & { prerendering?: boolean }
 const loc = location
+const now = Date.now
 const OPT_OUT = 'tally:optout'
+const SEEN = 'tally:since'
 // The tab's context: { url: last page, product: last product viewed, offer: last offer clicked,
-// ref: the entry referrer (another site's), utm: the landing URL's campaign }.
+// ref: the entry referrer (another site's), utm: the landing URL's campaign, n: pages seen in this
+// visit, t: when the visit was last active }.
 const CONTEXT = 'tally:prev'
 const CREDITED = /^(add_to_cart|checkout|purchase)$/
+// A visit ends after 30 minutes without an event, as in every peer.
+const VISIT_MS = 18e5
+const DOWNLOAD = /\.(pdf|zip|csv|xlsx?|docx?|dmg|exe|mp[34])$/i
 
 // Only a well-formed reference is remembered: a malformed one would be replayed as `prev`/`offer`
 // on every later event of the tab and make the collector reject all of them.
 const pick = (value: unknown, a: string, b: string): Ref | undefined => {
   const source = (value || {}) as Ref
   const ref: Ref = { [a]: source[a] as string, [b]: source[b] as string }
-  if ([ref[a], ref[b]].every((text) => typeof text === 'string' && text && text.length <= 128)) return ref
+  if ([ref[a], ref[b]].every((text) => typeof text === 'string' && /^.{1,128}$/.test(text))) return ref
 }
+
+// What makes a new page: its path and its hash route (`#/cart`, `#!/cart`), not its query. Any
+// other fragment is an anchor on the page. The collector reads a hash route as the page's path.
+const key = () => loc.pathname + loc.hash.replace(/^(?!#!?\/).*/, '')
 
 let site: string | undefined
 let api: string | URL
 
-// Per page, in memory: the url of the page before this one.
+// Per page, in memory: the url of the page before this one, and the page's engagement so far.
 let pagePrev: string | undefined
-let path = loc.pathname
+let path = key()
+let pageUrl = loc.href
+let engaged = 0
+let since = 0
+let scroll = 0
+let sentScroll = 0
 
 // sendBeacon may be missing, refuse the request (queue full) or throw (bad URL): each falls back to fetch.
 // A string body goes as `text/plain;charset=UTF-8` either way: a simple request, with no preflight.
@@ -62,9 +86,13 @@ const track = (type: string, fields?: Fields) => {
     return
   }
   let stored = JSON.parse(sessionStorage.getItem(CONTEXT) || '0')
+  const ref = doc.referrer
+  const at = now()
+  // 30 minutes without an event end the visit. Coming back from a payment page within them is part
+  // of the visit: the tab kept its context (the collector never takes a payment host for a source).
+  if (stored && at - stored.t > VISIT_MS) stored = 0
   if (!stored) {
-    // The tab's first event: its landing. Values are cut to the schema's limits, as they are replayed.
-    const ref = doc.referrer
+    // The visit's first event: its landing. Values are cut to the schema's limits, as they are replayed.
     const utm: Ref = {}
     stored = {}
     if (ref && new URL(ref).origin !== loc.origin) stored.ref = ref.slice(0, 2048)
@@ -76,16 +104,27 @@ const track = (type: string, fields?: Fields) => {
       }
     }
   }
+  stored.t = at
   const event: Fields = Object.assign({}, fields, {
     type,
     site,
-    url: loc.href,
+    url: type === 'engagement' ? pageUrl : loc.href,
     referrer: stored.ref,
     utm: stored.utm,
   })
   if (type === 'pageview') {
     pagePrev = stored.url
-    stored.url = loc.href
+    stored.url = event.url
+    // `-~` counts from an absent count: the visit's first page is 1.
+    event.visit_page = stored.n = -~stored.n
+    // A visit's first page says whether this browser first came on an earlier day. The browser keeps
+    // that day (a day number shared by everyone who came first that day); only the one bit is sent.
+    if (stored.n === 1) {
+      const day = (at / 864e5) | 0
+      const first = localStorage.getItem(SEEN) || day
+      localStorage.setItem(SEEN, first as string)
+      event.returning = (first as number) < day
+    }
   }
   if (pagePrev || stored.product) event.prev = { url: pagePrev, product: stored.product }
   if (type === 'product_view') stored.product = pick(event.product, 'id', 'category') || stored.product
@@ -103,6 +142,7 @@ const tally: Tally = (type, fields) => {
 tally.optOut = () => {
   try {
     localStorage.setItem(OPT_OUT, '1')
+    localStorage.removeItem(SEEN)
     sessionStorage.removeItem(CONTEXT)
   } catch {}
 }
@@ -112,9 +152,34 @@ tally.optIn = () => {
   } catch {}
 }
 
+// Engagement: time counts while the page is visible and focused; every focus, blur and visibility
+// change closes the run so far and starts a new one if the page is still both.
+const tick = () => {
+  const at = now()
+  if (since) engaged += at - since
+  since = !doc.hidden && doc.hasFocus() ? at : 0
+}
+const deepest = () => {
+  // The body's height (the document's, less its margins): a page scrolled to its end, or bounced past
+  // it, may give a little over 100, which the collector counts as 100.
+  scroll = Math.max(scroll, (((scrollY + innerHeight) * 100) / doc.body.scrollHeight) | 0)
+}
+const flush = () => {
+  tick()
+  deepest()
+  if (scroll > sentScroll || engaged >= 3e3) {
+    tally('engagement', { ms: engaged, scroll, scroll_from: sentScroll })
+    engaged = 0
+    sentScroll = scroll
+  }
+}
+
 const routeChanged = () => {
-  if (loc.pathname !== path) {
-    path = loc.pathname
+  if (key() !== path) {
+    flush()
+    path = key()
+    pageUrl = loc.href
+    engaged = scroll = sentScroll = 0
     tally('pageview')
   }
 }
@@ -124,11 +189,11 @@ try {
   const existing = win.tally || ({} as Tally)
   if (!existing.optOut) {
     const script = (doc.currentScript || doc.querySelector('script[data-site]')) as HTMLScriptElement
-    site = script.dataset.site
-    api = script.dataset.api || new URL('/api/event', script.src)
+    const data = script.dataset
+    site = data.site
+    api = data.api || new URL('/api/event', script.src)
     // The GA4 bridge (docs/ga4.md) is a script of its own: only pages that ask for it load it.
-    if (script.dataset.ecommerce === 'ga4')
-      import(new URL('beacon-ga4.js', script.src) as never).catch(() => {})
+    if (data.ecommerce === 'ga4') import(new URL('beacon-ga4.js', script.src) as never).catch(() => {})
     const queued = existing.q || []
     win.tally = tally
     for (const method of ['pushState', 'replaceState'] as const) {
@@ -139,8 +204,29 @@ try {
         return result
       }
     }
-    addEventListener('popstate', routeChanged)
+    const on: [string, () => void][] = [
+      ['popstate', routeChanged],
+      ['hashchange', routeChanged],
+      ['scroll', deepest],
+      ['focus', tick],
+      ['blur', tick],
+      // A hidden or left page sends what it has; a shown one restarts its time.
+      ['visibilitychange', flush],
+      ['pagehide', flush],
+    ]
+    for (const [name, listener] of on) addEventListener(name, listener)
+    // Outbound links and file downloads, unless the site says `data-links="off"`.
+    if (data.links !== 'off') {
+      doc.addEventListener('click', (click) => {
+        const link = (click.target as Element).closest('a') as HTMLAnchorElement | null
+        if (link && /^http/.test(link.href)) {
+          const kind = DOWNLOAD.test(link.pathname) ? 'download' : link.host !== loc.host && 'outbound'
+          if (kind) tally(kind, { link: link.href })
+        }
+      })
+    }
     const start = () => {
+      tick()
       tally('pageview')
       for (const args of queued) tally(args[0] as string, args[1] as Fields)
     }

@@ -133,10 +133,19 @@ export function eventNodeRoute(deps: EventNodeDeps): NodeIngest {
       }
       rows.push(result)
     }
-    const offered = await deps.batcher.offer(rows)
+    // Past a visitor-day's contribution bound, events are dropped (and counted), not refused: the
+    // sender has done nothing wrong and must not retry them.
+    const bounded = deps.bound ? deps.bound.admit(rows) : { kept: rows, dropped: 0 }
+    if (bounded.dropped > 0) deps.count.dropped('contribution_bound', bounded.dropped)
+    if (bounded.kept.length === 0) {
+      response.writeHead(202, answer.json)
+      response.end('{"accepted":0}')
+      return
+    }
+    const offered = await deps.batcher.offer(bounded.kept)
     if (!offered.ok) {
       const reason = offered.reason === 'full' ? 'overloaded' : 'unavailable'
-      deps.count.dropped(reason, rows.length)
+      deps.count.dropped(reason, bounded.kept.length)
       return fail(
         response,
         answer,
@@ -149,9 +158,9 @@ export function eventNodeRoute(deps: EventNodeDeps): NodeIngest {
         { 'Retry-After': String(offered.retryAfter) },
       )
     }
-    deps.count.accepted(rows.length)
+    deps.count.accepted(bounded.kept.length)
     response.writeHead(202, answer.json)
-    response.end(`{"accepted":${rows.length}}`)
+    response.end(`{"accepted":${bounded.kept.length}}`)
   }
 
   function tooMany(response: ServerResponse, answer: Answers, retryAfter: number, bodyUnread: boolean) {

@@ -4,6 +4,7 @@ import { cors } from 'hono/cors'
 import { AppError, zodErrorBody } from '../../core/errors.ts'
 import { Event, EventBatch } from '../../schemas/events.ts'
 import { clientIp } from '../client-ip.ts'
+import type { ContributionBound } from '../contribution-bound.ts'
 import type { HeaderReader } from '../opt-out.ts'
 import { type Dropped, type RequestFacts, screenRequest } from '../pipeline.ts'
 import type { RateLimiter } from '../rate-limit.ts'
@@ -13,6 +14,8 @@ export const MAX_BODY_BYTES = 64 * 1024
 
 export type EventRouteDeps = {
   processEvent: ReturnType<typeof import('../pipeline.ts').createEventPipeline>
+  /** The visitor-day contribution bound (../contribution-bound.ts); none: every event is kept. */
+  bound?: ContributionBound
   saltFor: (now: Date) => Promise<Uint8Array>
   batcher: Batcher
   allowedOrigins: ReadonlySet<string>
@@ -152,10 +155,17 @@ export function eventRoutes(deps: EventRouteDeps): Hono {
       }
       rows.push(result)
     }
-    const offered = await deps.batcher.offer(rows)
+    // Past a visitor-day's contribution bound, events are dropped (and counted), not refused: the
+    // sender has done nothing wrong and must not retry them.
+    const bounded = deps.bound ? deps.bound.admit(rows) : { kept: rows, dropped: 0 }
+    if (bounded.dropped > 0) deps.count.dropped('contribution_bound', bounded.dropped)
+    if (bounded.kept.length === 0) {
+      return new Response('{"accepted":0}', { status: 202, headers: answer.json })
+    }
+    const offered = await deps.batcher.offer(bounded.kept)
     if (!offered.ok) {
       const reason = offered.reason === 'full' ? 'overloaded' : 'unavailable'
-      deps.count.dropped(reason, rows.length)
+      deps.count.dropped(reason, bounded.kept.length)
       c.header('Retry-After', String(offered.retryAfter))
       throw new AppError(
         503,
@@ -165,8 +175,8 @@ export function eventRoutes(deps: EventRouteDeps): Hono {
           : 'the collector cannot store events right now; retry later',
       )
     }
-    deps.count.accepted(rows.length)
-    return new Response(`{"accepted":${rows.length}}`, { status: 202, headers: answer.json })
+    deps.count.accepted(bounded.kept.length)
+    return new Response(`{"accepted":${bounded.kept.length}}`, { status: 202, headers: answer.json })
   }
 
   function tooMany(c: Context, answer: Answers, retryAfter: number) {

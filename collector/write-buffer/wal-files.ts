@@ -1,21 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import {
-  closeSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  truncateSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs'
+import { closeSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 
 /**
  * The write-ahead log's files on disk (wal.ts has the log itself): record framing and
- * checksums, batch ids, recovery of what a crash left, directory fsync and the one-process lock.
+ * checksums, batch ids, recovery of what a crash left, directory fsync (the one-process lock is wal-lock.ts).
  * A record is `magic u32 | length u32 | crc32 u32 | payload`.
  */
 
@@ -160,32 +151,4 @@ export function recover(dir: string): RecoveryReport {
     })
   }
   return { batches, truncated, removed }
-}
-
-/** One process per log: a LOCK file holding the owner's pid, taken over when that process is gone. */
-export function takeLock(path: string): void {
-  try {
-    const fd = openSync(path, 'wx')
-    writeFileSync(fd, String(process.pid))
-    closeSync(fd)
-    return
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-  }
-  const owner = Number(readFileSync(path, 'utf8').trim())
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-    throw new WalLockedError(
-      `the write-ahead log in ${path.slice(0, -'/LOCK'.length)} is in use by process ${owner}; give each Tally process its own DATA_DIR`,
-    )
-  }
-  writeFileSync(path, String(process.pid))
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }

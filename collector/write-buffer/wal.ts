@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, unlinkSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GroupCommit, type OpenBatch, WalError, type WalOptions } from './wal-commit.ts'
@@ -10,8 +10,8 @@ import {
   readPayloads,
   recover,
   type SealedBatch,
-  takeLock,
 } from './wal-files.ts'
+import { type HeldLock, takeLock } from './wal-lock.ts'
 
 export { WalError, type WalErrorCode, type WalOptions } from './wal-commit.ts'
 export { newBatchId, parse, type RecoveryReport, type SealedBatch, WalLockedError } from './wal-files.ts'
@@ -20,7 +20,7 @@ export { newBatchId, parse, type RecoveryReport, type SealedBatch, WalLockedErro
  * The write-ahead log: events are answered 202 only once they are here or in the warehouse. It
  * lives in `<DATA_DIR>/wal/`, one file per batch:
  *
- *   LOCK                            pid of the process that owns the log
+ *   LOCK                            a Unix socket the owner listens on (wal-lock.ts)
  *   000000000042-<batch id>.wal     a batch: records appended until it is sealed
  *
  * A batch id is 128 random bits written with the letters a to p: no digit, so nothing that scans
@@ -47,7 +47,7 @@ export { newBatchId, parse, type RecoveryReport, type SealedBatch, WalLockedErro
 export class WriteAheadLog {
   readonly dir: string
   readonly #options: WalOptions
-  readonly #lock: string
+  readonly #lock: HeldLock
   #seq: number
   #current: OpenBatch | undefined
   readonly #commits: GroupCommit
@@ -56,10 +56,10 @@ export class WriteAheadLog {
   #closed = false
   #syncTimer: NodeJS.Timeout | undefined
 
-  private constructor(options: WalOptions, seq: number) {
+  private constructor(options: WalOptions, seq: number, lock: HeldLock) {
     this.dir = options.dir
     this.#options = options
-    this.#lock = join(options.dir, 'LOCK')
+    this.#lock = lock
     this.#seq = seq
     this.#commits = new GroupCommit(options, (bytes) => {
       this.#bytes -= bytes
@@ -78,10 +78,16 @@ export class WriteAheadLog {
   static open(options: WalOptions): { wal: WriteAheadLog; recovered: RecoveryReport } {
     // Only this process's user reads the log: its rows carry the day's visitor hashes.
     mkdirSync(options.dir, { recursive: true, mode: 0o700 })
-    takeLock(join(options.dir, 'LOCK'))
-    const recovered = recover(options.dir)
+    const lock = takeLock(join(options.dir, 'LOCK'))
+    let recovered: RecoveryReport
+    try {
+      recovered = recover(options.dir)
+    } catch (error) {
+      lock.release()
+      throw error
+    }
     const seq = Math.max(0, ...recovered.batches.map((batch) => batch.seq))
-    const wal = new WriteAheadLog(options, seq)
+    const wal = new WriteAheadLog(options, seq, lock)
     wal.#bytes = recovered.batches.reduce((sum, batch) => sum + batch.bytes, 0)
     return { wal, recovered }
   }
@@ -177,11 +183,7 @@ export class WriteAheadLog {
     const last = await this.seal()
     this.#closed = true
     await this.#commits.writing
-    try {
-      if (readFileSync(this.#lock, 'utf8').trim() === String(process.pid)) unlinkSync(this.#lock)
-    } catch {
-      // gone already, or the directory is unreadable: the next start treats the lock as stale
-    }
+    this.#lock.release()
     return last
   }
 

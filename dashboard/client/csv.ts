@@ -3,13 +3,20 @@
 export type CsvColumn = { key: string; label: string }
 export type CsvCell = string | number | boolean | null | undefined
 
-// A spreadsheet runs a cell that starts with one of these as a formula; a leading quote keeps it text.
-const FORMULA = /^[=+\-@\t\r]/
+// A spreadsheet runs a cell that starts with one of these as a formula, also after leading
+// whitespace or as a full-width form (`＝`, which NFKC reads as `=`); a leading quote keeps it text.
+const FORMULA = /^[=+\-@\t\r|]/
+const LEADING_SPACE = /^[\s\p{Cc}\p{Cf}]+/u
+
+export const isFormula = (text: string): boolean => {
+  const normal = text.normalize('NFKC')
+  return FORMULA.test(normal) || FORMULA.test(normal.replace(LEADING_SPACE, ''))
+}
 
 export function csvCell(value: CsvCell): string {
   if (value === null || value === undefined) return ''
   let text = String(value)
-  if (typeof value === 'string' && FORMULA.test(text)) text = `'${text}`
+  if (typeof value === 'string' && isFormula(text)) text = `'${text}`
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 

@@ -33,3 +33,11 @@ export function change(current: number, previous: number, kind: 'relative' | 'po
   const ratio = (current - previous) / previous
   return { value: ratio, text: `${ratio >= 0 ? '+' : '−'}${percent.format(Math.abs(ratio))}` }
 }
+
+/** Seconds as `12 s`, `3 min 05 s` or `1 h 02 min`. */
+export function fmtDuration(seconds: number): string {
+  const total = Math.round(seconds)
+  if (total < 60) return `${total} s`
+  if (total < 3600) return `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, '0')} s`
+  return `${Math.floor(total / 3600)} h ${String(Math.floor((total % 3600) / 60)).padStart(2, '0')} min`
+}

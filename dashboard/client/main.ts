@@ -1,11 +1,12 @@
 import {
   activeFilters,
-  addDays,
   type DashboardState,
   FILTERS,
   type FilterName,
   PRESETS,
   parseState,
+  presetRange,
+  type RangeId,
   stateQuery,
   utcDate,
 } from '../state.ts'
@@ -13,6 +14,17 @@ import { pagesPanel, sourcesPanel, techPanel } from './audience.ts'
 import { funnelPanel, productsPanel, searchPanel, transitionsPanel } from './commerce.ts'
 import { byId, h } from './dom.ts'
 import { emptyState } from './empty-state.ts'
+import {
+  downloadsPanel,
+  engagementPanel,
+  entryPagesPanel,
+  exitPagesPanel,
+  goalPropsPanel,
+  goalsPanel,
+  notFoundPanel,
+  outboundPanel,
+  visitorKindsPanel,
+} from './engagement.ts'
 import { fmtDay } from './format.ts'
 import { insightsPanel } from './insights.ts'
 import { countryName } from './labels.ts'
@@ -109,9 +121,9 @@ function go(next: DashboardState, push = true) {
 form.addEventListener('change', (event) => {
   const target = event.target as HTMLInputElement
   if (target.name === 'range' && target.value !== 'custom') {
-    const days = PRESETS.find((preset) => preset.id === target.value)?.days ?? 30
-    field<HTMLInputElement>('to').value = today()
-    field<HTMLInputElement>('from').value = addDays(today(), -(days - 1))
+    const range = presetRange(target.value as RangeId, today())
+    field<HTMLInputElement>('to').value = range.to
+    field<HTMLInputElement>('from').value = range.from
   }
   if (target.name === 'from' || target.name === 'to') {
     // Picking a date makes the range a custom one; an unfinished date waits for the next change.
@@ -196,6 +208,15 @@ const panels: Panel[] = [
   offersPanel(),
   insights,
   searchPanel(),
+  entryPagesPanel(),
+  exitPagesPanel(),
+  engagementPanel(),
+  visitorKindsPanel(),
+  outboundPanel(),
+  downloadsPanel(),
+  notFoundPanel(),
+  goalsPanel(),
+  goalPropsPanel(),
 ]
 
 const empty = emptyState(() => [cards.element, traffic.element, grid])
@@ -235,7 +256,9 @@ async function refresh(only?: Panel[]) {
   const label =
     state.range === 'custom'
       ? 'Custom range'
-      : `Last ${preset?.label.toLowerCase() ?? ''}`.replace('Last today', 'Today')
+      : /^\d/.test(preset?.label ?? '')
+        ? `Last ${preset?.label ?? ''}`
+        : (preset?.label ?? '')
   status.textContent = `${label}: ${fmtDay(state.from, { dateStyle: 'medium' })} – ${fmtDay(state.to, { dateStyle: 'medium' })} (UTC). Updated ${now().toLocaleTimeString(undefined, { timeStyle: 'short' })}.`
   root.dataset.state = 'ready'
   root.dataset.ms = String(Math.round(performance.now() - started))

@@ -1,7 +1,7 @@
 import { daysBetween, previousRange } from '../state.ts'
 import { getJson } from './api.ts'
 import { h } from './dom.ts'
-import { change, fmtDay, fmtInt, fmtMoney, fmtRate } from './format.ts'
+import { change, fmtDay, fmtDuration, fmtInt, fmtMoney, fmtRate } from './format.ts'
 import { type Ctx, guarded, type Panel, unappliedNote } from './panel.ts'
 import { viewQuery } from './view-query.ts'
 
@@ -13,19 +13,48 @@ type Overview = {
   events: Record<string, number>
   revenue: number | null
   conversion_rate: number | null
+  visits: number | null
+  views_per_visit: number | null
+  bounce_rate: number | null
+  visit_duration: number | null
 }
 type OverviewAnswer = { current: Overview | null; previous: Overview | null; suppressed: number }
 
+// Plausible's top row, then the shop's own figures. A falling bounce rate is the good direction.
 const CARDS: {
-  key: 'visitors' | 'pageviews' | 'conversion_rate' | 'revenue'
+  key:
+    | 'visitors'
+    | 'visits'
+    | 'pageviews'
+    | 'views_per_visit'
+    | 'bounce_rate'
+    | 'visit_duration'
+    | 'conversion_rate'
+    | 'revenue'
   label: string
-  kind: 'int' | 'rate' | 'money'
+  kind: 'int' | 'rate' | 'money' | 'decimal' | 'duration'
+  lowerIsBetter?: boolean
 }[] = [
   { key: 'visitors', label: 'Visitors', kind: 'int' },
+  { key: 'visits', label: 'Visits', kind: 'int' },
   { key: 'pageviews', label: 'Pageviews', kind: 'int' },
+  { key: 'views_per_visit', label: 'Views per visit', kind: 'decimal' },
+  { key: 'bounce_rate', label: 'Bounce rate', kind: 'rate', lowerIsBetter: true },
+  { key: 'visit_duration', label: 'Visit duration', kind: 'duration' },
   { key: 'conversion_rate', label: 'Conversion rate', kind: 'rate' },
   { key: 'revenue', label: 'Revenue', kind: 'money' },
 ]
+
+const show = (kind: (typeof CARDS)[number]['kind'], value: number): string =>
+  kind === 'int'
+    ? fmtInt(value)
+    : kind === 'rate'
+      ? fmtRate(value)
+      : kind === 'decimal'
+        ? value.toFixed(2)
+        : kind === 'duration'
+          ? fmtDuration(value)
+          : fmtMoney(value)
 
 /** The overview cards: visitors, pageviews, conversion and revenue against the previous range. */
 export function overviewCards(): Panel {
@@ -51,14 +80,7 @@ export function overviewCards(): Panel {
           ...CARDS.map((card) => {
             const value = current ? current[card.key] : null
             const before = previous ? previous[card.key] : null
-            const text =
-              value === null || value === undefined
-                ? '—'
-                : card.kind === 'int'
-                  ? fmtInt(value)
-                  : card.kind === 'rate'
-                    ? fmtRate(value)
-                    : fmtMoney(value)
+            const text = value === null || value === undefined ? '—' : show(card.kind, value)
             let delta: HTMLElement
             if (value === null || value === undefined || before === null || before === undefined) {
               delta = h(
@@ -75,10 +97,17 @@ export function overviewCards(): Panel {
             } else {
               const moved = change(value, before, card.kind === 'rate' ? 'points' : 'relative')
               const direction = moved.value > 0 ? 'up' : moved.value < 0 ? 'down' : 'flat'
+              // The colour says good or bad: a bounce rate going down is good.
+              const tone =
+                direction === 'flat'
+                  ? 'flat'
+                  : (direction === 'up') !== Boolean(card.lowerIsBetter)
+                    ? 'up'
+                    : 'down'
               const arrow = direction === 'up' ? '▲' : direction === 'down' ? '▼' : '■'
               delta = h(
                 'span',
-                { class: `delta ${direction}`, 'data-previous': String(before) },
+                { class: `delta ${tone}`, 'data-direction': direction, 'data-previous': String(before) },
                 h('span', { 'aria-hidden': 'true' }, `${arrow} `),
                 h(
                   'span',

@@ -10,7 +10,7 @@
  */
 
 import { BUY_AFTER_CLICK, clickRate, OFFER_ID, VARIANTS, type Variant } from './offer-truth.ts'
-import { oneOf, pick, type Random } from './random.js'
+import { createRandom, oneOf, pick, type Random } from './random.js'
 import { byId, COMPANIONS, INTEREST, inCategory, PRODUCTS, type Product, SEARCHES } from './shop.ts'
 import { ARRIVALS, COUNTRIES, DEVICES, type Device, SOURCES, type Source, USER_AGENTS } from './visitors.ts'
 
@@ -22,7 +22,19 @@ export type Visit = {
   events: Record<string, unknown>[]
   /** The offer variant shown, if any, the source it was recorded under, and what followed. */
   offer?: { variant: Variant; clicked: boolean; converted: boolean; source: Source }
+  /** The truth the dashboard's visit figures are checked against: pages seen, engaged time. */
+  truth: { pages: number; engagedMs: number }
 }
+
+// Links out of the shop, files and a page that no longer exists, with the share of visits that
+// click or land on them.
+const OUTBOUND = [
+  'https://www.brembo.com/en/car/brake-pads',
+  'https://www.youtube.com/watch?v=pads',
+  'https://www.adac.de/',
+]
+const FILES = ['/files/fitting-guide.pdf', '/files/catalogue-2026.pdf', '/files/torque-table.csv']
+const GONE = ['/old-sale', '/p/discontinued-kit', '/blog/winter-tyres-2019']
 
 type Ref = { id: string; category: string }
 
@@ -57,26 +69,76 @@ export function createVisit(options: {
   let previousUrl: string | undefined
   let lastProduct: Ref | undefined
   let clickedOffer: { id: string; variant: string } | undefined
-  let referrer: string | undefined = arrival.referrer
+  // The visit's landing, as the beacon keeps it for the tab: another site's referrer and the landing
+  // URL's campaign tags go with every event of the visit.
+  const referrer: string | undefined = arrival.referrer
+  const landingTags = new URLSearchParams(arrival.utm ?? '')
+  const utm = Object.fromEntries(
+    (['source', 'medium', 'campaign'] as const)
+      .map((key) => [key, landingTags.get(`utm_${key}`) ?? ''] as const)
+      .filter(([, value]) => value !== ''),
+  )
   let currentUrl = ''
+  let pages = 0
+  let engagedMs = 0
+  // Engagement, links and 404s draw from a stream of their own, seeded by the visitor, so that the
+  // shop's main stream (sources, products, the offer test) is what it was without them.
+  const extra = createRandom(
+    [...options.ip].reduce((hash, char) => Math.imul(hash ^ char.charCodeAt(0), 16_777_619), 2_166_136_261),
+  )
   const context = () =>
     previousUrl || lastProduct ? { prev: { url: previousUrl, product: lastProduct } } : {}
   const send = (type: string, fields: Record<string, unknown> = {}) => {
     const event: Record<string, unknown> = { type, site, url: currentUrl, ...fields }
     if (referrer) event.referrer = referrer
+    if (Object.keys(utm).length > 0) event.utm = utm
     Object.assign(event, context())
     if (/^(add_to_cart|checkout|purchase)$/.test(type) && clickedOffer && !event.offer)
       event.offer = clickedOffer
     events.push(JSON.parse(JSON.stringify(event)))
   }
+  // What the beacon reports as a page is left: seconds read (visible and focused) and how far down.
+  // Short glances (under 3 s, no scroll) send nothing, as the beacon does.
+  const leave = () => {
+    if (!currentUrl || events.length >= 45) return
+    const ms = Math.min(600_000, Math.round(-Math.log(1 - extra()) * 22_000))
+    const scroll = Math.min(100, 20 + Math.floor(extra() * 90))
+    if (ms < 3_000 && scroll <= 20) return
+    engagedMs += ms
+    send('engagement', { ms, scroll, scroll_from: 0 })
+  }
   const visit = (path: string) => {
     const url = `${origin}${path}`
-    if (currentUrl) {
-      referrer = currentUrl
-      previousUrl = currentUrl
-    }
+    leave()
+    if (currentUrl) previousUrl = currentUrl
     currentUrl = url
-    send('pageview')
+    pages++
+    send('pageview', pages === 1 ? { visit_page: 1, returning: extra() < 0.28 } : { visit_page: pages })
+  }
+  // Links out and files, clicked on the page the visit is on.
+  const clicks = () => {
+    if (extra() < 0.05) send('outbound', { link: oneOf(extra, OUTBOUND) })
+    if (extra() < 0.04) send('download', { link: `${origin}${oneOf(extra, FILES)}` })
+  }
+  const done = (offer?: Visit['offer']): Visit => {
+    clicks()
+    leave()
+    return {
+      device,
+      country,
+      source,
+      headers,
+      events,
+      ...(offer ? { offer } : {}),
+      truth: { pages, engagedMs },
+    }
+  }
+
+  // A few visits land on a page that is gone (an old link): the shop's 404 page, and most leave.
+  if (extra() < 0.02) {
+    visit(oneOf(extra, GONE))
+    send('not_found')
+    if (extra() < 0.7) return done()
   }
   const viewProduct = (product: Product) => {
     visit(`/p/${product.id}`)
@@ -97,12 +159,12 @@ export function createVisit(options: {
   } else {
     visit(random() < 0.75 ? `/${tags}` : `/c/${interest}${tags}`)
     // Some leave from the first page.
-    if (random() < 0.3) return { device, country, source, headers, events }
+    if (random() < 0.3) return done()
     viewProduct(first)
   }
-  // The collector classifies each event's source from its own referrer and URL: only the landing
-  // page keeps the campaign or the referring site; a page reached from the shop itself is direct.
-  const recorded: Source = onProduct ? source : 'direct'
+  // Every event of the visit carries its landing's referrer and campaign, so the collector files
+  // them all under the visit's source.
+  const recorded: Source = source
 
   // The offer banner on the first product page: one of three variants. Its call to action is an
   // express checkout on the same page, so the impression, the click and the order share the
@@ -124,7 +186,7 @@ export function createVisit(options: {
         send('checkout', { order })
         send('purchase', { order })
         offer.converted = true
-        return { device, country, source, headers, events, offer }
+        return done(offer)
       }
     }
   }
@@ -183,7 +245,7 @@ export function createVisit(options: {
       name: 'newsletter_signup',
       props: { placement: random() < 0.5 ? 'footer' : 'checkout' },
     })
-  return { device, country, source, headers, events, ...(offer ? { offer } : {}) }
+  return done(offer)
 }
 
 const round = (value: number) => Math.round(value * 100) / 100

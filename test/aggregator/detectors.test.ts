@@ -42,3 +42,40 @@ describe('identifier detectors', () => {
     expect(redact('4111 1111')).toBe('#### ####')
   })
 })
+
+describe('credential and MAC detectors', () => {
+  const key = (prefix: string, n: number) => `${prefix}${'a1B2c3D4e5'.repeat(10).slice(0, n)}`
+  it.each([
+    ['q=shoes&token=abc', ['credential']],
+    ['{"api_key": "x"}', ['credential']],
+    ['Authorization: Bearer ABC', ['credential']],
+    [key('sk_live_', 24), ['credential']],
+    [key('ghp_', 36), ['credential']],
+    [key('glpat-', 20), ['credential']],
+    [key('xoxb-', 30), ['credential']],
+    [key('sk-ant-api03-', 40), ['credential']],
+    ['AKIAABCDEFGHIJ234567', ['credential']],
+    [`SG.${key('', 22)}.${key('', 43)}`, ['credential']],
+    [`eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.${key('', 20)}`, ['credential']],
+    [key('npm_', 36), ['credential']],
+    ['00-1A-2B-3C-4D-5E', ['mac']],
+    ['a4:5e:60:e8:1f:0b', ['mac']],
+    ['001a.2b3c.4d5e', ['mac']],
+  ])('find %s', (value, kinds) => {
+    expect(findIdentifiers(value)).toEqual(kinds)
+  })
+
+  it.each([
+    'password reset',
+    'secret santa',
+    'sk-ii-facial-treatment-essence',
+    'token',
+    'bearer',
+    'AKIA',
+    'v1.2.3',
+    'cafe.babe',
+    '12:30:45',
+  ])('leave %s alone', (value) => {
+    expect(findIdentifiers(value)).toEqual([])
+  })
+})

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -7,10 +7,13 @@ import { formatAuditReport } from '../../aggregator/audit/report.ts'
 import { aggregatorJobs } from '../../aggregator/job-list.ts'
 import { finalizeSketches } from '../../aggregator/jobs/finalize-sketches.ts'
 import { computeInsights } from '../../aggregator/jobs/insights.ts'
+import { SKETCH_ROLLUPS } from '../../aggregator/rollups.ts'
 import { Metrics } from '../../core/metrics.ts'
+import { privacyFrom } from '../../schemas/privacy.ts'
 import { openWarehouse, type Warehouse } from '../../warehouse/client.ts'
 import { insertEvents } from '../../warehouse/insert-events.ts'
 import { migrate } from '../../warehouse/migrate.ts'
+import { createSaltCache } from '../../warehouse/salt-cache.ts'
 import { createSaltStore } from '../../warehouse/salts.ts'
 import { row } from '../support/rows.ts'
 import { runToExit } from '../support/run.ts'
@@ -60,7 +63,7 @@ describe('privacy audit', () => {
     const metrics = new Metrics()
     const jobs = aggregatorJobs({
       warehouse,
-      config: { kAnon: 5, retentionDays: 395 },
+      config: { kAnon: 5, retentionDays: 395, privacy: privacyFrom(1, 1e-7, false) },
       metrics,
       salts: createSaltStore(warehouse, { now: () => NOW }),
       leads: true,
@@ -74,11 +77,18 @@ describe('privacy audit', () => {
     await insertEvents(warehouse, [
       row({ hour: '2026-11-20 05:00:00', path: '/account/jane.doe@example.com' }),
     ])
-    const [found, ...rest] = await violationsOf()
-    expect(rest).toEqual([])
-    expect(found).toMatchObject({ rule: 'identifier-value', table: 'pages_daily', column: 'path' })
-    expect(found?.detail).toContain('an e-mail address')
-    expect(JSON.stringify(found)).not.toContain('jane')
+    const found = await violationsOf()
+    // Every rollup that keeps a pageview's path: pages, engagement, entry and exit pages.
+    expect(found.map((one) => one.table).sort()).toEqual([
+      'engagement_daily',
+      'entry_exit_daily',
+      'pages_daily',
+    ])
+    for (const one of found) {
+      expect(one).toMatchObject({ rule: 'identifier-value', column: 'path' })
+      expect(one.detail).toContain('an e-mail address')
+      expect(JSON.stringify(one)).not.toContain('jane')
+    }
   })
 
   it('finds a salt older than yesterday, a sketch older than 48 hours and a row under k', async () => {
@@ -114,7 +124,8 @@ describe('privacy audit', () => {
     expect(violations.find((v) => v.rule === 'old-salt')?.detail).toContain('2026-11-18')
     expect(tablesBy('old-sketch')).toContain('pages_daily')
     expect(tablesBy('old-sketch')).toContain('traffic_totals_daily')
-    expect(tablesBy('old-sketch')).toHaveLength(13)
+    // Every daily rollup with a sketch: each gets a row from one event of every kind.
+    expect(tablesBy('old-sketch')).toHaveLength(SKETCH_ROLLUPS.length)
     expect(tablesBy('under-k')).toEqual(['reco_segments'])
   })
 
@@ -131,8 +142,39 @@ describe('privacy audit', () => {
     expect(violations.map((v) => v.rule).sort()).toEqual(['finer-than-hour', 'rows-track-events'])
   })
 
+  it('finds a publication without noise and a released cell under k', async () => {
+    const day = '2026-11-19'
+    await warehouse.client.insert({
+      table: 'release_ledger',
+      format: 'JSONEachRow',
+      values: [
+        { site: 'demo', grain: 'day', day, token: 't', claimed_at: `${day} 00:00:00`, mechanism: 'off' },
+      ],
+    })
+    const cell = { site: 'demo', grain: 'day', day, grouping: '', measure: 'visitors', value: 2 }
+    await warehouse.client.insert({
+      table: 'released',
+      format: 'JSONEachRow',
+      // A page of 2 visitors is under k; the count of a public domain (event types) may be.
+      values: [
+        { ...cell, measurement: 'pages', k1: '/lonely' },
+        { ...cell, measurement: 'traffic', k1: 'custom' },
+      ],
+    })
+    const violations = await violationsOf()
+    expect(violations.find((v) => v.rule === 'unnoised-release')).toMatchObject({
+      table: 'release_ledger',
+      detail: expect.stringContaining('1 publications without noise'),
+    })
+    expect(violations.find((v) => v.rule === 'under-k' && v.table === 'released')?.detail).toContain(
+      '1 released cells with fewer than 5',
+    )
+  })
+
   it('runs as `npm run audit`: a readable report and a non-zero exit on a violation', async () => {
     await warehouse.close()
+    // A salt a collector cached on disk and kept past its day.
+    createSaltCache(join(dir, 'salts')).write('2020-01-01', new Uint8Array(32).fill(7))
     const { code, output } = await runToExit(['--import', 'tsx', 'aggregator/audit-cli.ts'], {
       ...process.env,
       DATA_DIR: dir,
@@ -143,6 +185,59 @@ describe('privacy audit', () => {
     expect(output).toContain('FAIL')
     expect(output).toMatch(/\[identifier-value\] pages_daily\.path/)
     expect(output).toMatch(/\[old-salt\] salts/)
+    expect(output).toContain(`[old-salt] ${join(dir, 'salts')}: cached salts of 2020-01-01 still exist`)
     expect(output).not.toContain('jane')
+    // It names what it inspected.
+    expect(output).toContain(`embedded warehouse at ${join(dir, 'clickhouse')}, database tally`)
+  })
+})
+
+describe('`npm run audit` with nothing to inspect', () => {
+  const audit = (env: Record<string, string>) =>
+    runToExit(['--import', 'tsx', 'aggregator/audit-cli.ts'], {
+      ...process.env,
+      CLICKHOUSE_URL: '',
+      LOG_LEVEL: 'silent',
+      ...env,
+    })
+
+  it('exits 2 and creates nothing where there is no warehouse', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'tally-audit-none-'))
+    try {
+      const { code, output } = await audit({ DATA_DIR: empty })
+      expect(code, output).toBe(2)
+      expect(output).toContain(`could not run: no embedded warehouse at ${join(empty, 'clickhouse')}`)
+      expect(output).not.toContain('PASS')
+      expect(existsSync(join(empty, 'clickhouse'))).toBe(false)
+    } finally {
+      rmSync(empty, { recursive: true, force: true })
+    }
+  })
+
+  it('exits 2 on a warehouse without Tally tables, and creates no database in it', async () => {
+    const foreign = mkdtempSync(join(tmpdir(), 'tally-audit-foreign-'))
+    try {
+      const other = await openWarehouse({ kind: 'embedded', path: foreign, database: 'other' })
+      await other.close()
+      const missing = await audit({ DATA_DIR: foreign })
+      expect(missing.code, missing.output).toBe(2)
+      expect(missing.output).toContain('could not run: no database tally')
+
+      const { code, output } = await audit({ DATA_DIR: foreign, CLICKHOUSE_DATABASE: 'other' })
+      expect(code, output).toBe(2)
+      expect(output).toContain(
+        `could not run: no Tally tables in the embedded warehouse at ${join(foreign, 'clickhouse')}, database other`,
+      )
+      expect(output).not.toContain('PASS')
+
+      const check = await openWarehouse({ kind: 'embedded', path: foreign, database: 'other' })
+      const databases = await (
+        await check.client.query({ query: 'SHOW DATABASES', format: 'JSONEachRow' })
+      ).json<{ name: string }>()
+      await check.close()
+      expect(databases.map((row) => row.name)).not.toContain('tally')
+    } finally {
+      rmSync(foreign, { recursive: true, force: true })
+    }
   })
 })

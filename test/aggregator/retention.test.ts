@@ -49,6 +49,30 @@ describe('retention', () => {
       ),
     )
     await createSaltStore(warehouse).forDay('2026-11-20')
+    // Released figures and their ledger live as long as the rollups: a row in each month.
+    const days = HOURS.map((hour) => hour.slice(0, 10))
+    await warehouse.client.insert({
+      table: 'released',
+      values: days.map((day) => ({
+        site: 'demo',
+        grain: 'day',
+        day,
+        measurement: 'totals',
+        measure: 'visitors',
+      })),
+      format: 'JSONEachRow',
+    })
+    await warehouse.client.insert({
+      table: 'release_ledger',
+      values: days.map((day) => ({
+        site: 'demo',
+        grain: 'day',
+        day,
+        token: day,
+        claimed_at: `${day} 00:00:00`,
+      })),
+      format: 'JSONEachRow',
+    })
     const all = ['202508', '202509', '202510', '202511', '202611']
     for (const { table } of ROLLUPS) expect((await months())[table], table).toEqual(all)
 

@@ -32,7 +32,16 @@ export function everyKindOfEvent(visitor: string, hour: string, variant = 'b'): 
   const offer = { offer_id: 'spring', offer_variant: variant }
   const base = { visitor, hour }
   return [
-    row({ ...base, type: 'pageview', path: '/p/:id', referrer_host: 'google.com', source: 'search' }),
+    row({
+      ...base,
+      type: 'pageview',
+      path: '/p/:id',
+      referrer_host: 'google.com',
+      source: 'search',
+      entry: 1,
+      bounce: 1,
+      visitor_kind: 'new',
+    }),
     row({ ...base, type: 'product_view', ...product, prev_product_id: 'bp-0', prev_category: 'brakes' }),
     row({ ...base, type: 'add_to_cart', ...product, ...offer }),
     row({ ...base, type: 'remove_from_cart', ...product }),
@@ -42,6 +51,10 @@ export function everyKindOfEvent(visitor: string, hour: string, variant = 'b'): 
     row({ ...base, type: 'offer_impression', ...offer }),
     row({ ...base, type: 'offer_click', ...offer }),
     row({ ...base, type: 'custom', name: 'newsletter', prop_keys: ['plan'], prop_values: ['pro'] }),
+    row({ ...base, type: 'engagement', path: '/p/:id', engaged_ms: 4000, scroll: 60, scroll_from: 20 }),
+    row({ ...base, type: 'outbound', link_target: 'brembo.com' }),
+    row({ ...base, type: 'download', link_target: '/files/guide.pdf' }),
+    row({ ...base, type: 'not_found', path: '/old-page' }),
   ]
 }
 

@@ -15,6 +15,7 @@ import {
   type ReadService,
   read,
   recoOffer,
+  SHOP,
   send,
   startReadService,
 } from './support.ts'
@@ -49,6 +50,14 @@ const LONER_LABELS = [
 ]
 
 const RANGE = 'site=shop&from=2026-03-10&to=2026-03-11'
+// A page's engagement, a click out, a download, a page not found and a custom event with a property.
+const visitExtras = (page: string, out: string, missing: string, goal: string, plan: string) => [
+  { type: 'engagement', site: 'shop', url: `${SHOP}/${page}`, ms: 5000, scroll: 80, scroll_from: 0 },
+  { type: 'outbound', site: 'shop', url: `${SHOP}/${page}`, link: out },
+  { type: 'download', site: 'shop', url: `${SHOP}/${page}`, link: `${SHOP}/files/${page}.pdf` },
+  { type: 'not_found', site: 'shop', url: `${SHOP}/${missing}` },
+  { type: 'custom', site: 'shop', url: `${SHOP}/${page}`, name: goal, props: { plan } },
+]
 // Per route: the query whose answer must hold a released group and a held-back one, and the token.
 const CASES: Record<string, { query: string; token: string }> = {
   '/api/stats/overview': { query: 'site=shop&from=2026-03-11&to=2026-03-11', token: DASHBOARD_TOKEN },
@@ -64,6 +73,15 @@ const CASES: Record<string, { query: string; token: string }> = {
   '/api/stats/transitions': { query: RANGE, token: DASHBOARD_TOKEN },
   '/api/stats/offers': { query: RANGE, token: DASHBOARD_TOKEN },
   '/api/stats/search': { query: RANGE, token: DASHBOARD_TOKEN },
+  '/api/stats/entry-pages': { query: RANGE, token: DASHBOARD_TOKEN },
+  '/api/stats/exit-pages': { query: RANGE, token: DASHBOARD_TOKEN },
+  '/api/stats/engagement': { query: RANGE, token: DASHBOARD_TOKEN },
+  '/api/stats/outbound-links': { query: RANGE, token: DASHBOARD_TOKEN },
+  '/api/stats/downloads': { query: RANGE, token: DASHBOARD_TOKEN },
+  '/api/stats/not-found': { query: RANGE, token: DASHBOARD_TOKEN },
+  '/api/stats/new-returning': { query: RANGE, token: DASHBOARD_TOKEN },
+  '/api/stats/custom-events': { query: RANGE, token: DASHBOARD_TOKEN },
+  '/api/stats/custom-props': { query: RANGE, token: DASHBOARD_TOKEN },
   '/api/v1/affinity': { query: 'site=shop&product=p1', token: API_TOKEN },
   '/api/v1/recommend': {
     query: 'site=shop&offer=o-big&device=desktop&country=DE&source=direct&category=brakes',
@@ -96,7 +114,8 @@ beforeAll(async () => {
   service.setNow('2026-03-10T10:00:00Z')
   for (const [n, person] of CROWD.entries()) {
     await send(service.url, person, [
-      ev.pageview('/big', { referrer: 'https://www.google.com/' }),
+      ev.pageview('/big', { referrer: 'https://www.google.com/', visit_page: 1, returning: false }),
+      ...visitExtras('big', 'https://www.brembo.com/pads', 'gone', 'signup', 'pro'),
       ev.productView('bp-1', 'brakes', { id: 'bp-0', category: 'brakes' }),
       ev.addToCart('bp-1', 'brakes'),
       ev.checkout([{ id: 'bp-1', category: 'brakes', price: 10, quantity: 1 }]),
@@ -108,7 +127,8 @@ beforeAll(async () => {
   }
   service.setNow('2026-03-11T08:00:00Z')
   await send(service.url, LONER, [
-    ev.pageview('/small', { referrer: 'https://www.facebook.com/' }),
+    ev.pageview('/small', { referrer: 'https://www.facebook.com/', visit_page: 1, returning: true }),
+    ...visitExtras('small', 'https://rare.example/', 'small', 'rare', 'rare'),
     ev.productView('bp-9', 'tyres', { id: 'bp-8', category: 'tyres' }),
     ev.search('rare', 0),
     ev.offer('offer_impression', 'o2', 'B'),

@@ -4,12 +4,12 @@ import { demoShopRoutes } from '../../collector/beacon/demo-routes.ts'
 import { beaconRoutes } from '../../collector/beacon/routes.ts'
 
 describe('beacon routes', () => {
-  it('is built once, minified, and under 1 KB gzipped plus the GA4 bridge loader', async () => {
+  it('is built once, minified, and at most 1.5 KB gzipped', async () => {
     const built = await buildBeacon()
     console.log(`beacon.js: ${built.bytes} B minified, ${built.gzipBytes} B gzipped`)
-    // 1021 B before the one line that loads the GA4 bridge for data-ecommerce="ga4" (1047 B with it);
-    // the bridge itself is a separate script (docs/ga4.md).
-    expect(built.gzipBytes).toBeLessThanOrEqual(1024 + 26)
+    // Visits, engagement, outbound links, downloads and hash routes included; the GA4 bridge is a
+    // separate script that only the attribute loads (docs/ga4.md).
+    expect(built.gzipBytes).toBeLessThanOrEqual(1536)
     expect(built.code).not.toContain('tally:orders')
     // One line, wrapped in an IIFE so nothing leaks into the storefront's globals.
     expect(built.code.trimEnd()).not.toContain('\n')

@@ -52,7 +52,14 @@ describe('beacon in a real browser', () => {
     await until(2)
     expect(await page.evaluate(() => navigator.webdriver)).toBe(false)
     expect(byType('pageview')).toEqual([
-      { type: 'pageview', site: 'demo', url: `${origin}/demo-shop`, referrer: 'https://www.example.org/' },
+      {
+        type: 'pageview',
+        site: 'demo',
+        url: `${origin}/demo-shop`,
+        referrer: 'https://www.example.org/',
+        visit_page: 1,
+        returning: false,
+      },
     ])
     // Called inline before the deferred script loaded: queued by the stub, replayed by the beacon.
     expect(byType('offer_impression')).toMatchObject([{ offer: { id: 'spring-sale', variant: 'b' } }])
@@ -77,9 +84,12 @@ describe('beacon in a real browser', () => {
       site: 'demo',
       url: `${origin}/demo-shop/about`,
       prev: { url: `${origin}/demo-shop` },
+      visit_page: 2,
     })
+    const before = await calls(page)
     await page.evaluate(() => history.replaceState(null, '', '?sort=price'))
-    expect(await calls(page)).toBe(3)
+    await settle(page)
+    expect(await calls(page)).toBe(before)
     await page.goBack()
     const events = await until(4)
     // prev.url is the page as it was viewed, without the query added later.
@@ -88,6 +98,7 @@ describe('beacon in a real browser', () => {
       site: 'demo',
       url: `${origin}/demo-shop`,
       prev: { url: `${origin}/demo-shop/about` },
+      visit_page: 3,
     })
     expectValid(events)
   })
@@ -160,13 +171,17 @@ describe('beacon in a real browser', () => {
     await until(10)
     expect(byType('search')).toMatchObject([{ search: { query: 'brake', results: 2 } }])
     expectValid(events())
-    // Context lives in the tab only: no cookie, nothing in localStorage.
+    // Context lives in the tab only: no cookie, and localStorage holds only a day number.
     expect(await context.cookies()).toEqual([])
-    expect(await storage(page)).toEqual({ local: [], session: ['tally:prev'], cookie: '' })
+    // The day this browser first came, for new vs returning (docs/engagement.md); never sent.
+    expect(await storage(page)).toEqual({ local: ['tally:since'], session: ['tally:prev'], cookie: '' })
     expect(await page.evaluate(() => JSON.parse(sessionStorage.getItem('tally:prev') ?? ''))).toEqual({
       url: `${origin}/demo-shop/product/bp-1`,
       product: { id: 'bp-1', category: 'brakes' },
       offer,
+      // The visit: its pages so far and when it was last active; no id.
+      n: 2,
+      t: expect.any(Number),
     })
   })
 
@@ -214,7 +229,8 @@ describe('beacon in a real browser', () => {
       prev: { url: `${origin}/demo-shop?utm_source=news&utm_medium=email` },
     })
     expectValid(sent)
-    expect(await storage(page)).toEqual({ local: [], session: ['tally:prev'], cookie: '' })
+    // The day this browser first came, for new vs returning (docs/engagement.md); never sent.
+    expect(await storage(page)).toEqual({ local: ['tally:since'], session: ['tally:prev'], cookie: '' })
   })
 
   it('takes no referrer from a landing linked by the shop itself, and cuts campaign tags to 128', async () => {

@@ -10,8 +10,8 @@ describe('clientIp', () => {
     expect(clientIp('198.51.100.7', headers, false)).toBe('198.51.100.7')
   })
 
-  it('takes the right-most valid X-Forwarded-For entry behind a trusted proxy', () => {
-    const headers = new Headers({ 'X-Forwarded-For': '198.51.100.1, 203.0.113.9 , unknown' })
+  it('takes the right-most X-Forwarded-For entry behind a trusted proxy', () => {
+    const headers = new Headers({ 'X-Forwarded-For': '198.51.100.1, 203.0.113.9 ' })
     expect(clientIp('10.0.0.2', headers, true)).toBe('203.0.113.9')
     expect(clientIp('10.0.0.2', headerRecord({ 'x-forwarded-for': '203.0.113.9' }), true)).toBe('203.0.113.9')
   })
@@ -22,10 +22,20 @@ describe('clientIp', () => {
     expect(clientIp('10.0.0.2', headers, true)).toBe('203.0.113.9')
   })
 
-  it('falls back to X-Real-IP, then to the socket', () => {
-    expect(
-      clientIp('10.0.0.2', headerRecord({ 'x-forwarded-for': 'garbage', 'x-real-ip': '8.8.4.4' }), true),
-    ).toBe('8.8.4.4')
+  it('gives no address when the right-most entry is unusable, never one to its left', () => {
+    for (const forwarded of [
+      '5.5.5.5, garbage',
+      '5.5.5.5, ',
+      '198.51.100.1, 203.0.113.9 , unknown',
+      'garbage',
+    ]) {
+      const headers = headerRecord({ 'x-forwarded-for': forwarded, 'x-real-ip': '8.8.4.4' })
+      expect(clientIp('10.0.0.2', headers, true), forwarded).toBe('')
+    }
+  })
+
+  it('without X-Forwarded-For falls back to X-Real-IP, then to the socket', () => {
+    expect(clientIp('10.0.0.2', headerRecord({ 'x-real-ip': '8.8.4.4' }), true)).toBe('8.8.4.4')
     expect(clientIp('10.0.0.2', headerRecord({ 'x-real-ip': 'nope' }), true)).toBe('10.0.0.2')
   })
 

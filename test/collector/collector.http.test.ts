@@ -24,7 +24,8 @@ async function query<T>(sql: string): Promise<T[]> {
 
 beforeAll(async () => {
   ;({ warehouse, dispose: disposeWarehouse } = await openTempEmbedded())
-  service = await startService(warehouse, { SITES: `shop=${SHOP}` })
+  // With the release machinery on, as in production: the contribution bound applies.
+  service = await startService(warehouse, { SITES: `shop=${SHOP}`, DP_EPSILON: '1' })
 })
 afterAll(async () => {
   await service?.close()
@@ -147,6 +148,19 @@ describe('POST /api/event over a real socket', () => {
     expect(metrics['tally_events_dropped_total{reason="invalid"}']).toBe(2)
     expect(metrics.tally_events_accepted_total).toBe(4)
     expect(metrics.tally_events_flushed_total).toBe(4)
+  })
+
+  it('drops the events of a visitor-day past its contribution bound, and counts them on /metrics', async () => {
+    // Another user agent: another visitor, whose day starts here.
+    const firefox = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' }
+    const events = Array.from({ length: 15 }, (_, index) => pageview(`/c/${index}`))
+    const response = await postEvents(service.url, { events }, firefox)
+    expect(response.status).toBe(202)
+    expect(response.json).toEqual({ accepted: 10 })
+    // The bound holds across requests: nothing more of this visitor's pageviews today.
+    expect((await postEvents(service.url, pageview('/again'), firefox)).json).toEqual({ accepted: 0 })
+    const text = await (await fetch(`${service.url}/metrics`)).text()
+    expect(text).toMatch(/tally_events_dropped_total\{reason="contribution_bound"\} 6/)
   })
 
   it('reports health with the warehouse and migrations', async () => {

@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { classifySource, SOURCES, type Source } from '../../collector/sources.ts'
 
-const runs = { numRuns: 1000 }
+// `npm run mutate` runs these once per mutant and asks for fewer cases (vitest.mutate.config.ts).
+const runs = { numRuns: Number(process.env.PROPERTY_RUNS ?? 1000) }
 const PAGE = 'shop.example'
 
 const visit = (fields: Partial<Parameters<typeof classifySource>[0]>) =>

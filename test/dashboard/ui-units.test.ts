@@ -21,6 +21,17 @@ describe('the URL state', () => {
     expect(state('range=today')).toMatchObject({ from: '2026-11-25', to: '2026-11-25' })
   })
 
+  it('reads yesterday, this month, last month and 12 months as calendar ranges', () => {
+    expect(state('range=yesterday')).toMatchObject({ from: '2026-11-24', to: '2026-11-24' })
+    expect(state('range=month')).toMatchObject({ from: '2026-11-01', to: '2026-11-25' })
+    expect(state('range=last-month')).toMatchObject({ from: '2026-10-01', to: '2026-10-31' })
+    expect(state('range=12m')).toMatchObject({ from: '2025-11-26', to: '2026-11-25' })
+    expect(parseState(new URLSearchParams('range=last-month'), SITES, '2026-03-01')).toMatchObject({
+      from: '2026-02-01',
+      to: '2026-02-28',
+    })
+  })
+
   it('keeps a custom range, put in order, not past today and at most 400 days long', () => {
     expect(state('range=custom&from=2026-11-10&to=2026-11-01')).toMatchObject({
       from: '2026-11-01',
@@ -56,8 +67,12 @@ describe('the session cookie', () => {
     expect(validSession(session, TOKEN, NOW)).toBe(true)
     expect(validSession(session, `${TOKEN}x`, NOW)).toBe(false)
     expect(validSession(session, TOKEN, new Date(NOW.getTime() + SESSION_SECONDS * 1000 + 1))).toBe(false)
-    const [version, expires, mac] = session.split('.')
-    expect(validSession(`${version}.${Number(expires) + 3600}.${mac}`, TOKEN, NOW)).toBe(false)
+    const [version, epoch, expires, mac] = session.split('.')
+    expect(validSession(`${version}.${epoch}.${Number(expires) + 3600}.${mac}`, TOKEN, NOW)).toBe(false)
+    // Signing out advances the epoch: a session signed under an earlier one is over.
+    expect(validSession(session, TOKEN, NOW, 1)).toBe(false)
+    expect(validSession(`${version}.1.${expires}.${mac}`, TOKEN, NOW, 1)).toBe(false)
+    expect(validSession(createSession(TOKEN, NOW, 1), TOKEN, NOW, 1)).toBe(true)
     expect(validSession(undefined, TOKEN, NOW)).toBe(false)
     expect(validSession(session, undefined, NOW)).toBe(false)
     expect(sameSecret('abc', 'abc')).toBe(true)
@@ -71,6 +86,22 @@ describe('CSV', () => {
     expect(csvCell('say "hi"')).toBe('"say ""hi"""')
     expect(csvCell('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"')
     expect(csvCell('-1')).toBe("'-1")
+    // After leading whitespace, and in full-width forms, a spreadsheet still reads a formula.
+    for (const formula of [
+      ' =1+1',
+      '  @SUM(A1)',
+      '\u3000=1',
+      '\u200b=1',
+      '\u00a0+1',
+      '＝1+1',
+      '＋1',
+      '－1',
+      '＠x',
+      ' \t=1',
+      '|cmd',
+    ])
+      expect(csvCell(formula), JSON.stringify(formula)).toBe(`'${formula}`)
+    for (const plain of ['a =1', 'brakes', '/p/1', ' plain', '１２']) expect(csvCell(plain)).toBe(plain)
     expect(csvCell(-1)).toBe('-1')
     expect(csvCell(null)).toBe('')
     expect(toCsv([{ key: 'a', label: 'A' }], [[1], ['x\ny']])).toBe('A\r\n1\r\n"x\ny"\r\n')

@@ -10,11 +10,24 @@ import { API_TOKEN, type Dashboard, startDashboard } from '../dashboard/support.
 
 describe('the insights over the demo shop', () => {
   let dashboard: Dashboard
+  // The seeded history's first day: 14 days ending today.
+  const firstDay = () =>
+    new Date(Date.parse(`${dashboard.today}T00:00:00Z`) - 13 * 86_400_000).toISOString().slice(0, 10)
   beforeAll(async () => {
     dashboard = await startDashboard({ days: 14, perDay: 700 })
   }, 120_000)
   afterAll(async () => {
     await dashboard?.close()
+  })
+
+  it('shows the true visits, bounce rate and visit duration', async () => {
+    const { current } = await dashboard.api<{
+      current: { visits: number; bounce_rate: number; visit_duration: number }
+    }>(`/api/stats/overview?site=demo&from=${firstDay()}&to=${dashboard.today}`)
+    const { visits, bounces, engagedMs } = dashboard.report.truth
+    expect(current.visits).toBe(visits)
+    expect(current.bounce_rate).toBeCloseTo(bounces / visits, 3)
+    expect(Math.abs(current.visit_duration - engagedMs / 1000 / visits)).toBeLessThanOrEqual(0.5)
   })
 
   it('recommend the truly best variant in every segment where they are sure', async () => {

@@ -41,7 +41,11 @@ describe('the demo shop', () => {
         'add_to_cart',
         'checkout',
         'custom',
+        'download',
+        'engagement',
+        'not_found',
         'offer_click',
+        'outbound',
         'offer_impression',
         'pageview',
         'product_view',
@@ -50,6 +54,27 @@ describe('the demo shop', () => {
         'search',
       ].sort(),
     )
+  })
+
+  it('sends visits as the beacon does: the landing context on every event, each page placed in its visit', () => {
+    const random = createRandom(2)
+    let bounces = 0
+    for (let n = 0; n < 500; n++) {
+      const visit = createVisit({ random, origin: 'http://localhost:8787', site: 'demo', ip: '100.64.0.1' })
+      const pageviews = visit.events.filter((event) => event.type === 'pageview')
+      expect(pageviews.map((event) => event.visit_page)).toEqual(pageviews.map((_, i) => i + 1))
+      expect(visit.truth.pages).toBe(pageviews.length)
+      if (pageviews.length === 1) bounces++
+      // Every event carries the landing's referrer and campaign, never a page of the shop itself.
+      const first = visit.events[0] as { referrer?: string; utm?: object }
+      for (const event of visit.events) {
+        expect(event.referrer).toBe(first.referrer)
+        expect(event.referrer ?? '').not.toMatch(/localhost/)
+      }
+    }
+    // Some bounce, most do not.
+    expect(bounces).toBeGreaterThan(50)
+    expect(bounces).toBeLessThan(400)
   })
 
   it('has a different best variant in different segments', () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import {
   appendFileSync,
   mkdtempSync,
@@ -11,7 +10,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { parse, WalError, WalLockedError, WriteAheadLog } from '../../collector/write-buffer/wal.ts'
+import { parse, WalError, WriteAheadLog } from '../../collector/write-buffer/wal.ts'
 import { readPayloads } from '../../collector/write-buffer/wal-files.ts'
 
 const dirs: string[] = []
@@ -211,23 +210,6 @@ describe('the write-ahead log', () => {
     })
     expect(wal.bytes).toBe(before)
     await wal.close()
-  })
-
-  it('belongs to one live process at a time', async () => {
-    const dir = tempDir()
-    const other = spawn('sleep', ['30'])
-    try {
-      writeFileSync(join(dir, 'LOCK'), String(other.pid))
-      expect(() => WriteAheadLog.open({ dir, maxBytes: 1 << 20 })).toThrow(WalLockedError)
-    } finally {
-      other.kill('SIGKILL')
-    }
-    await new Promise((resolve) => other.once('exit', resolve))
-    // A dead owner's lock is taken over.
-    const { wal } = WriteAheadLog.open({ dir, maxBytes: 1 << 20 })
-    expect(readFileSync(join(dir, 'LOCK'), 'utf8')).toBe(String(process.pid))
-    await wal.close()
-    expect(readdirSync(dir)).toEqual([])
   })
 
   it('refuses appends once closed', async () => {

@@ -116,6 +116,24 @@ describe('config', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration: ${name}: `))
   })
 
+  it('reads the privacy budget per visitor-day, and refuses DP_EPSILON=off in production', () => {
+    expect(loadConfig({}).privacy).toEqual({ mechanism: 'discrete-gaussian', epsilon: 1, delta: 1e-7 })
+    expect(loadConfig({ DP_EPSILON: '0.5', DP_DELTA: '1e-9' }).privacy).toEqual({
+      mechanism: 'discrete-gaussian',
+      epsilon: 0.5,
+      delta: 1e-9,
+    })
+    expect(loadConfig({ DP_EPSILON: 'off' }).privacy).toMatchObject({ mechanism: 'off', epsilon: null })
+    expect(() => loadConfig({ DP_EPSILON: 'off', NODE_ENV: 'production' })).toThrow(
+      /DP_EPSILON: off is refused when NODE_ENV=production/,
+    )
+    expect(() => loadConfig({ DP_EPSILON: '0' })).toThrow(/DP_EPSILON: must be a number above 0/)
+    expect(() => loadConfig({ DP_EPSILON: 'lots' })).toThrow(/DP_EPSILON/)
+    expect(() => loadConfig({ DP_DELTA: '0.5' })).toThrow(
+      /DP_DELTA: must be a number above 0 and below 0.001/,
+    )
+  })
+
   it('never echoes a secret in its message', () => {
     expect(() => loadConfig({ API_TOKEN: 'tiny-secret' })).toThrow(/^(?!.*tiny-secret)/)
     expect(() => loadConfig({ CLICKHOUSE_URL: 'ftp://user:hunter2@ch' })).toThrow(/^(?!.*hunter2)/)

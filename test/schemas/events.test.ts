@@ -11,7 +11,13 @@ const order = {
 const offer = { id: 'spring-sale', variant: 'b' }
 
 const valid: Record<(typeof EVENT_TYPES)[number], object> = {
-  pageview: { type: 'pageview', ...base, referrer: 'https://www.google.com/' },
+  pageview: {
+    type: 'pageview',
+    ...base,
+    referrer: 'https://www.google.com/',
+    visit_page: 1,
+    returning: false,
+  },
   product_view: {
     type: 'product_view',
     ...base,
@@ -35,6 +41,10 @@ const valid: Record<(typeof EVENT_TYPES)[number], object> = {
     name: 'newsletter_signup',
     props: { plan: 'pro', seats: 3, trial: true },
   },
+  engagement: { type: 'engagement', ...base, ms: 4200, scroll: 75, scroll_from: 40 },
+  outbound: { type: 'outbound', ...base, link: 'https://www.brembo.com/en/pads' },
+  download: { type: 'download', ...base, link: 'https://shop.example/files/fitting-guide.pdf' },
+  not_found: { type: 'not_found', ...base },
 }
 
 /** Returns the dotted path of the first issue, or undefined when the input is valid. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
 import { expect } from 'vitest'
 import { freePort } from '../../load/lib/clickhouse-server.ts'
@@ -8,10 +9,15 @@ import { startService, type TestService } from './service.ts'
 
 /** Headless Chromium that looks like a visitor's desktop browser to the beacon and the bot filter. */
 export async function launchVisitorBrowser(): Promise<{ browser: Browser; userAgent: string }> {
-  const browser = await launchChromium({ asVisitor: true })
-  // Headless Chromium says "HeadlessChrome" in its user agent, which bot filters rightly drop.
-  const major = browser.version().split('.')[0]
+  // Headless Chromium says "HeadlessChrome" in its user agent, which bot filters rightly drop. The
+  // browser itself is told the visitor's user agent too, not only each context: a beacon a page
+  // sends as it unloads (an engagement report) leaves with the browser's own.
+  const version = /(\d+)\.\d+\.\d+\.\d+/.exec(
+    execFileSync('/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString(),
+  )
+  const major = version?.[1] ?? '131'
   const userAgent = `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`
+  const browser = await launchChromium({ asVisitor: true, userAgent })
   return { browser, userAgent }
 }
 
@@ -60,9 +66,15 @@ export type Visitor = {
   /** Every POST to an `/api/event` endpoint, in the order the browser made them. */
   sent: Beacon[]
   errors: Error[]
+  /**
+   * Every event but engagement reports, in order. Those leave when the page is hidden, left or
+   * replaced, as the page's focus and scroll allow, so counts of the others stay exact without them.
+   */
   events(): Sent[]
+  /** The engagement reports sent so far. */
+  engagements(): Sent[]
   byType(type: string): Sent[]
-  /** Waits until `count` events have left the browser and been answered 202, and returns them. */
+  /** Waits until `count` events (engagement reports aside) have been answered 202, and returns them. */
   until(count: number): Promise<Sent[]>
   /** Waits for the answer to every event sent so far and expects each to be 202. */
   accepted(): Promise<void>
@@ -72,29 +84,45 @@ export type Visitor = {
 const isBeacon = (request: Request) =>
   request.method() === 'POST' && new URL(request.url()).pathname === '/api/event'
 
-/** A fresh tab in its own context; `init` runs before the page's own scripts. */
-export async function openVisitor(browser: Browser, userAgent: string, init?: string): Promise<Visitor> {
-  const context = await browser.newContext({ userAgent })
-  // The page's own setup runs first, as it would in a real browser; the spy wraps what it leaves.
-  if (init) await context.addInitScript(init)
-  await context.addInitScript(SPY)
-  context.setDefaultTimeout(5_000)
-  // Chromium hands the body of a sendBeacon request to Playwright only when the request passes
-  // through its interception, so beacons go through a route that continues them unchanged.
-  await context.route(
-    (url) => url.pathname === '/api/event',
-    (route) => route.continue(),
-  )
+const prepared = new WeakSet<BrowserContext>()
+
+/**
+ * A fresh tab in its own context; `init` runs before the page's own scripts. Given `shared`, a new
+ * tab of that context instead (same browser storage and cache, its own sessionStorage), which
+ * records only its own beacons; the context's setup is done once, by its first tab.
+ */
+export async function openVisitor(
+  browser: Browser,
+  userAgent: string,
+  init?: string,
+  shared?: BrowserContext,
+): Promise<Visitor> {
+  const context = shared ?? (await browser.newContext({ userAgent }))
+  if (!prepared.has(context)) {
+    prepared.add(context)
+    // The page's own setup runs first, as it would in a real browser; the spy wraps what it leaves.
+    if (init) await context.addInitScript(init)
+    await context.addInitScript(SPY)
+    context.setDefaultTimeout(5_000)
+    // Chromium hands the body of a sendBeacon request to Playwright only when the request passes
+    // through its interception, so beacons go through a route that continues them unchanged.
+    await context.route(
+      (url) => url.pathname === '/api/event',
+      (route) => route.continue(),
+    )
+  }
   const sent: Beacon[] = []
+  const page = await context.newPage()
   context.on('request', (request) => {
     if (!isBeacon(request)) return
+    if (shared && request.frame().page() !== page) return
     sent.push({ body: JSON.parse(request.postData() ?? 'null'), request, answer: answerOf(request) })
   })
-  const page = await context.newPage()
   const errors: Error[] = []
   page.on('pageerror', (error) => errors.push(error))
 
-  const events = () => sent.map((beacon) => beacon.body)
+  const events = () => sent.map((beacon) => beacon.body).filter((event) => event.type !== 'engagement')
+  const engagements = () => sent.map((beacon) => beacon.body).filter((event) => event.type === 'engagement')
   // A beacon sent as its page navigates away outlives the page, and Playwright may then report no
   // answer for it (its document is gone) although the collector answered: how often depends only
   // on how fast the answer comes. Every answer Playwright does see must be a 202; the end-to-end
@@ -116,14 +144,15 @@ export async function openVisitor(browser: Browser, userAgent: string, init?: st
     sent,
     errors,
     events,
-    byType: (type) => events().filter((event) => event.type === type),
+    engagements,
+    byType: (type) => sent.map((beacon) => beacon.body).filter((event) => event.type === type),
     until: async (count) => {
-      await expect.poll(() => sent.length, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(count)
+      await expect.poll(() => events().length, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(count)
       await accepted()
       return events()
     },
     accepted,
-    close: () => context.close(),
+    close: () => (shared ? page.close() : context.close()),
   }
 }
 

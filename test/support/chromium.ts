@@ -15,14 +15,15 @@ const LAUNCH_ARGS = [
  * hides the automation flags (`navigator.webdriver`), as a visitor's browser has none: the beacon
  * and the bot filter would rightly drop a browser that says it is automated.
  */
-export function launchChromium(options: { asVisitor?: boolean } = {}): Promise<Browser> {
+export function launchChromium(options: { asVisitor?: boolean; userAgent?: string } = {}): Promise<Browser> {
+  const args = options.asVisitor
+    ? // Without this Chromium reports navigator.webdriver = true even without --enable-automation.
+      [...LAUNCH_ARGS, '--disable-blink-features=AutomationControlled']
+    : LAUNCH_ARGS
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: options.asVisitor
-      ? // Without this Chromium reports navigator.webdriver = true even without --enable-automation.
-        [...LAUNCH_ARGS, '--disable-blink-features=AutomationControlled']
-      : LAUNCH_ARGS,
+    args: options.userAgent ? [...args, `--user-agent=${options.userAgent}`] : args,
     ...(options.asVisitor ? { ignoreDefaultArgs: ['--enable-automation'] } : {}),
   })
 }

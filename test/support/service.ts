@@ -37,6 +37,9 @@ export async function startService(
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     FLUSH_INTERVAL_MS: '60000',
+    // Durability tests count every event one client sends: the release machinery, and with it the
+    // visitor-day contribution bound, is off (tested in test/collector/contribution-bound.test.ts).
+    DP_EPSILON: 'off',
     ...(ownDir ? { DATA_DIR: ownDir } : {}),
     ...env,
   })

@@ -43,7 +43,16 @@ describe('cluster DDL', () => {
       expect(names.indexOf(`tally.${table}_local`)).toBeLessThan(names.indexOf(`tally.${table}`))
     }
     for (const statement of all(plain))
-      expect(statement).toMatch(/^CREATE [A-Z ]+ tally\.\w+ ON CLUSTER shop /)
+      expect(statement).toMatch(/^(?:CREATE [A-Z ]+|ALTER TABLE) tally\.\w+ ON CLUSTER shop /)
+  })
+
+  it('adds a column to every shard’s local table and to the Distributed table over them', () => {
+    expect(
+      clusterStatements('ALTER TABLE events_in ADD COLUMN IF NOT EXISTS entry UInt8 DEFAULT 0', plain),
+    ).toEqual([
+      'ALTER TABLE tally.events_in_local ON CLUSTER shop ADD COLUMN IF NOT EXISTS entry UInt8 DEFAULT 0',
+      'ALTER TABLE tally.events_in ON CLUSTER shop ADD COLUMN IF NOT EXISTS entry UInt8 DEFAULT 0',
+    ])
   })
 
   it('shards events by visitor and day, and views write the local rollups from the local events', () => {

@@ -21,8 +21,17 @@ const ROLLUPS = [
   'search_daily',
   'custom_daily',
   'custom_props_daily',
+  'visits_daily',
+  'visits_hourly',
+  'engagement_daily',
+  'entry_exit_daily',
+  'links_daily',
+  'visitor_kinds_daily',
 ]
 const BOOKKEEPING = ['schema_migrations', 'salts']
+// The released (noisy) figures and the publish job's ledger of the periods it claimed (`claimed_at`
+// says when the job ran, not when anyone did anything).
+const RELEASED = ['released', 'release_ledger']
 // Snapshots of releasable insights, written by the insights job: already thresholded, no events.
 const SNAPSHOTS = ['reco_affinity', 'reco_offers', 'reco_segments']
 
@@ -44,7 +53,16 @@ function everyKindOfEvent(visitor: string) {
   }
   const offer = { offer_id: 'spring', offer_variant: 'b' }
   return [
-    row({ visitor, type: 'pageview', path: '/p/:id', referrer_host: 'google.com', source: 'search' }),
+    row({
+      visitor,
+      type: 'pageview',
+      path: '/p/:id',
+      referrer_host: 'google.com',
+      source: 'search',
+      entry: 1,
+      bounce: 1,
+      visitor_kind: 'new',
+    }),
     row({ visitor, type: 'product_view', ...product, prev_product_id: 'bp-0', prev_category: 'brakes' }),
     row({ visitor, type: 'add_to_cart', ...product, ...offer }),
     row({ visitor, type: 'remove_from_cart', ...product }),
@@ -58,6 +76,10 @@ function everyKindOfEvent(visitor: string) {
     row({ visitor, type: 'offer_impression', ...offer }),
     row({ visitor, type: 'offer_click', ...offer }),
     row({ visitor, type: 'custom', name: 'newsletter', prop_keys: ['plan'], prop_values: ['pro'] }),
+    row({ visitor, type: 'engagement', path: '/p/:id', engaged_ms: 4000, scroll: 60, scroll_from: 20 }),
+    row({ visitor, type: 'outbound', link_target: 'brembo.com' }),
+    row({ visitor, type: 'download', link_target: '/files/guide.pdf' }),
+    row({ visitor, type: 'not_found', path: '/old-page' }),
   ]
 }
 
@@ -127,7 +149,7 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
       "SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND engine != 'MaterializedView'",
     )
     const stored = tables.filter((t) => t.engine !== 'Null').map((t) => t.name)
-    expect(stored.sort()).toEqual([...ROLLUPS, ...BOOKKEEPING, ...SNAPSHOTS].sort())
+    expect(stored.sort()).toEqual([...ROLLUPS, ...BOOKKEEPING, ...SNAPSHOTS, ...RELEASED].sort())
     expect(tables.find((t) => t.name === 'events_in')?.engine).toBe('Null')
   })
 
@@ -191,12 +213,15 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
       warehouse,
       "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() AND type LIKE 'DateTime%'",
     )
-    // `computed_at` of a snapshot says when the job ran, not when anyone did anything.
+    // `computed_at` of a snapshot and `claimed_at` of a publication say when a job ran, not when
+    // anyone did anything.
     const fine = columns.filter(
       (c) =>
         !BOOKKEEPING.includes(c.table) &&
+        !(c.table === 'release_ledger' && c.name === 'claimed_at') &&
         c.name !== 'hour' &&
-        !(SNAPSHOTS.includes(c.table) && c.name === 'computed_at'),
+        !(SNAPSHOTS.includes(c.table) && c.name === 'computed_at') &&
+        !(c.table === 'release_ledger' && c.name === 'claimed_at'),
     )
     expect(fine).toEqual([])
     const [traffic] = await rows<{ n: number }>(

@@ -1,0 +1,48 @@
+import type { Warehouse } from '../../warehouse/client.ts'
+import { isPublicDomain } from '../release/budget.ts'
+import { MEASUREMENTS } from '../release/measurements.ts'
+import { select } from '../sql.ts'
+import type { Violation } from './checks.ts'
+
+/**
+ * The released tables are what leaves the service (docs/privacy.md): the audit checks that what
+ * they hold was released as the release step promises. A publication without noise (DP_EPSILON=off)
+ * is a violation wherever it is found, and so is a released cell of a thresholded grouping set
+ * whose noisy visitors lie below K_ANON (a publisher that skipped its threshold). Cells of a
+ * public domain (event types of the whole site, hours) are released whatever their count.
+ */
+
+const UNNOISED = `SELECT toString(min(day)) AS first, toString(max(day)) AS last, count() AS n
+  FROM release_ledger WHERE mechanism = 'off' HAVING n > 0`
+
+// Grouping sets that threshold, as `measurement|grouping`: constants of the measurement list.
+const THRESHOLDED = MEASUREMENTS.flatMap((entry) =>
+  Object.keys(entry.groupings)
+    .filter((grouping) => !isPublicDomain(entry, grouping as keyof typeof entry.groupings))
+    .map((grouping) => `${entry.id}|${grouping}`),
+)
+
+const UNDER_K = `SELECT count() AS n FROM released FINAL
+  WHERE measure = 'visitors' AND value < {k:Float64}
+    AND has({pairs:Array(String)}, concat(measurement, '|', grouping))`
+
+export async function checkReleases(warehouse: Warehouse, kAnon: number): Promise<Violation[]> {
+  const violations: Violation[] = []
+  const [unnoised] = await select<{ first: string; last: string; n: number }>(warehouse, UNNOISED)
+  if (unnoised && Number(unnoised.n) > 0) {
+    violations.push({
+      rule: 'unnoised-release',
+      table: 'release_ledger',
+      detail: `${unnoised.n} publications without noise (DP_EPSILON=off), days ${unnoised.first} to ${unnoised.last}`,
+    })
+  }
+  const [under] = await select<{ n: number }>(warehouse, UNDER_K, { k: kAnon, pairs: THRESHOLDED })
+  if (under && Number(under.n) > 0) {
+    violations.push({
+      rule: 'under-k',
+      table: 'released',
+      detail: `${under.n} released cells with fewer than ${kAnon} (noisy) visitors`,
+    })
+  }
+  return violations
+}

@@ -1,0 +1,139 @@
+import { cryptoRandom, type RandomSource } from '../../core/dp/index.ts'
+import type { Warehouse } from '../../warehouse/client.ts'
+import type { GroupingPlan, ReleasePlan } from '../release/budget.ts'
+import { type ExactCell, noiseCells, type ReleasedValue } from '../release/cells.ts'
+import { exactSql } from '../release/exact-sql.ts'
+import { type Claim, claimedPeriods, claimPeriod, type Period, periodKey } from '../release/ledger.ts'
+import type { Grain } from '../release/measurements.ts'
+import { dayOffset, requireQueryParameters, select } from '../sql.ts'
+
+/**
+ * publish, hourly and before finalize-sketches: the release step (docs/privacy.md). For every
+ * closed period not yet published — each closed UTC day whose visitor sketches still exist, and
+ * each closed hour since yesterday — it reads the exact cells of every measurement of that grain
+ * from the rollups, adds noise once per cell and measure, keeps the cells whose noisy visitors
+ * pass the threshold, and inserts them into `released` with the noise's standard deviation. The
+ * ledger (../release/ledger.ts) makes it idempotent and safe on several instances: a period
+ * already claimed is never noised again, so late events for a published day change nothing
+ * that can be seen.
+ *
+ * A day is published only while its sketches exist: finalize-sketches calls this first and
+ * destroys them after. Days finalized before releases existed have no sketches, so no true
+ * distinct counts: they are not published at all (fail closed).
+ *
+ * Needs query parameters (ClickHouse 19+), as finalize-sketches does.
+ */
+
+export type PublishOptions = {
+  plan: ReleasePlan
+  /** Noise randomness; `cryptoRandom()` unless a test injects `seededRandom`. */
+  random?: RandomSource
+  /** Which periods: days and hours by default; finalize-sketches asks for days only. */
+  grains?: readonly Grain[]
+  /**
+   * Claims no new period after this long, so that a run ends soon after a shutdown asks (the
+   * service waits for running jobs); the next run goes on where this one stopped.
+   */
+  budgetMs?: number
+}
+
+export type PublishedPeriod = Period & { cells: number; heldBack: number }
+
+export type PublishReport = { published: PublishedPeriod[]; skipped: number }
+
+// Days (before today) whose sketches still hold visitors: what can be published with true counts.
+const DAYS_WITH_SKETCHES = `SELECT site, toString(day) AS period_day FROM traffic_totals_daily
+  WHERE day < {today:Date}
+  GROUP BY site, day
+  HAVING uniqCombinedMerge(visitors) > 0
+  ORDER BY site, day`
+
+// Sites seen since yesterday: every closed hour of theirs is published, events or not, so that
+// which hours exist tells nothing.
+const RECENT_SITES = `SELECT DISTINCT site FROM traffic_totals_daily WHERE day >= {from:Date} ORDER BY site`
+
+export async function publishReleases(
+  warehouse: Warehouse,
+  now: Date,
+  options: PublishOptions,
+): Promise<PublishReport> {
+  await requireQueryParameters(warehouse)
+  const { plan } = options
+  const random = options.random ?? cryptoRandom()
+  const yesterday = dayOffset(now, -1)
+  const today = dayOffset(now, 0)
+  const claimed = await claimedPeriods(warehouse, '1970-01-01')
+  const days = await select<{ site: string; period_day: string }>(warehouse, DAYS_WITH_SKETCHES, { today })
+  const sites = await select<{ site: string }>(warehouse, RECENT_SITES, { from: yesterday })
+  const periods: Period[] = [
+    ...days.map(({ site, period_day: day }): Period => ({ site, grain: 'day', day, slot: 0 })),
+    ...sites.flatMap(({ site }) =>
+      closedHours(now).map((hour): Period => ({ site, grain: 'hour', ...hour })),
+    ),
+  ]
+  const grains = options.grains ?? ['day', 'hour']
+  const started = Date.now()
+  const report: PublishReport = { published: [], skipped: 0 }
+  for (const period of periods) {
+    if (!grains.includes(period.grain) || claimed.has(periodKey(period))) continue
+    if (options.budgetMs !== undefined && Date.now() - started > options.budgetMs) break
+    const claim = await claimPeriod(warehouse, period, plan)
+    if (!claim) {
+      report.skipped++
+      continue
+    }
+    report.published.push(await publishPeriod(warehouse, period, claim, plan, random))
+  }
+  return report
+}
+
+async function publishPeriod(
+  warehouse: Warehouse,
+  period: Period,
+  claim: Claim,
+  plan: ReleasePlan,
+  random: RandomSource,
+): Promise<PublishedPeriod> {
+  const values: ReleasedValue[] = []
+  let cells = 0
+  let heldBack = 0
+  for (const grouping of plan.groupings.filter((item) => item.measurement.grain === period.grain)) {
+    const exact = await exactCells(warehouse, grouping, period)
+    const noised = noiseCells(grouping, exact, random)
+    values.push(...noised.rows)
+    cells += noised.released
+    heldBack += noised.heldBack
+  }
+  const rows = values.map((value) => ({
+    site: period.site,
+    grain: period.grain,
+    day: period.day,
+    slot: period.slot,
+    ...value,
+    version: claim.version,
+  }))
+  if (rows.length > 0)
+    await warehouse.client.insert({ table: 'released', values: rows, format: 'JSONEachRow' })
+  return { ...period, cells, heldBack }
+}
+
+function exactCells(warehouse: Warehouse, grouping: GroupingPlan, period: Period): Promise<ExactCell[]> {
+  const hour = `${period.day} ${String(period.slot).padStart(2, '0')}:00:00`
+  return select<ExactCell>(warehouse, exactSql(grouping.measurement, grouping.grouping), {
+    site: period.site,
+    day: period.day,
+    hour,
+  })
+}
+
+/** Every closed hour of yesterday and today, as (day, slot). */
+export function closedHours(now: Date): Array<{ day: string; slot: number }> {
+  const current = Math.floor(now.getTime() / 3_600_000)
+  const start = Math.floor(Date.parse(`${dayOffset(now, -1)}T00:00:00Z`) / 3_600_000)
+  const hours: Array<{ day: string; slot: number }> = []
+  for (let hour = start; hour < current; hour++) {
+    const at = new Date(hour * 3_600_000)
+    hours.push({ day: at.toISOString().slice(0, 10), slot: at.getUTCHours() })
+  }
+  return hours
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod'
+
+/**
+ * The rows of the visit and engagement views (docs/engagement.md). Like every row of the read API
+ * they carry `visitors`, the group the k threshold (and later the release) is applied to.
+ */
+
+const count = z.number().int().min(0)
+const share = z.number().min(0).max(1)
+const visitors = count.describe(
+  'Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows).',
+)
+
+export const EntryPageRow = z.object({
+  path: z.string(),
+  visits: count.describe('Visits that began on this page.'),
+  bounce_rate: share.describe('Share of those visits that saw no other page.'),
+  visitors,
+})
+
+export const ExitPageRow = z.object({
+  path: z.string(),
+  exits: count.describe('Visits that ended on this page (no later page of the visit followed).'),
+  pageviews: count,
+  exit_rate: share.describe('exits / pageviews.'),
+  visitors,
+})
+
+export const EngagementRow = z.object({
+  path: z.string(),
+  pageviews: count,
+  time_on_page: z.number().min(0).describe('Mean seconds per view while the page was visible and focused.'),
+  scroll_depth: z.number().min(0).max(100).describe('Mean deepest scroll per view, percent of the page.'),
+  reached_25: share.describe('Share of views scrolled to at least 25 % of the page.'),
+  reached_50: share,
+  reached_75: share,
+  reached_100: share,
+  visitors,
+})
+
+export const LinkRow = z.object({
+  target: z
+    .string()
+    .describe(
+      'outbound-links: the destination host. downloads: the file’s scrubbed path. not-found: the path.',
+    ),
+  events: count.describe('Clicks (or, for not-found, views of the missing page).'),
+  visitors,
+})
+
+export const VisitorKindRow = z.object({
+  kind: z.enum(['new', 'returning']).describe('Whether the browser first came on an earlier day.'),
+  visits: count,
+  visitors,
+})
+
+export const CustomEventRow = z.object({
+  name: z.string(),
+  events: count,
+  visitors,
+})
+
+export const CustomPropRow = z.object({
+  name: z.string(),
+  prop_key: z.string(),
+  prop_value: z.string().describe('Scrubbed of personal data by the collector.'),
+  events: count,
+  visitors,
+})

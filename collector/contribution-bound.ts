@@ -1,0 +1,86 @@
+import { EVENTS_PER_VISITOR_DAY, ITEMS_PER_ORDER, REVENUE_PER_VISITOR_DAY } from '../schemas/contribution.ts'
+import { EVENT_TYPES, type EventType } from '../schemas/events.ts'
+import type { EventRow } from '../schemas/row.ts'
+
+/**
+ * The contribution bound of a visitor-day (docs/privacy.md, "Bounded contribution"): the released
+ * figures' noise is calibrated to schemas/contribution.ts, and this is where those bounds hold.
+ *
+ * In memory only, keyed by the row's own daily visitor hash (site and visitor), so no new
+ * identifier exists anywhere; the whole map is dropped when the UTC day of the rows changes, the
+ * day the salt behind those hashes stops being used, so nothing here outlives the salt. Events
+ * past a bound are dropped and counted as `contribution_bound`; orders keep at most
+ * ITEMS_PER_ORDER items. The map holds at most `maxVisitors` visitor-days: past that, events of
+ * visitors it does not know are dropped too (fail closed), so a flood of fake visitors costs
+ * bounded memory and no bound is lifted.
+ *
+ * Per process: with several collectors or WORKERS > 1, a visitor's events may reach several
+ * processes, and the bound per visitor-day is then that many times the table (docs/privacy.md).
+ */
+
+export type ContributionBound = {
+  /** The rows within the bounds (orders cut to their first items), and how many were dropped. */
+  admit(rows: readonly EventRow[]): { kept: EventRow[]; dropped: number }
+  /** Visitor-days currently remembered. */
+  readonly size: number
+}
+
+export const DEFAULT_MAX_VISITORS = 200_000
+
+const TYPE_INDEX = new Map<string, number>(EVENT_TYPES.map((type, index) => [type, index]))
+
+type Tally = { events: Uint16Array; revenue: number }
+
+/** A bound over a day's visitor hashes, for one collector process. */
+export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): ContributionBound {
+  let day = ''
+  let tallies = new Map<string, Tally>()
+
+  function admitOne(row: EventRow): EventRow | null {
+    const rowDay = row.hour.slice(0, 10)
+    if (rowDay !== day) {
+      // A new day: yesterday's hashes are of no use and must not be kept.
+      day = rowDay
+      tallies = new Map()
+    }
+    const key = `${row.site}|${row.visitor}`
+    let tally = tallies.get(key)
+    if (!tally) {
+      if (tallies.size >= maxVisitors) return null
+      tally = { events: new Uint16Array(EVENT_TYPES.length), revenue: 0 }
+      tallies.set(key, tally)
+    }
+    const index = TYPE_INDEX.get(row.type)
+    if (index === undefined) return null
+    const bound = EVENTS_PER_VISITOR_DAY[row.type as EventType]
+    if ((tally.events[index] ?? 0) >= bound) return null
+    if (row.type === 'purchase' && tally.revenue + row.revenue > REVENUE_PER_VISITOR_DAY) return null
+    tally.events[index] = (tally.events[index] ?? 0) + 1
+    if (row.type === 'purchase') tally.revenue += row.revenue
+    return row.item_ids.length > ITEMS_PER_ORDER ? cutItems(row) : row
+  }
+
+  return {
+    admit(rows) {
+      const kept: EventRow[] = []
+      for (const row of rows) {
+        const admitted = admitOne(row)
+        if (admitted) kept.push(admitted)
+      }
+      return { kept, dropped: rows.length - kept.length }
+    },
+    get size() {
+      return tallies.size
+    },
+  }
+}
+
+function cutItems(row: EventRow): EventRow {
+  return {
+    ...row,
+    item_ids: row.item_ids.slice(0, ITEMS_PER_ORDER),
+    item_categories: row.item_categories.slice(0, ITEMS_PER_ORDER),
+    item_prices: row.item_prices.slice(0, ITEMS_PER_ORDER),
+    item_quantities: row.item_quantities.slice(0, ITEMS_PER_ORDER),
+  }
+}

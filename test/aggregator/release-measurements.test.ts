@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest'
+import { isPublicDomain, releasePlan } from '../../aggregator/release/budget.ts'
+import { noiseCells } from '../../aggregator/release/cells.ts'
+import { exactSql } from '../../aggregator/release/exact-sql.ts'
+import { MEASUREMENTS, type Measurement } from '../../aggregator/release/measurements.ts'
+import { ROLLUPS } from '../../aggregator/rollups.ts'
+import { epsilonFor, gaussianRho, seededRandom } from '../../core/dp/index.ts'
+import { privacyFrom } from '../../schemas/privacy.ts'
+
+const ON = releasePlan(MEASUREMENTS, privacyFrom(1, 1e-7, false), 5)
+
+describe('the measurement list', () => {
+  it('names rollups and plain columns only, and builds fixed SQL with parameters', () => {
+    const rollups = new Set<string>(ROLLUPS.map((rollup) => rollup.table))
+    const ids = MEASUREMENTS.map((entry) => entry.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    for (const entry of MEASUREMENTS) {
+      expect(rollups.has(entry.table), entry.id).toBe(true)
+      for (const grouping of Object.keys(entry.groupings)) {
+        const sql = exactSql(entry, grouping as keyof Measurement['groupings'])
+        expect(sql).toContain('site = {site:String}')
+        expect(sql).toMatch(/\{day:Date\}|\{hour:DateTime\('UTC'\)\}/)
+        expect(sql).not.toMatch(/\$\{|;/)
+      }
+    }
+    expect(() => exactSql({ ...MEASUREMENTS[0], keys: ['path; DROP TABLE x'] } as Measurement, '')).toThrow(
+      /not a plain identifier/,
+    )
+  })
+
+  it('gives every grouping set that is not a public domain a visitors measure to threshold on', () => {
+    for (const entry of MEASUREMENTS) {
+      for (const grouping of Object.keys(entry.groupings) as Array<keyof Measurement['groupings']>) {
+        if (isPublicDomain(entry, grouping)) continue
+        expect(
+          entry.measures.some((measure) => measure.kind === 'visitors'),
+          `${entry.id} ${grouping}`,
+        ).toBe(true)
+      }
+    }
+  })
+})
+
+describe('the release plan', () => {
+  it('spends no more than the day’s ρ, which converts back to ε at δ/2', () => {
+    const spent = ON.groupings
+      .flatMap((grouping) => grouping.measures)
+      .reduce((sum, plan) => sum + gaussianRho(plan.measure.l2, (plan.noise as { sigma: number }).sigma), 0)
+    expect(spent).toBeLessThanOrEqual(ON.rho * (1 + 1e-9))
+    expect(spent).toBeGreaterThan(ON.rho * 0.999)
+    expect(epsilonFor(ON.rho, 0.5e-7)).toBeCloseTo(1, 9)
+  })
+
+  it('thresholds every non-public grouping set at K_ANON or above, and publishes each stddev', () => {
+    for (const grouping of ON.groupings) {
+      if (isPublicDomain(grouping.measurement, grouping.grouping)) expect(grouping.threshold).toBeNull()
+      else expect(grouping.threshold).toBeGreaterThanOrEqual(5)
+      for (const plan of grouping.measures) expect(plan.stddev).toBeGreaterThan(0)
+    }
+    const headline = ON.groupings.find((item) => item.measurement.id === 'totals' && item.grouping === '')
+    // The headline visitors card: a few visitors of noise per day at ε = 1.
+    expect(headline?.measures[0]?.stddev).toBeLessThan(20)
+  })
+
+  it('adds no noise and thresholds at K_ANON with DP off', () => {
+    const off = releasePlan(MEASUREMENTS, privacyFrom('off', 1e-7, false), 5)
+    expect(off.rho).toBe(0)
+    for (const grouping of off.groupings) {
+      for (const plan of grouping.measures) expect(plan).toMatchObject({ noise: null, stddev: 0 })
+      if (!isPublicDomain(grouping.measurement, grouping.grouping)) expect(grouping.threshold).toBe(5)
+    }
+  })
+})
+
+describe('noising cells', () => {
+  const pages = ON.groupings.find((item) => item.measurement.id === 'pages' && item.grouping === '')
+  const traffic = ON.groupings.find((item) => item.measurement.id === 'traffic' && item.grouping === '')
+
+  it('releases a cell only past the threshold, with integer noise drawn once per measure', () => {
+    if (!pages?.threshold) throw new Error('pages has a threshold')
+    const cell = (k1: string, visitors: number) => ({
+      grouping_value: '',
+      k1,
+      k2: '',
+      k3: '',
+      m_pageviews: visitors * 2,
+      m_visitors: visitors,
+    })
+    const big = pages.threshold * 3
+    const { rows, released, heldBack } = noiseCells(
+      pages,
+      [cell('/big', big), cell('/one', 1)],
+      seededRandom('c'),
+    )
+    expect({ released, heldBack }).toEqual({ released: 1, heldBack: 1 })
+    expect(rows.map((item) => [item.k1, item.measure])).toEqual([
+      ['/big', 'pageviews'],
+      ['/big', 'visitors'],
+    ])
+    for (const item of rows) expect(Number.isInteger(item.value)).toBe(true)
+    expect(rows[1]?.value).not.toBe(big)
+  })
+
+  it('releases every value of a public domain, the missing ones as noisy zeros, and drops others', () => {
+    if (!traffic) throw new Error('traffic is planned')
+    const { rows } = noiseCells(
+      traffic,
+      [{ grouping_value: '', k1: 'not-a-type', k2: '', k3: '', m_events: 3, m_visitors: 3 }],
+      seededRandom('d'),
+    )
+    const types = new Set(rows.map((item) => item.k1))
+    expect([...types].sort()).toEqual([...(traffic.measurement.domain ?? [])].sort())
+  })
+})

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { createContributionBound } from '../../collector/contribution-bound.ts'
+import {
+  EVENTS_PER_VISITOR_DAY,
+  ITEMS_PER_ORDER,
+  REVENUE_PER_VISITOR_DAY,
+} from '../../schemas/contribution.ts'
+import { row } from '../support/rows.ts'
+
+describe('the contribution bound of a visitor-day', () => {
+  it('keeps at most the bound of each event type per visitor-day, and counts the rest', () => {
+    const bound = createContributionBound()
+    const pageviews = Array.from({ length: 25 }, () => row({ visitor: '7', type: 'pageview' }))
+    const searches = Array.from({ length: 8 }, () => row({ visitor: '7', type: 'search', search_query: 'x' }))
+    const { kept, dropped } = bound.admit([...pageviews, ...searches])
+    expect(kept.filter((item) => item.type === 'pageview')).toHaveLength(EVENTS_PER_VISITOR_DAY.pageview)
+    expect(kept.filter((item) => item.type === 'search')).toHaveLength(EVENTS_PER_VISITOR_DAY.search)
+    expect(dropped).toBe(33 - EVENTS_PER_VISITOR_DAY.pageview - EVENTS_PER_VISITOR_DAY.search)
+    // Across requests too, and per visitor and site: another visitor has a bound of their own.
+    expect(bound.admit([row({ visitor: '7' })]).dropped).toBe(1)
+    expect(bound.admit([row({ visitor: '8' })]).dropped).toBe(0)
+    expect(bound.admit([row({ visitor: '7', site: 'other' })]).dropped).toBe(0)
+  })
+
+  it('forgets every visitor-day when the day of the rows changes, with the salt', () => {
+    const bound = createContributionBound()
+    const day = (hour: string) => Array.from({ length: 12 }, () => row({ visitor: '7', hour }))
+    expect(bound.admit(day('2026-11-20 23:00:00')).kept).toHaveLength(10)
+    expect(bound.size).toBe(1)
+    expect(bound.admit(day('2026-11-21 00:00:00')).kept).toHaveLength(10)
+    expect(bound.size).toBe(1)
+  })
+
+  it('bounds revenue per visitor-day and the items of an order', () => {
+    const bound = createContributionBound()
+    const items = Array.from({ length: 30 }, (_, index) => `p-${index}`)
+    const purchase = (revenue: number) =>
+      row({
+        visitor: '9',
+        type: 'purchase',
+        revenue,
+        item_ids: items,
+        item_categories: items,
+        item_prices: items.map(() => 1),
+        item_quantities: items.map(() => 1),
+      })
+    const first = bound.admit([purchase(REVENUE_PER_VISITOR_DAY - 100)])
+    expect(first.kept[0]?.item_ids).toHaveLength(ITEMS_PER_ORDER)
+    expect(first.kept[0]?.item_quantities).toHaveLength(ITEMS_PER_ORDER)
+    // The next purchase would take the day past the revenue bound.
+    expect(bound.admit([purchase(200)]).dropped).toBe(1)
+    expect(bound.admit([purchase(50)]).kept).toHaveLength(1)
+  })
+
+  it('fails closed when it remembers as many visitor-days as it may', () => {
+    const bound = createContributionBound(2)
+    expect(bound.admit([row({ visitor: '1' }), row({ visitor: '2' })]).dropped).toBe(0)
+    expect(bound.admit([row({ visitor: '3' })]).dropped).toBe(1)
+    expect(bound.admit([row({ visitor: '1' })]).dropped).toBe(0)
+    expect(bound.size).toBe(2)
+  })
+})
