@@ -13,9 +13,11 @@ import { createCountryLookup, createUaClassifier } from './coarsen.ts'
 import { createContributionBound } from './contribution-bound.ts'
 import { collectorCounters } from './counters.ts'
 import { metricsRoute } from './metrics-route.ts'
-import { createEventPipeline } from './pipeline.ts'
+import { createEventPipeline, type Dropped } from './pipeline.ts'
 import { createRateLimiter } from './rate-limit.ts'
 import { eventRoutes } from './routes/event.ts'
+import { eventNodeRoute, type NodeIngest } from './routes/event-node.ts'
+import { createScrubCache } from './scrub-cache.ts'
 import type { Batcher } from './write-buffer/batcher.ts'
 import { createWriteBuffer } from './write-buffer/write-buffer.ts'
 
@@ -54,6 +56,12 @@ export type Collector = {
    * ingestion path more than its whole privacy pipeline did.
    */
   ingest: Hono
+  /**
+   * The same route on `node:http` directly, for the server to try before the Hono app: it takes the
+   * common case of `POST /api/event` and leaves the rest (preflight, refusals decided by the body's
+   * framing) to `ingest`. See routes/event-node.ts.
+   */
+  ingestNode: NodeIngest
   /** The beacon script and `/metrics`. */
   routes: Hono
   salts: SaltStore
@@ -95,13 +103,14 @@ export function createCollector(deps: CollectorDeps): Collector {
     return salts.forDay(day)
   }
 
-  const ingest = eventRoutes({
+  const routeDeps = {
     processEvent: createEventPipeline({
       sites: deps.config.sites,
       queryParams: deps.config.queryParams,
       paymentHosts: deps.config.paymentHosts,
       classifyUa: createUaClassifier(),
       lookupCountry: createCountryLookup({ trustProxy: deps.config.trustProxy }),
+      scrubUrl: createScrubCache(),
     }),
     saltFor,
     // DP_EPSILON=off switches the release machinery off: no noise and no contribution bound.
@@ -112,6 +121,16 @@ export function createCollector(deps: CollectorDeps): Collector {
     rateLimiter,
     requestTimeoutMs: deps.config.requestTimeoutMs,
     now,
+    count: {
+      received: (n: number) => count.received({}, n),
+      accepted: (n: number) => count.accepted({}, n),
+      dropped: (reason: Dropped['drop'], n: number) => count.dropped({ reason }, n),
+      refused: (reason: 'rate_limited' | 'timeout' | 'unavailable', n: number) =>
+        count.refused({ reason }, n),
+    },
+  }
+  const ingest = eventRoutes({
+    ...routeDeps,
     remoteAddress: (c) => {
       try {
         return getConnInfo(c).remote.address
@@ -119,19 +138,15 @@ export function createCollector(deps: CollectorDeps): Collector {
         return undefined
       }
     },
-    count: {
-      received: (n) => count.received({}, n),
-      accepted: (n) => count.accepted({}, n),
-      dropped: (reason, n) => count.dropped({ reason }, n),
-      refused: (reason, n) => count.refused({ reason }, n),
-    },
   })
+  const ingestNode = eventNodeRoute({ ...routeDeps, logger: deps.logger })
   const routes = new Hono()
     .route('/', beaconRoutes())
     .route('/', metricsRoute({ metrics, adminToken: deps.config.tokens.admin, render: deps.renderMetrics }))
 
   return {
     ingest,
+    ingestNode,
     routes,
     salts,
     metrics,

@@ -61,6 +61,8 @@ export type PipelineDeps = {
   queryParams: ReadonlyMap<string, ReadonlySet<string>>
   classifyUa: (userAgent: string) => UaClass
   lookupCountry: (ip: string, headers: HeaderReader) => string
+  /** Step 5 for URLs; `scrubUrl` itself unless the collector gives one that remembers (scrub-cache.ts). */
+  scrubUrl?: typeof scrubUrl
   /** Per site, the payment hosts whose return continues a visit; DEFAULT_PAYMENT_HOSTS otherwise. */
   paymentHosts?: ReadonlyMap<string, readonly string[]>
 }
@@ -99,11 +101,12 @@ export function createEventPipeline(deps: PipelineDeps) {
   const siteHosts = new Map(
     [...deps.sites].map(([site, origins]) => [site, origins.map((origin) => new URL(origin).hostname)]),
   )
+  const scrub = deps.scrubUrl ?? scrubUrl
   return function processEvent(event: Event, request: RequestFacts, salt: Uint8Array): EventRow | Dropped {
     const site = checkSite(event, request, deps.sites)
     if (site) return site
     const keep = deps.queryParams.get(event.site) ?? NO_PARAMS
-    const page = scrubUrl(hashRoute(event.url), keep)
+    const page = scrub(hashRoute(event.url), keep)
     if (!page) return dropped('bad_url', 'url')
     const visitor = visitorHash(salt, event.site, request.ip, request.userAgent)
     const ua = deps.classifyUa(request.userAgent)
@@ -138,7 +141,7 @@ export function createEventPipeline(deps: PipelineDeps) {
       browser: ua.browser,
       os: ua.os,
       country: deps.lookupCountry(request.ip, request.headers),
-      prev_path: prevPath(event, keep),
+      prev_path: prevPath(event, keep, scrub),
     }
   }
 }
@@ -151,9 +154,9 @@ function checkSite(event: Event, request: RequestFacts, sites: PipelineDeps['sit
   return undefined
 }
 
-function prevPath(event: Event, keep: ReadonlySet<string>): string {
+function prevPath(event: Event, keep: ReadonlySet<string>, scrub: typeof scrubUrl): string {
   if (!event.prev?.url) return ''
-  const prev: ScrubbedUrl | null = scrubUrl(hashRoute(event.prev.url), keep)
+  const prev: ScrubbedUrl | null = scrub(hashRoute(event.prev.url), keep)
   return prev?.path ?? ''
 }
 

@@ -5,6 +5,7 @@ import { embeddedSection } from './bench/embedded.ts'
 import { httpSection } from './bench/http.ts'
 import { ingestSection } from './bench/ingest.ts'
 import { measurer } from './bench/measure.ts'
+import { pinnedSection } from './bench/pinned.ts'
 import { pipelineSection } from './bench/pipeline.ts'
 import { readSection } from './bench/read.ts'
 import { recommendSection } from './bench/recommend.ts'
@@ -26,9 +27,11 @@ import { heading, int, machine, table } from './lib/report.ts'
  *   4. read API latency over 30 days of demo data (10 million events; 100,000 with --quick);
  *   5. peak RSS of the collector process, server mode and embedded mode;
  *   6. the beacon's size;
- *   7. GET /api/v1/recommend at --connections clients over `npm run demo`'s data (28 days).
+ *   7. GET /api/v1/recommend at --connections clients over `npm run demo`'s data (28 days);
+ *   8. one core against one core: bare node:http and the collector each pinned to the same core,
+ *      the load generator (and clickhouse-server) on another, server mode and embedded mode.
  *
- * Flags: --quick (short runs, small data set), --only http,embedded,pipeline,ingest,read,beacon,
+ * Flags: --quick (short runs, small data set), --only http,embedded,pipeline,ingest,read,beacon,recommend,pinned,
  * --seconds S (each HTTP measurement), --rounds R (alternating baseline/collector rounds; the best
  * of each counts), --connections C, --events N (demo events for 3 and 4), --read-requests R, --recommend-per-day N
  * (visits a day of section 7's demo data, 1,000 like `npm run demo`),
@@ -89,6 +92,13 @@ await section('recommend', `7. GET /api/v1/recommend, ${settings.connections} co
     connections: settings.connections,
     seconds: settings.seconds,
   }),
+)
+
+// Last: its exactness check opens the embedded warehouse in this process.
+await section(
+  'pinned',
+  '8. one core against one core (taskset: server on core 1, load generator on core 0)',
+  () => pinnedSection({ settings, workDir }),
 )
 
 heading('summary')

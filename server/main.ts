@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../schemas/config.ts'
 import { connectWarehouse } from '../warehouse/connect.ts'
 import { createApp } from './app.ts'
 import { serverLimits } from './http-limits.ts'
+import { ingestFirst } from './ingest-first.ts'
 import { workerMetrics } from './worker-metrics.ts'
 import { runPrimary } from './workers.ts'
 
@@ -103,6 +104,7 @@ async function main() {
       port: config.port,
       hostname: config.host,
       serverOptions: serverLimits(config.requestTimeoutMs),
+      createServer: ingestFirst(collector.ingestNode),
     },
     (info) => {
       logger.info({ port: info.port }, `tally listening on http://localhost:${info.port}`)

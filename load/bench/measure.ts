@@ -1,4 +1,4 @@
-import { trafficPool } from '../../demo/model/requests.js'
+import { trafficPool, type Visit } from '../../demo/model/requests.js'
 import { eventRequest, type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
 import { type Child, procCpuSeconds, type Tally } from '../lib/instance.ts'
 import { int, ms, table } from '../lib/report.ts'
@@ -15,17 +15,24 @@ export type Measure = (
 
 const WAL_METRICS = ['tally_wal_commits_total', 'tally_wal_appends_total', 'tally_wal_commit_seconds_total']
 
-export function measurer(settings: Settings): Measure {
+export type MeasurerOptions = {
+  /** The requests cycled through; by default the bench's mix of 20,000 beacon requests. */
+  pool?: Visit[]
+  /** Called with the warm-up's and the timed run's results, for checks that count every answer. */
+  onLoad?: (result: LoadResult) => void
+}
+
+export function measurer(settings: Settings, options: MeasurerOptions = {}): Measure {
   // One pool for every HTTP measurement, cycled through: the baseline and the collector get the very
   // same requests, and generating them costs the client nothing while it measures.
-  const pool = trafficPool(20_000, { site: SITE, origin: ORIGIN, seed: 3 })
+  const pool = options.pool ?? trafficPool(20_000, { site: SITE, origin: ORIGIN, seed: 3 })
   const eventRequests = (): (() => LoadRequest) => {
     let next = 0
     return () => eventRequest(pool[next++ % pool.length] as (typeof pool)[number])
   }
 
   return async (label, target, accepted, warehousePid) => {
-    await runLoad({
+    const warmup = await runLoad({
       label: `${label} (warm-up)`,
       url: target.url,
       next: eventRequests(),
@@ -33,6 +40,7 @@ export function measurer(settings: Settings): Measure {
       seconds: settings.warmupSeconds,
       progress: false,
     })
+    options.onLoad?.(warmup)
     const metricsBefore = await scrape(target)
     const cpuBefore = target.cpuSeconds()
     const clientBefore = process.cpuUsage()
@@ -45,6 +53,7 @@ export function measurer(settings: Settings): Measure {
       seconds: settings.seconds,
       maxSeconds: settings.seconds + 30,
     })
+    options.onLoad?.(result)
     const cpu = target.cpuSeconds() - cpuBefore
     const client = process.cpuUsage(clientBefore)
     const warehouseCpu = warehousePid ? procCpuSeconds(warehousePid) - warehouseBefore : undefined

@@ -58,6 +58,41 @@ export type BeaconSection = {
 
 export type EmbeddedSection = { run: HttpRun; peakRssBytes: number; exitCode: number | null }
 
+/** One mode of the pinned section: bare node:http and Tally in alternating rounds on the same core. */
+export type PinnedMode = {
+  bare: { runs: HttpRun[]; median: HttpRun }
+  tally: { runs: HttpRun[]; median: HttpRun }
+  /** Tally's median round over bare's median round. */
+  ratio: number
+  /**
+   * Bare's median CPU time per request over Tally's: the ratio the core would give were nothing
+   * else running on it; steadier than `ratio` on a machine that other processes share.
+   */
+  cpuRatio: number
+  roundRatios: number[]
+  peakRssBytes: number
+  exitCode: number | null
+  /**
+   * Pageviews answered 202 as the load generator saw them (warm-ups included), the most that were
+   * in flight when runs stopped, what the collector counted as accepted, and what the warehouse holds.
+   */
+  exact: { answered: number; inFlight: number; counted: number; stored: number; ok: boolean }
+  /** The 1-minute load average at the start of each round. */
+  loadAverages: number[]
+}
+
+export type PinnedSection =
+  | {
+      cores: string
+      connections: number
+      seconds: number
+      rounds: number
+      server?: PinnedMode
+      serverSkipped?: string
+      embedded?: PinnedMode
+    }
+  | { skipped: string }
+
 export type ReadSection =
   | { events: number; from: string; to: string; endpoints: EndpointTiming[] }
   | { skipped: string }
@@ -90,6 +125,7 @@ export type Results = {
   ingest?: IngestFigures
   read?: ReadSection
   recommend?: RecommendSection
+  pinned?: PinnedSection
   /** The 1-minute load average when each section started: above the core count, other processes took CPU. */
   loadAverage: Record<string, number>
   errors: Record<string, string>

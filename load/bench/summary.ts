@@ -111,6 +111,39 @@ export function summaryRows(results: Results): string[][] {
       `${int(beacon.ga4.bytes)} B / ${int(beacon.ga4.gzipBytes)} B`,
       'only for data-ecommerce="ga4"',
     ])
+  const { pinned } = results
+  if (pinned && 'skipped' in pinned) rows.push(['8. one core against one core', 'skipped', pinned.skipped])
+  else if (pinned) {
+    for (const [mode, run, goal] of [
+      ['server', pinned.server, '≥ 0.3'],
+      ['embedded', pinned.embedded, '≥ 0.2'],
+    ] as const) {
+      if (!run) continue
+      rows.push(
+        [
+          `8. one core: ratio tally / bare, ${mode} mode`,
+          run.ratio.toFixed(2),
+          `${goal}; ${int(run.tally.median.eventsPerSecond)} vs ${int(run.bare.median.eventsPerSecond)}/s`,
+        ],
+        [
+          `   ratio by CPU per request, ${mode} mode`,
+          run.cpuRatio.toFixed(2),
+          `${run.tally.median.cpuMicrosPerRequest.toFixed(0)} vs ${run.bare.median.cpuMicrosPerRequest.toFixed(0)} µs`,
+        ],
+        [
+          `   p99 / peak RSS, ${mode} mode`,
+          `${ms(run.tally.median.result.latency.p99)} / ${mb(run.peakRssBytes)}`,
+          mode === 'server' ? '< 20 ms / < 150 MB' : '< 20 ms',
+        ],
+        [
+          `   every 202 counted once, ${mode} mode`,
+          run.exact.ok ? 'yes' : 'NO',
+          `${int(run.exact.answered)} events`,
+        ],
+      )
+    }
+    if (pinned.serverSkipped) rows.push(['8. one core, server mode', 'skipped', pinned.serverSkipped])
+  }
   for (const [name, message] of Object.entries(results.errors))
     rows.push([`${name}: failed`, '', message.slice(0, 80)])
   const busiest = Math.max(0, ...Object.values(results.loadAverage))

@@ -8,6 +8,7 @@ import { type Collector, createCollector } from '../../collector/collector.ts'
 import { createLogger } from '../../core/logger.ts'
 import { type Config, loadConfig } from '../../schemas/config.ts'
 import { createApp } from '../../server/app.ts'
+import { ingestFirst } from '../../server/ingest-first.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { migrate } from '../../warehouse/migrate.ts'
 
@@ -52,7 +53,12 @@ export async function startService(
   })
   const app = createApp({ logger, config, collector, health: { warehouse, migrations } })
   // A fixed port lets a test name the service's own origin in SITES before it starts.
-  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' })
+  const server = serve({
+    fetch: app.fetch,
+    port: options.port ?? 0,
+    hostname: '127.0.0.1',
+    createServer: ingestFirst(collector.ingestNode),
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve())
     server.once('error', reject)
