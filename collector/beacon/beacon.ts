@@ -43,11 +43,15 @@ const SEEN = 'tally:since'
 const CONTEXT = 'tally:prev'
 
 // Only a well-formed reference is remembered: a malformed one would be replayed as `prev`/`offer`
-// on every later event of the tab and make the collector reject all of them.
-const pick = (value: unknown, a: string, b: string): Ref | undefined => {
+// on every later event of the tab and make the collector reject all of them. Both references are
+// `{ id, <b> }`.
+const pick = (value: unknown, b: string): Ref | undefined => {
   const source = (value || {}) as Ref
-  const ref: Ref = { [a]: source[a] as string, [b]: source[b] as string }
-  if ([ref[a], ref[b]].every((text) => typeof text === 'string' && /^.{1,128}$/.test(text))) return ref
+  const ref: Ref = {}
+  // Each field is copied and checked in one pass over the two names (the smallest form measured).
+  // biome-ignore lint/suspicious/noAssignInExpressions: copy then check, each field read once
+  if (['id', b].every((k) => typeof (ref[k] = source[k] as string) === 'string' && /^.{1,128}$/.test(ref[k])))
+    return ref
 }
 
 // What makes a new page: its path and its hash route (`#/cart`, `#!/cart`), not its query. Any
@@ -127,8 +131,8 @@ const track = (type: string, fields?: Fields) => {
     }
   }
   if (pagePrev || stored.product) event.prev = { url: pagePrev, product: stored.product }
-  if (type === 'product_view') stored.product = pick(event.product, 'id', 'category') || stored.product
-  if (type === 'offer_click') stored.offer = pick(event.offer, 'id', 'variant') || stored.offer
+  if (type === 'product_view') stored.product = pick(event.product, 'category') || stored.product
+  if (type === 'offer_click') stored.offer = pick(event.offer, 'variant') || stored.offer
   if (/^(add_to_cart|checkout|purchase)$/.test(type) && !event.offer) event.offer = stored.offer
   sessionStorage.setItem(CONTEXT, JSON.stringify(stored))
   send(JSON.stringify(event))
