@@ -235,7 +235,8 @@ try {
     const start = () => {
       tick()
       tally('pageview')
-      for (const args of queued) tally(args[0] as string, args[1] as Fields)
+      // `apply` takes each queued call as the stub kept it (an array or an `arguments` object).
+      for (const args of queued) tally.apply(0, args as [string, Fields])
     }
     // A speculatively prerendered page may never be seen: count it only once it is shown.
     if (doc.prerendering) doc.addEventListener('prerenderingchange', start)
