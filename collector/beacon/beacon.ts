@@ -223,13 +223,15 @@ try {
     // Outbound links and file downloads, unless the site says `data-links="off"`.
     if (data.links !== 'off') {
       doc.addEventListener('click', (click) => {
-        const link = (click.target as Element).closest('a') as HTMLAnchorElement | null
-        if (link && /^http/.test(link.href)) {
-          const kind = /\.(pdf|zip|csv|xlsx?|docx?|dmg|exe|mp[34])$/i.test(link.pathname)
+        // Typed as found: with no link, `kind` below is null and nothing is sent.
+        const link = (click.target as Element).closest('a') as HTMLAnchorElement
+        const kind =
+          link &&
+          /^http/.test(link.href) &&
+          (/\.(pdf|zip|csv|xlsx?|docx?|dmg|exe|mp[34])$/i.test(link.pathname)
             ? 'download'
-            : link.host !== loc.host && 'outbound'
-          if (kind) tally(kind, { link: link.href })
-        }
+            : link.host !== loc.host && 'outbound')
+        if (kind) tally(kind, { link: link.href })
       })
     }
     const start = () => {
