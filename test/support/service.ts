@@ -30,7 +30,12 @@ export type TestService = {
 export async function startService(
   warehouse: Warehouse,
   env: Record<string, string> = {},
-  options: { now?: () => Date; port?: number } = {},
+  options: {
+    now?: () => Date
+    port?: number
+    /** As one of `WORKERS` processes: its own write-ahead log (`wal-<n>`) in a shared DATA_DIR. */
+    worker?: { index: number; count: number }
+  } = {},
 ): Promise<TestService> {
   // The collector's write-ahead log lives under DATA_DIR: a fresh one per service unless given.
   const ownDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'tally-service-'))
@@ -50,6 +55,7 @@ export async function startService(
     warehouse,
     logger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.worker ? { worker: options.worker } : {}),
   })
   const app = createApp({ logger, config, collector, health: { warehouse, migrations } })
   // A fixed port lets a test name the service's own origin in SITES before it starts.
