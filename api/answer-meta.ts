@@ -1,16 +1,32 @@
 import { z } from 'zod'
+import { Privacy } from '../schemas/privacy.ts'
 
 /**
  * What every read-API answer carries besides its figures, attached in this one place:
  * released-route.ts spreads `answerMeta()` into every body it sends, and openapi.ts adds
- * `AnswerMeta` to every response schema. A field that every answer states (the privacy
- * parameters of the release, say) is one line here and one in `answerMeta`.
+ * `AnswerMeta` to every response schema.
+ *
+ * `privacy` is the configured guarantee of the released figures (DP_EPSILON, DP_DELTA per
+ * visitor-day; `mechanism: "off"` with a warning when noise is switched off). `release` says
+ * whether this answer is made of those figures (`differential-privacy`) or is still served from
+ * the rollups through the K_ANON gate (`k-threshold`), which the guarantee does not cover, so
+ * that no answer claims a guarantee it lacks (docs/privacy.md, "Where the release boundary is").
  */
-export const AnswerMeta = z.object({})
+export const Release = z
+  .enum(['differential-privacy', 'k-threshold'])
+  .describe(
+    'differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.',
+  )
+export type Release = z.infer<typeof Release>
+
+export const AnswerMeta = z.object({
+  privacy: Privacy.describe('The guarantee of released figures, per visitor-day.'),
+  release: Release,
+})
 
 export type AnswerMeta = z.infer<typeof AnswerMeta>
 
 /** The metadata of an answer of the read API (see above). */
-export function answerMeta(): AnswerMeta {
-  return {}
+export function answerMeta(privacy: Privacy, release: Release): AnswerMeta {
+  return { privacy, release }
 }

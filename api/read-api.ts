@@ -9,7 +9,7 @@ import { releasedRouter } from './released-route.ts'
 import { STATS_ROUTES } from './stats-routes.ts'
 
 export type ReadApiDeps = {
-  config: Pick<Config, 'dataDir' | 'kAnon' | 'recommendProbBest' | 'sites' | 'tokens'>
+  config: Pick<Config, 'dataDir' | 'kAnon' | 'privacy' | 'recommendProbBest' | 'sites' | 'tokens'>
   warehouse: Warehouse
   logger: Logger
   /** Throttles wrong bearer tokens per client (composed by the server, which knows the client). */
@@ -27,6 +27,7 @@ export function readApiRoutes(deps: ReadApiDeps): Hono {
     k: config.kAnon,
     sites: config.sites,
     recommendProbBest: config.recommendProbBest,
+    privacy: config.privacy,
   }
   const token = (configured: string | undefined, file: string) =>
     resolveToken({ configured, dataDir: config.dataDir, file, logger })

@@ -2,8 +2,9 @@ import type { Context, Handler, MiddlewareHandler } from 'hono'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { AppError, zodErrorBody } from '../core/errors.ts'
+import type { Privacy } from '../schemas/privacy.ts'
 import type { Warehouse } from '../warehouse/client.ts'
-import { answerMeta } from './answer-meta.ts'
+import { AnswerMeta, answerMeta, type Release } from './answer-meta.ts'
 import { FILTER_NAMES, type FilterName } from './params.ts'
 import { type Group, groupMeetsK, release } from './release.ts'
 
@@ -39,6 +40,8 @@ type RouteBase<Query> = {
   query: z.ZodType<Query>
   /** For dashboard views: the filters its rollup can answer; the others are refused by name. */
   filters?: readonly FilterName[]
+  /** What the answer is made of (answer-meta.ts); `k-threshold` unless the route reads `released`. */
+  release?: Release
 }
 
 export type ListRouteSpec<Query extends ListQuery, Row extends RowSchema> = RouteBase<Query> & {
@@ -100,6 +103,8 @@ export type RouterDeps = {
   k: number
   sites: ReadonlyMap<string, unknown>
   recommendProbBest: number
+  /** The configured guarantee of released figures, stated on every answer. */
+  privacy: Privacy
 }
 
 declare const brand: unique symbol
@@ -129,7 +134,7 @@ export function releasedRoute(
     | OneRouteSpec<BaseQuery, { visitors: number }, unknown>,
 ): ReleasedRoute {
   const suppressed = z.number().int().min(0).describe('Groups held back: fewer than K_ANON visitors.')
-  const response =
+  const figures =
     spec.shape === 'list'
       ? z.object({ rows: z.array(spec.row), suppressed })
       : spec.shape === 'object'
@@ -138,6 +143,8 @@ export function releasedRoute(
             suppressed,
           })
         : z.intersection(spec.row, z.object({ suppressed }))
+  // The whole answer: its figures and what every answer states (answer-meta.ts).
+  const response = z.intersection(figures, AnswerMeta)
   const route = {
     doc: {
       path: spec.path,
@@ -153,6 +160,7 @@ export function releasedRoute(
 
   BUILDERS.set(route, (deps) => async (c: Context) => {
     const query = parseQuery(c, spec, deps.sites)
+    const meta = answerMeta(deps.privacy, spec.release ?? 'k-threshold')
     const ctx: ReadContext = {
       warehouse: deps.warehouse,
       meetsK: (group) => groupMeetsK(group, deps.k),
@@ -162,7 +170,7 @@ export function releasedRoute(
     if (spec.shape === 'list') {
       const released = release(await spec.handler(query as ListQuery, ctx), deps.k)
       const limit = (query as ListQuery).limit ?? released.rows.length
-      return c.json({ rows: released.rows.slice(0, limit), suppressed: released.suppressed, ...answerMeta() })
+      return c.json({ rows: released.rows.slice(0, limit), suppressed: released.suppressed, ...meta })
     }
     if (spec.shape === 'one') {
       const { groups, answer } = await spec.handler(query, ctx)
@@ -170,7 +178,7 @@ export function releasedRoute(
       return c.json({
         ...(answer(released.rows) as object),
         suppressed: released.suppressed,
-        ...answerMeta(),
+        ...meta,
       })
     }
     const groups = await spec.handler(query, ctx)
@@ -183,7 +191,7 @@ export function releasedRoute(
       held += released.suppressed
     }
     body.suppressed = held
-    return c.json({ ...body, ...answerMeta() })
+    return c.json({ ...body, ...meta })
   })
   return route
 }

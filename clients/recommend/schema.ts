@@ -1501,6 +1501,26 @@ export interface operations {
                         current: components["schemas"]["OverviewRow"] | null;
                         previous: components["schemas"]["OverviewRow"] | null;
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -1566,6 +1586,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["SeriesRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -1631,6 +1671,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["PageRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -1698,6 +1758,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["SourceRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -1763,6 +1843,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["DeviceRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -1828,6 +1928,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["BrowserRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -1893,6 +2013,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["OsRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -1958,6 +2098,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["CountryRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2025,6 +2185,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["ProductRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2090,6 +2270,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["FunnelRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2159,6 +2359,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["TransitionRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2226,6 +2446,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["OfferRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2291,6 +2531,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["SearchRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2356,6 +2616,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["EntryPageRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2421,6 +2701,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["ExitPageRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2486,6 +2786,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["EngagementRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2551,6 +2871,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["LinkRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2616,6 +2956,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["LinkRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2681,6 +3041,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["LinkRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2744,6 +3124,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["VisitorKindRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2809,6 +3209,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["CustomEventRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2870,6 +3290,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["CustomPropRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2934,6 +3374,26 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Recommendation"] & {
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -2991,6 +3451,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["AffinityRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -3048,6 +3528,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["RecoOfferRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };
@@ -3103,6 +3603,26 @@ export interface operations {
                     "application/json": {
                         rows: components["schemas"]["SegmentRow"][];
                         suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
                     };
                 };
             };

@@ -7,7 +7,7 @@ import { insertEvents } from '../../warehouse/insert-events.ts'
 import { everyKindOfEvent } from '../aggregator/support.ts'
 import { row } from '../support/rows.ts'
 import { openTempEmbedded } from '../support/warehouse.ts'
-import { type ReadService, read, startReadService } from './support.ts'
+import { figures, type ReadService, read, startReadService } from './support.ts'
 
 /*
  * The k threshold after finalize-sketches. Once a day's sketches become per-row counts, a view
@@ -74,7 +74,7 @@ const stats = async (view: string, from: string, to = from) => {
     `/api/stats/${name}?site=shop&from=${from}&to=${to}${extra ? `&${extra}` : ''}`,
   )
   expect(answer.status, `${view}: ${JSON.stringify(answer.body)}`).toBe(200)
-  return answer.body
+  return figures(answer.body)
 }
 
 type Body = Record<string, unknown>

@@ -9,6 +9,7 @@ import {
   API_TOKEN,
   DASHBOARD_TOKEN,
   ev,
+  figures,
   IPHONE_UA,
   insertRows,
   type Person,
@@ -98,6 +99,9 @@ const VARIANTS: Record<string, string[]> = {
   '/api/stats/timeseries': ['&interval=hour'],
   '/api/stats/sources': ['&by=referrer_host'],
 }
+
+// Fields of every answer that are not figures: the gate's count and the answer's metadata.
+const META = ['suppressed', 'privacy', 'release']
 
 const RESPONSES = new Map<string, z.ZodType>([
   ...STATS_ROUTES.map((route) => [`/api/stats${route.doc.path}`, route.doc.response] as const),
@@ -217,13 +221,17 @@ describe(`k-anonymity (K_ANON=${K}) over every route of the read API`, () => {
         const body = answer.body
         // The answer has the documented shape, so `rows` / the named groups are all there is.
         expect(RESPONSES.get(route.path)?.safeParse(body).error, label).toBeUndefined()
+        // Every answer states the configured guarantee (here DP_EPSILON=off, as the test service
+        // runs), and that it is served by the k gate, which no guarantee covers (answer-meta.ts).
+        expect(body.privacy, label).toMatchObject({ mechanism: 'off', epsilon: null, delta: null })
+        expect(body.release, label).toBe('k-threshold')
         // /recommend answers one object made of released groups; its `visitors` are theirs.
         const groups = Array.isArray(body.rows)
           ? (body.rows as Array<{ visitors: number }>)
           : 'allocation' in body
             ? [body as { visitors: number }]
             : Object.entries(body)
-                .filter(([name, value]) => name !== 'suppressed' && value !== null)
+                .filter(([name, value]) => !META.includes(name) && value !== null)
                 .map(([, value]) => value as { visitors: number })
         expect(groups.length, `${label} released nothing`).toBeGreaterThan(0)
         for (const group of groups) expect(group.visitors, label).toBeGreaterThanOrEqual(K)
@@ -247,7 +255,7 @@ describe(`k-anonymity (K_ANON=${K}) over every route of the read API`, () => {
 
   it('gives no rate that would reveal a held-back funnel step', async () => {
     const answer = await read(service.url, `/api/stats/funnel?${RANGE}&category=brakes`)
-    expect(answer.body).toEqual({
+    expect(figures(answer.body)).toEqual({
       rows: [
         { step: 'product_view', events: 3, revenue: 0, visitors: 3, drop_off: null, conversion: 1 },
         { step: 'add_to_cart', events: 3, revenue: 0, visitors: 3, drop_off: 0, conversion: 1 },

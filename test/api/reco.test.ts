@@ -4,6 +4,7 @@ import type { Warehouse } from '../../warehouse/client.ts'
 import { openTempEmbedded } from '../support/warehouse.ts'
 import {
   API_TOKEN,
+  figures,
   insertRows,
   type ReadService,
   read,
@@ -29,7 +30,7 @@ let service: ReadService
 const v1 = async (path: string) => {
   const answer = await read(service.url, `/api/v1/${path}`, API_TOKEN)
   expect(answer.status, JSON.stringify(answer.body)).toBe(200)
-  return answer.body
+  return figures(answer.body)
 }
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@ import { RECO_ROUTES } from '../../api/reco-routes.ts'
 import { groupMeetsK, meetsK, release } from '../../api/release.ts'
 import { isReleasedHandler, releasedRouter } from '../../api/released-route.ts'
 import { STATS_ROUTES } from '../../api/stats-routes.ts'
+import { privacyFrom } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 
 // The gate's own logic, without a warehouse: the routes are built and mounted but never called,
@@ -17,6 +18,7 @@ describe('isReleasedHandler', () => {
       k: 5,
       sites: new Map([['shop', {}]]),
       recommendProbBest: 0.95,
+      privacy: privacyFrom(1, 1e-7, false),
     })
     const mounted = router.routes.filter((route) => route.method === 'GET')
     expect(mounted.length).toBe(STATS_ROUTES.length + RECO_ROUTES.length)

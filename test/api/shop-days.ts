@@ -1,7 +1,16 @@
 import { expect } from 'vitest'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { openTempEmbedded } from '../support/warehouse.ts'
-import { ev, IPHONE_UA, type Person, type ReadService, read, send, startReadService } from './support.ts'
+import {
+  ev,
+  figures,
+  IPHONE_UA,
+  type Person,
+  type ReadService,
+  read,
+  send,
+  startReadService,
+} from './support.ts'
 
 /*
  * Two days of a small shop, sent through the real collector, for tests that check figures read
@@ -89,7 +98,7 @@ export async function openShopDays(): Promise<ShopDays> {
     stats: async (view, extra = '') => {
       const answer = await read(service.url, `/api/stats/${view}?${RANGE}${extra}`)
       expect(answer.status, JSON.stringify(answer.body)).toBe(200)
-      return answer.body
+      return figures(answer.body)
     },
     dispose: async () => {
       await service.close()

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { expect } from 'vitest'
+import { AnswerMeta } from '../../api/answer-meta.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { CHROME_UA, postEvents } from '../support/http.ts'
 import { startService, type TestService } from '../support/service.ts'
@@ -170,4 +172,18 @@ export const recoOffer = (overrides: Record<string, unknown> & { offer_id: strin
 
 export async function insertRows(warehouse: Warehouse, table: string, values: object[]): Promise<void> {
   await warehouse.client.insert({ table, values, format: 'JSONEachRow' })
+}
+
+/**
+ * The figures of an answer: checks that it states its privacy (answer-meta.ts), as every answer
+ * of the read API must, then drops those two fields so a test can compare the figures alone.
+ */
+export function figures<Body extends Record<string, unknown>>(
+  body: Body,
+  release: 'differential-privacy' | 'k-threshold' = 'k-threshold',
+): Omit<Body, 'privacy' | 'release'> {
+  const { privacy, release: given, ...rest } = body
+  expect(given, JSON.stringify(body)).toBe(release)
+  expect(AnswerMeta.shape.privacy.safeParse(privacy).success, JSON.stringify(privacy)).toBe(true)
+  return rest
 }
