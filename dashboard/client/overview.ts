@@ -1,8 +1,10 @@
+import type { AnswerMeta } from '../../api/answer-meta.ts'
 import { daysBetween, previousRange } from '../state.ts'
 import { getJson } from './api.ts'
 import { h } from './dom.ts'
 import { change, fmtDay, fmtDuration, fmtInt, fmtMoney, fmtRate } from './format.ts'
 import { type Ctx, guarded, type Panel, unappliedNote } from './panel.ts'
+import { privacyLine } from './privacy-line.ts'
 import { viewQuery } from './view-query.ts'
 
 type Overview = {
@@ -18,7 +20,11 @@ type Overview = {
   bounce_rate: number | null
   visit_duration: number | null
 }
-type OverviewAnswer = { current: Overview | null; previous: Overview | null; suppressed: number }
+type OverviewAnswer = {
+  current: Overview | null
+  previous: Overview | null
+  suppressed: number
+} & Partial<AnswerMeta>
 
 // Plausible's top row, then the shop's own figures. A falling bounce rate is the good direction.
 const CARDS: {
@@ -65,7 +71,8 @@ export function overviewCards(): Panel {
     'aria-busy': 'true',
   })
   const note = h('div', { class: 'notes', id: 'overview-note' })
-  const element = h('div', { class: 'overview' }, section, note)
+  const guarantee = h('p', { class: 'note', id: 'privacy-line' })
+  const element = h('div', { class: 'overview' }, section, note, guarantee)
   const load = (ctx: Ctx): Promise<void> =>
     guarded(
       section,
@@ -139,6 +146,7 @@ export function overviewCards(): Panel {
         const unapplied = unappliedNote(ctx, 'overview')
         note.replaceChildren(...notes.map((text) => h('p', { class: 'note' }, text)), unapplied ?? '')
         note.hidden = notes.length === 0 && !unapplied
+        guarantee.textContent = privacyLine(answer, ctx.k)
       },
       () => void load(ctx),
     )

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { verdict } from '../../api/recommend/decision.ts'
 import { csvCell, toCsv } from '../../dashboard/client/csv.ts'
+import { privacyLine } from '../../dashboard/client/privacy-line.ts'
 import { viewFilters } from '../../dashboard/routes.tsx'
 import { createSession, SESSION_SECONDS, sameSecret, validSession } from '../../dashboard/session.ts'
 import { apiQuery, parseState, previousRange, stateQuery } from '../../dashboard/state.ts'
@@ -142,5 +143,24 @@ describe('the filters a view accepts', () => {
         },
       }),
     ).toEqual({ pages: ['source', 'device', 'country'], products: ['country', 'category'] })
+  })
+})
+
+describe('the privacy line under the overview', () => {
+  const noisy = { mechanism: 'discrete-gaussian', epsilon: 1, delta: 1e-7 } as const
+  it('says a view served by the k gate is not yet the private release, naming ε and δ', () => {
+    const line = privacyLine({ privacy: noisy, release: 'k-threshold' }, 5)
+    expect(line).toContain('fewer than 5 visitors')
+    expect(line).toContain('not yet the differentially private release (ε = 1, δ = 1e-7 per visitor-day)')
+  })
+  it('states the guarantee only on released figures', () => {
+    expect(privacyLine({ privacy: noisy, release: 'differential-privacy' }, 5)).toBe(
+      'Differentially private figures: ε = 1, δ = 1e-7 per visitor-day.',
+    )
+  })
+  it('is loud when noise is off, and empty when the answer states nothing', () => {
+    const off = { mechanism: 'off', epsilon: null, delta: null, warning: 'w' } as const
+    expect(privacyLine({ privacy: off, release: 'k-threshold' }, 5)).toContain('not differentially private')
+    expect(privacyLine({}, 5)).toBe('')
   })
 })

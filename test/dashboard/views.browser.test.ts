@@ -20,6 +20,10 @@ describe('the dashboard in a browser', () => {
     expect(new URL(page.url()).searchParams.get('range')).toBe('30d')
     const { overview } = await expectEveryView(page, params)
     expect(overview.current?.visitors).toBeGreaterThan(1000)
+    // Under the cards, what protects them, as the answer states it: the k gate, with noise off here.
+    await expect
+      .poll(() => page.locator('#privacy-line').textContent())
+      .toBe('Noise is switched off (DP_EPSILON=off): these figures are not differentially private.')
     await expectSeries(page, params, 'day')
 
     // The sources view by each of its dimensions.
