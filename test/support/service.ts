@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import type { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,7 +31,12 @@ export type TestService = {
 export async function startService(
   warehouse: Warehouse,
   env: Record<string, string> = {},
-  options: { now?: () => Date; port?: number } = {},
+  options: {
+    now?: () => Date
+    port?: number
+    /** The server's `createServer`; by default `ingestFirst` with the collector's node:http route. */
+    createServer?: (collector: Collector) => typeof createServer | undefined
+  } = {},
 ): Promise<TestService> {
   // The collector's write-ahead log lives under DATA_DIR: a fresh one per service unless given.
   const ownDir = env.DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'tally-service-'))
@@ -57,7 +63,9 @@ export async function startService(
     fetch: app.fetch,
     port: options.port ?? 0,
     hostname: '127.0.0.1',
-    createServer: ingestFirst(collector.ingestNode),
+    ...serverFactory(
+      options.createServer ? options.createServer(collector) : ingestFirst(collector.ingestNode),
+    ),
   })
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve())
@@ -77,3 +85,5 @@ export async function startService(
     },
   }
 }
+
+const serverFactory = (factory: typeof createServer | undefined) => (factory ? { createServer: factory } : {})
