@@ -6,7 +6,16 @@ import { num } from '../lib/report.ts'
 
 /** The bench's flags (see load/bench.ts) and what every section shares. */
 
-export const SECTIONS = ['beacon', 'pipeline', 'http', 'embedded', 'ingest', 'read', 'recommend', 'pinned'] as const
+export const SECTIONS = [
+  'beacon',
+  'pipeline',
+  'http',
+  'embedded',
+  'ingest',
+  'read',
+  'recommend',
+  'pinned',
+] as const
 export type Section = (typeof SECTIONS)[number]
 
 export const SITE = 'demo'

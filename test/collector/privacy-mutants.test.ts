@@ -167,7 +167,17 @@ describe('pipeline fields', () => {
 
   it('lists every drop reason, so each has a counter from the start', () => {
     expect([...DROP_REASONS].sort()).toEqual(
-      ['bad_url', 'bot', 'invalid', 'opt_out', 'origin', 'overloaded', 'unavailable', 'unknown_site'].sort(),
+      [
+        'bad_url',
+        'bot',
+        'contribution_bound',
+        'invalid',
+        'opt_out',
+        'origin',
+        'overloaded',
+        'unavailable',
+        'unknown_site',
+      ].sort(),
     )
   })
 

@@ -9,7 +9,7 @@ import {
 } from '../../warehouse/insert-events.ts'
 import { migrate } from '../../warehouse/migrate.ts'
 import { BACKENDS } from '../support/backends.ts'
-import { countsOf, realSinkOf, rows, walDir } from './replay-support.ts'
+import { afterCrash, countsOf, realSinkOf, rows, walDir } from './replay-support.ts'
 
 /**
  * Replay after an insert that died half way, on both ClickHouse versions: a view failing in the
@@ -110,7 +110,12 @@ describe.each(BACKENDS)('replay after a partial insert on $name', (backend) => {
       void crashing.flush()
       await done
       expect(await total(prefix)).toBe(25)
-      const restarted = createBatcher({ dir, maxBytes: 64 << 20, intervalMs: 60_000, sink: realSink() })
+      const restarted = createBatcher({
+        dir: afterCrash(dir),
+        maxBytes: 64 << 20,
+        intervalMs: 60_000,
+        sink: realSink(),
+      })
       await restarted.flush()
       await restarted.close()
       expect(await counts(prefix)).toEqual(Array(25).fill(1))

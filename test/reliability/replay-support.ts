@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
@@ -19,6 +19,17 @@ export const walDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'tally-replay-'))
   dirs.push(dir)
   return dir
+}
+
+/**
+ * The log as the next process finds it after this one died mid-insert: its files, in a directory
+ * of their own. (The dead process's LOCK is a socket the kernel would close with it; in this
+ * process it is still held, so the "next process" gets a copy without it.)
+ */
+export const afterCrash = (dir: string): string => {
+  const next = walDir()
+  for (const name of readdirSync(dir)) if (name !== 'LOCK') copyFileSync(join(dir, name), join(next, name))
+  return next
 }
 
 export const rows = (prefix: string, n: number, from = 0): EventRow[] =>

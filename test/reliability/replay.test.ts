@@ -4,7 +4,7 @@ import type { Warehouse } from '../../warehouse/client.ts'
 import { type InsertPath, insertBatch, prepareInsertPath } from '../../warehouse/insert-events.ts'
 import { migrate } from '../../warehouse/migrate.ts'
 import { BACKENDS } from '../support/backends.ts'
-import { countsOf, realSinkOf, rows, walDir } from './replay-support.ts'
+import { afterCrash, countsOf, realSinkOf, rows, walDir } from './replay-support.ts'
 
 /**
  * Replay of the write-ahead log against both ClickHouse versions, with the real insert path: a
@@ -91,7 +91,7 @@ describe.each(BACKENDS)('replay on $name', (backend) => {
     const skipped: string[] = []
     const flushed: number[] = []
     const restarted = createBatcher({
-      dir,
+      dir: afterCrash(dir),
       maxBytes: 64 << 20,
       intervalMs: 60_000,
       sink: realSink(),

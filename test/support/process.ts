@@ -24,6 +24,7 @@ export type ServiceProcess = {
 
 export type HealthBody = {
   status: string
+  warehouse?: { kind: string; reachable: boolean; reason?: string }
   checks: Array<{ name: string; status: string; detail: Record<string, unknown> }>
 }
 
