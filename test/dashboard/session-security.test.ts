@@ -14,18 +14,22 @@ let other: TestService
 
 beforeAll(async () => {
   ;({ warehouse, dispose } = await openTempEmbedded())
-  service = await startService(warehouse, {
-    DASHBOARD_TOKEN: TOKEN,
-    TRUST_PROXY: '1',
-    SITES: 'demo=http://x.example',
-  })
+  service = await startService(
+    warehouse,
+    { DASHBOARD_TOKEN: TOKEN, TRUST_PROXY: '1', SITES: 'demo=http://x.example' },
+    { worker: { index: 1, count: 2 } },
+  )
   // A second process over the same DATA_DIR, as `WORKERS` runs them.
-  other = await startService(warehouse, {
-    DASHBOARD_TOKEN: TOKEN,
-    TRUST_PROXY: '1',
-    SITES: 'demo=http://x.example',
-    DATA_DIR: service.config.dataDir,
-  })
+  other = await startService(
+    warehouse,
+    {
+      DASHBOARD_TOKEN: TOKEN,
+      TRUST_PROXY: '1',
+      SITES: 'demo=http://x.example',
+      DATA_DIR: service.config.dataDir,
+    },
+    { worker: { index: 2, count: 2 } },
+  )
 })
 afterAll(async () => {
   await other?.close()

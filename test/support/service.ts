@@ -36,6 +36,8 @@ export async function startService(
     port?: number
     /** The server's `createServer`; by default `ingestFirst` with the collector's node:http route. */
     createServer?: (collector: Collector) => typeof createServer | undefined
+    /** As one of `WORKERS` processes: its own write-ahead log (`wal-<n>`) in a shared DATA_DIR. */
+    worker?: { index: number; count: number }
   } = {},
 ): Promise<TestService> {
   // The collector's write-ahead log lives under DATA_DIR: a fresh one per service unless given.
@@ -56,6 +58,7 @@ export async function startService(
     warehouse,
     logger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.worker ? { worker: options.worker } : {}),
   })
   const app = createApp({ logger, config, collector, health: { warehouse, migrations } })
   // A fixed port lets a test name the service's own origin in SITES before it starts.
