@@ -74,7 +74,8 @@ export type Collector = {
 
 /**
  * The collector room: event intake, the beacon, `/metrics`, and the write buffer behind them.
- * This only composes them: the privacy pipeline (pipeline.ts), the route (routes/event.ts), the
+ * This only composes them: the privacy pipeline (pipeline.ts), the route (routes/accept.ts, with its
+ * Hono and node:http adapters routes/event.ts and routes/event-node.ts), the
  * write buffer (write-buffer/) and the counters (counters.ts) each live in their own files.
  */
 export function createCollector(deps: CollectorDeps): Collector {

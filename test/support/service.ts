@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import type { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -33,6 +34,8 @@ export async function startService(
   options: {
     now?: () => Date
     port?: number
+    /** The server's `createServer`; by default `ingestFirst` with the collector's node:http route. */
+    createServer?: (collector: Collector) => typeof createServer | undefined
     /** As one of `WORKERS` processes: its own write-ahead log (`wal-<n>`) in a shared DATA_DIR. */
     worker?: { index: number; count: number }
   } = {},
@@ -63,7 +66,9 @@ export async function startService(
     fetch: app.fetch,
     port: options.port ?? 0,
     hostname: '127.0.0.1',
-    createServer: ingestFirst(collector.ingestNode),
+    ...serverFactory(
+      options.createServer ? options.createServer(collector) : ingestFirst(collector.ingestNode),
+    ),
   })
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve())
@@ -83,3 +88,5 @@ export async function startService(
     },
   }
 }
+
+const serverFactory = (factory: typeof createServer | undefined) => (factory ? { createServer: factory } : {})
