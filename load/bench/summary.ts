@@ -103,7 +103,7 @@ export function summaryRows(results: Results): string[][] {
     rows.push([
       '6. beacon minified / gzipped',
       `${int(beacon.bytes)} B / ${int(beacon.gzipBytes)} B`,
-      '< 1 KiB gzipped',
+      '≤ 1.5 KiB gzipped',
     ])
   if (beacon?.ga4)
     rows.push([

@@ -76,6 +76,47 @@ const events = [
     offer: { id: PII.email, variant: 'b' },
     ...extras,
   },
+  // The types added for visits, engagement and the GA4 bridge: a link's host or scrubbed path, an
+  // engagement report, a page not found, the checkout's later steps and a refund.
+  {
+    type: 'outbound',
+    site: 'shop',
+    url: dirtyUrl,
+    link: `https://${PII.ipv4}/to/${PII.email}?c=${PII.card}`,
+    ...extras,
+  },
+  {
+    type: 'download',
+    site: 'shop',
+    url: dirtyUrl,
+    link: `${SHOP}/invoices/${PII.uuid}/${PII.email}.pdf?token=${PII.token}`,
+    ...extras,
+  },
+  { type: 'engagement', site: 'shop', url: dirtyUrl, ms: 4200, scroll: 80, scroll_from: 10, ...extras },
+  { type: 'not_found', site: 'shop', url: dirtyUrl, ...extras },
+  {
+    type: 'shipping_info',
+    site: 'shop',
+    url: dirtyUrl,
+    order: {
+      revenue: 42,
+      currency: 'EUR',
+      items: [{ id: PII.email, category: PII.card, price: 21, quantity: 2 }],
+    },
+    ...extras,
+  },
+  { type: 'payment_info', site: 'shop', url: dirtyUrl, ...extras },
+  {
+    type: 'refund',
+    site: 'shop',
+    url: dirtyUrl,
+    order: {
+      revenue: 21,
+      currency: 'EUR',
+      items: [{ id: 'bp-1', category: 'brakes', price: 21, quantity: 1 }],
+    },
+    ...extras,
+  },
 ]
 
 let warehouse: Warehouse
