@@ -1,6 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
-import { LRUCache } from 'lru-cache'
+import { createKeyedBuckets } from '../core/keyed-buckets.ts'
 
 /**
  * Per-client rate limit: `perMinute` events per minute for each client, as a token bucket that
@@ -8,11 +7,8 @@ import { LRUCache } from 'lru-cache'
  * and then sends at its rate.
  *
  * A client is its address (an IPv6 address by its /64, the block one subscriber gets), and the
- * address is never kept: the bucket's key is an HMAC of it under a random key that lives only in
- * this process's memory, so the table cannot be turned back into addresses, not even by reading
- * the process's memory without the key, and nothing of it outlives the process. At most
- * `maxClients` buckets are kept, least recently used first out (a dropped bucket comes back full,
- * which is what an idle client's bucket is after a minute anyway).
+ * address is never kept: the buckets (core/keyed-buckets.ts) are keyed by an HMAC of it under a
+ * key that lives only in this process's memory.
  */
 export type RateLimiter = {
   /** Takes `cost` events from the client's bucket; false (taking nothing) when it has too few. */
@@ -22,46 +18,16 @@ export type RateLimiter = {
   readonly clients: number
 }
 
-type Bucket = { tokens: number; at: number }
-
 export function createRateLimiter(options: {
   perMinute: number
   maxClients?: number
   now?: () => number
 }): RateLimiter {
-  const capacity = options.perMinute
-  const perMs = capacity / 60_000
-  const now = options.now ?? (() => performance.now())
-  const key = randomBytes(32)
-  const buckets = new LRUCache<string, Bucket>({ max: options.maxClients ?? 100_000 })
-
-  const clientKey = (ip: string) =>
-    createHmac('sha256', key).update(clientPrefix(ip)).digest('base64url').slice(0, 22)
-
-  const refill = (id: string): Bucket => {
-    const at = now()
-    const bucket = buckets.get(id)
-    if (!bucket) return { tokens: capacity, at }
-    return { tokens: Math.min(capacity, bucket.tokens + (at - bucket.at) * perMs), at }
-  }
-
+  // A bucket holds at most a minute's worth.
+  const buckets = createKeyedBuckets({ capacity: options.perMinute, ...options })
   return {
-    take(ip, cost) {
-      const id = clientKey(ip)
-      const bucket = refill(id)
-      if (bucket.tokens < cost) {
-        buckets.set(id, bucket)
-        return false
-      }
-      bucket.tokens -= cost
-      buckets.set(id, bucket)
-      return true
-    },
-    retryAfter(ip, cost) {
-      const bucket = refill(clientKey(ip))
-      const missing = Math.min(cost, capacity) - bucket.tokens
-      return Math.max(1, Math.ceil(missing / perMs / 1000))
-    },
+    take: (ip, cost) => buckets.take(clientPrefix(ip), cost),
+    retryAfter: (ip, cost) => buckets.secondsUntil(clientPrefix(ip), cost),
     get clients() {
       return buckets.size
     },
