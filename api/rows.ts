@@ -10,6 +10,17 @@ import { FUNNEL_STEPS } from './queries/getFunnelSteps.ts'
  */
 
 const count = z.number().int().min(0)
+
+/**
+ * The noise of a differentially private answer: for each figure of the row that carries noise,
+ * the standard deviation of that noise (a 95 % interval is the figure ± 1.96 × it). Present only
+ * when the answer is `release: "differential-privacy"`.
+ */
+export const Noise = z
+  .record(z.string(), z.number().min(0))
+  .describe(
+    'Standard deviation of the noise of each noisy figure of this row, by figure name (differentially private answers only).',
+  )
 const money = z.number().describe('Sum of order values, in the currencies the shop sent, unconverted.')
 // Days older than yesterday keep one visitor count per stored row (their sketches are gone).
 const FINALIZED =
