@@ -17,6 +17,8 @@ import { getTransitions } from './queries/getTransitions.ts'
 import { getVisitSeries } from './queries/getVisitSeries.ts'
 import { getVisits } from './queries/getVisits.ts'
 import type { Group } from './release.ts'
+import { pageviewList, releasedRange, requireReleasedFilter, type Sums } from './released-lists.ts'
+import type { ReleasedFilterName } from './released-reader.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import {
   BrowserRow,
@@ -39,6 +41,19 @@ import {
 // Rollups without a product dimension cannot answer a category filter.
 const TRAFFIC = ['source', 'device', 'country'] as const
 const COMMERCE = ['source', 'device', 'country', 'category'] as const
+
+// The grouping sets released for each `by` of /sources (aggregator/release/measurements.ts): the
+// source classes by device or country; referrer hosts and campaign tags without filters.
+const SOURCE_FILTERS: Record<SourceDimension, readonly ReleasedFilterName[]> = {
+  source: ['device', 'country'],
+  referrer_host: [],
+  utm_source: [],
+  utm_medium: [],
+  utm_campaign: [],
+}
+
+// The tech views are ordered by visitors first, as getTechBreakdown orders them.
+const techList = (sums: Sums) => pageviewList(sums, 'visitors')
 
 const overview = releasedRoute({
   path: '/overview',
@@ -97,6 +112,13 @@ const pages = releasedRoute({
   query: statsQuery(TRAFFIC, { limit: Limit }),
   row: PageRow,
   handler: (query, ctx) => getPages(ctx.warehouse, query),
+  released: {
+    filters: TRAFFIC,
+    handler: async (query, reader) =>
+      pageviewList(await reader.byKey('pages', releasedRange(query)), 'pageviews').map(
+        ({ value, ...row }) => ({ path: value, ...row }),
+      ),
+  },
 })
 
 const sources = releasedRoute({
@@ -115,6 +137,14 @@ const sources = releasedRoute({
   }),
   row: SourceRow,
   handler: (query, ctx) => getSources(ctx.warehouse, query),
+  released: {
+    filters: SOURCE_FILTERS.source,
+    handler: async (query, reader) => {
+      const range = releasedRange(query)
+      requireReleasedFilter(`sources?by=${query.by}`, range, SOURCE_FILTERS[query.by])
+      return pageviewList(await reader.byKey(`sources.${query.by}`, range), 'pageviews')
+    },
+  },
 })
 
 const devices = releasedRoute({
@@ -131,6 +161,14 @@ const devices = releasedRoute({
       device: value as Device,
       ...row,
     })),
+  released: {
+    filters: ['source', 'country'],
+    handler: async (query, reader) =>
+      techList(await reader.byKey('tech.device', releasedRange(query))).map(({ value, ...row }) => ({
+        device: value as Device,
+        ...row,
+      })),
+  },
 })
 
 const browsers = releasedRoute({
@@ -146,6 +184,14 @@ const browsers = releasedRoute({
       browser: value,
       ...row,
     })),
+  released: {
+    filters: [],
+    handler: async (query, reader) =>
+      techList(await reader.byKey('tech.browser', releasedRange(query))).map(({ value, ...row }) => ({
+        browser: value,
+        ...row,
+      })),
+  },
 })
 
 const os = releasedRoute({
@@ -158,6 +204,14 @@ const os = releasedRoute({
   row: OsRow,
   handler: async (query, ctx) =>
     (await getTechBreakdown(ctx.warehouse, 'os', query)).map(({ value, ...row }) => ({ os: value, ...row })),
+  released: {
+    filters: [],
+    handler: async (query, reader) =>
+      techList(await reader.byKey('tech.os', releasedRange(query))).map(({ value, ...row }) => ({
+        os: value,
+        ...row,
+      })),
+  },
 })
 
 const countries = releasedRoute({
@@ -173,6 +227,14 @@ const countries = releasedRoute({
       country: value,
       ...row,
     })),
+  released: {
+    filters: ['source', 'device'],
+    handler: async (query, reader) =>
+      techList(await reader.byKey('tech.country', releasedRange(query))).map(({ value, ...row }) => ({
+        country: value,
+        ...row,
+      })),
+  },
 })
 
 const products = releasedRoute({
