@@ -28,7 +28,7 @@ afterAll(async () => {
 })
 
 const PATHS = [
-  [`/api/stats/pages?site=shop&from=2026-03-01&to=2026-03-07`, undefined],
+  [`/api/stats/products?site=shop&from=2026-03-01&to=2026-03-07`, undefined],
   [`/api/stats/overview?site=shop&from=2026-03-01&to=2026-03-07`, undefined],
   [`/api/stats/timeseries?site=shop&from=2026-03-01&to=2026-03-07`, undefined],
   ['/api/v1/segments?site=shop', API_TOKEN],
@@ -49,7 +49,7 @@ describe('the privacy stated on every answer', () => {
     }
   })
 
-  it('states the configured ε and δ, and that the k gate serves the answer, when noise is on', async () => {
+  it('states the configured ε and δ, and what serves the answer, when noise is on', async () => {
     for (const [path, token] of PATHS) {
       const answer = await read(noisy.url, path, token)
       expect(answer.status, path).toBe(200)
@@ -57,6 +57,13 @@ describe('the privacy stated on every answer', () => {
       // These routes are not yet read from the released figures: they must not claim to be.
       expect(answer.body.release, path).toBe('k-threshold')
     }
+    // A list with released figures answers from them (every route: k-anonymity.test.ts).
+    const pages = await read(noisy.url, '/api/stats/pages?site=shop&from=2026-03-01&to=2026-03-07')
+    expect(pages.body).toMatchObject({
+      privacy: { mechanism: 'discrete-gaussian', epsilon: 0.5, delta: 1e-8 },
+      release: 'differential-privacy',
+      suppressed: null,
+    })
   })
 
   it('is part of every response schema of the served document', async () => {
