@@ -36,7 +36,11 @@ import {
   TransitionRow,
 } from './rows.ts'
 
-/** `/api/stats/*`: the dashboard's views over the rollups, each filtered only by what its rollup holds. */
+/**
+ * `/api/stats/*`: the dashboard's views over the rollups, each filtered only by what its rollup
+ * holds. The lists that have a released measurement (pages, sources, devices, browsers, OS,
+ * countries) answer from it instead when DP is on (`released`, api/released-lists.ts).
+ */
 
 // Rollups without a product dimension cannot answer a category filter.
 const TRAFFIC = ['source', 'device', 'country'] as const
