@@ -684,6 +684,7 @@ export interface components {
             pageviews: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         CountryRow: {
             /** @description ISO 3166-1 alpha-2; empty when unknown. */
@@ -691,12 +692,14 @@ export interface components {
             pageviews: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         CustomEventRow: {
             name: string;
             events: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         CustomPropRow: {
             name: string;
@@ -719,6 +722,7 @@ export interface components {
             pageviews: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         EngagementRow: {
             path: string;
@@ -727,13 +731,15 @@ export interface components {
             time_on_page: number;
             /** @description Mean deepest scroll per view, percent of the page. */
             scroll_depth: number;
-            /** @description Share of views scrolled to at least 25 % of the page. */
-            reached_25: number;
+            /** @description Share of views scrolled to at least 25 % of the page; null on a differentially private answer, whose released figures hold only the 50 % and 100 % marks. */
+            reached_25: number | null;
             reached_50: number;
-            reached_75: number;
+            /** @description As reached_25, at 75 %. */
+            reached_75: number | null;
             reached_100: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         EntryPageRow: {
             path: string;
@@ -743,6 +749,7 @@ export interface components {
             bounce_rate: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         Error: {
             /** @description Stable code: invalid, unknown_site, unsupported_filter, unauthorized, not_ready, … */
@@ -1221,6 +1228,7 @@ export interface components {
             exit_rate: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         FunnelRow: {
             /** @enum {string} */
@@ -1264,6 +1272,11 @@ export interface components {
             events: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
+        };
+        /** @description Standard deviation of the noise of each noisy figure of this row, by figure name (differentially private answers only). */
+        Noise: {
+            [key: string]: number;
         };
         OfferRow: {
             offer_id: string;
@@ -1285,6 +1298,7 @@ export interface components {
             pageviews: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         OverviewRow: {
             from: string;
@@ -1314,6 +1328,7 @@ export interface components {
             pageviews: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         ProductRow: {
             product_id: string;
@@ -1438,9 +1453,10 @@ export interface components {
             pageviews: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
-        /** @description Groups held back: fewer than K_ANON visitors. */
-        Suppressed: number;
+        /** @description Groups held back: fewer than K_ANON visitors. null on a differentially private answer: groups whose noisy visitors missed the release threshold were never published, so how many there were is not known. */
+        Suppressed: number | null;
         TransitionRow: {
             from_product: string;
             from_category: string;
@@ -1459,6 +1475,7 @@ export interface components {
             visits: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
     };
     responses: never;
