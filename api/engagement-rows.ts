@@ -9,7 +9,7 @@ import { Noise } from './rows.ts'
 const count = z.number().int().min(0)
 const share = z.number().min(0).max(1)
 const visitors = count.describe(
-  'Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows).',
+  'Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count).',
 )
 
 export const EntryPageRow = z.object({

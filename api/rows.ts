@@ -24,7 +24,7 @@ export const Noise = z
 const money = z.number().describe('Sum of order values, in the currencies the shop sent, unconverted.')
 // Days older than yesterday keep one visitor count per stored row (their sketches are gone).
 const FINALIZED =
-  ' For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound.'
+  ' On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count.'
 const visitors = count.describe(
   `Distinct visitors: the sum over the days of the range of each day’s unique visitors.${FINALIZED}`,
 )

@@ -682,7 +682,7 @@ export interface components {
             /** @description Browser family, never a version. */
             browser: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -690,14 +690,14 @@ export interface components {
             /** @description ISO 3166-1 alpha-2; empty when unknown. */
             country: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
         CustomEventRow: {
             name: string;
             events: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -707,7 +707,7 @@ export interface components {
             /** @description Scrubbed of personal data by the collector. */
             prop_value: string;
             events: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
         };
         /**
@@ -720,7 +720,7 @@ export interface components {
         DeviceRow: {
             device: components["schemas"]["Device"];
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -737,7 +737,7 @@ export interface components {
             /** @description As reached_25, at 75 %. */
             reached_75: number | null;
             reached_100: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -747,7 +747,7 @@ export interface components {
             visits: number;
             /** @description Share of those visits that saw no other page. */
             bounce_rate: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -1226,7 +1226,7 @@ export interface components {
             pageviews: number;
             /** @description exits / pageviews. */
             exit_rate: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -1236,7 +1236,7 @@ export interface components {
             events: number;
             /** @description Sum of order values, in the currencies the shop sent, unconverted. */
             revenue: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. */
             drop_off: number | null;
@@ -1270,7 +1270,7 @@ export interface components {
             target: string;
             /** @description Clicks (or, for not-found, views of the missing page). */
             events: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -1289,14 +1289,14 @@ export interface components {
             purchases: number;
             /** @description Sum of order values, in the currencies the shop sent, unconverted. */
             revenue: number;
-            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
         };
         OsRow: {
             /** @description Operating-system family, never a version. */
             os: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -1304,7 +1304,7 @@ export interface components {
             from: string;
             to: string;
             pageviews: number;
-            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             /** @description Events per type; a type done by fewer than K_ANON visitors is left out. */
             events: {
@@ -1326,7 +1326,7 @@ export interface components {
         PageRow: {
             path: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -1342,7 +1342,7 @@ export interface components {
             quantity: number;
             /** @description Sum of order values, in the currencies the shop sent, unconverted. */
             revenue: number;
-            /** @description Distinct visitors who viewed, carted, checked out or bought the product. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors who viewed, carted, checked out or bought the product. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
         };
         RecoOfferRow: {
@@ -1415,7 +1415,7 @@ export interface components {
             searches: number;
             /** @description Searches that found nothing. */
             zero_results: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
         };
         /** @enum {string} */
@@ -1442,7 +1442,7 @@ export interface components {
             events: number;
             /** @description Sum of order values, in the currencies the shop sent, unconverted. */
             revenue: number;
-            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             /** @description Visits that began in the bucket. */
             visits: number;
@@ -1451,7 +1451,7 @@ export interface components {
             /** @description The value of the `by` dimension; empty when the pageview had none. */
             value: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -1463,7 +1463,7 @@ export interface components {
             to_product: string;
             to_category: string;
             transitions: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
         };
         VisitorKindRow: {
@@ -1473,7 +1473,7 @@ export interface components {
              */
             kind: "new" | "returning";
             visits: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
