@@ -35,7 +35,7 @@ export type ReadContext = {
   recommendProbBest: number
 }
 
-type RowSchema = z.ZodType<{ visitors: number }>
+type RowSchema = z.ZodType<{ visitors: number | null }>
 /** A row as a handler returns it: the published row and the lower bound the gate tests. */
 type Gated<Row extends RowSchema> = z.infer<Row> & { readonly visitors_floor: number }
 type BaseQuery = { site: string }
