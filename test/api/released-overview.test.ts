@@ -111,7 +111,9 @@ describe('headline figures from released cells', () => {
     const series = await releasedDailyHeadline(warehouse, range, null)
     expect(series.map((point) => point.time)).toEqual(DAYS)
     for (const [d, point] of series.entries()) {
-      expect(Math.abs((point.visitors ?? 0) - (TRUE[d] ?? 0)), point.time).toBeLessThan(6 * (point.sd.visitors ?? 0))
+      expect(Math.abs((point.visitors ?? 0) - (TRUE[d] ?? 0)), point.time).toBeLessThan(
+        6 * (point.sd.visitors ?? 0),
+      )
     }
     // The range's noise is that of its days added up (independent draws).
     const daily = series[0]?.sd.visitors ?? 0
