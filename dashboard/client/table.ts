@@ -1,6 +1,7 @@
 import { type CsvCell, download, toCsv } from './csv.ts'
 import { h, type Kid, s } from './dom.ts'
 import { fmtInt, fmtMoney, fmtRate } from './format.ts'
+import { noiseMargin, sdOf } from './noise.ts'
 
 /**
  * A table of released rows, with its CSV export and the count of rows held back. What the table
@@ -44,12 +45,35 @@ export function formatValue(kind: Kind, value: CsvCell): string {
   }
 }
 
-export function suppressedNote(suppressed: number, k: number): HTMLElement | null {
+/**
+ * What the table leaves out: the rows the k gate held back, or, for a differentially private
+ * answer (`release`), that only groups past the noisy release threshold are published at all.
+ */
+export function suppressedNote(suppressed: number, k: number, release?: string): HTMLElement | null {
+  if (release === 'differential-privacy') {
+    return h(
+      'p',
+      { class: 'suppressed', 'data-release': release },
+      'Differentially private: only groups whose noisy visitor count passed the release threshold are published; figures carry their noise (±: 95 % interval).',
+    )
+  }
   if (!suppressed) return null
   return h(
     'p',
     { class: 'suppressed', 'data-suppressed': suppressed },
     `${fmtInt(suppressed)} ${suppressed === 1 ? 'row' : 'rows'} hidden: fewer than ${k} visitors`,
+  )
+}
+
+/** "± n" after a released figure whose noise is more than 1 % of it (./noise.ts). */
+function noiseNote(column: Column, row: Row, value: CsvCell): HTMLElement | '' {
+  if (column.kind === 'text' || column.render) return ''
+  const margin = noiseMargin(typeof value === 'number' ? value : null, sdOf(row, column.key))
+  if (margin === null) return ''
+  return h(
+    'span',
+    { class: 'noise', title: '95 % interval of the privacy noise' },
+    ` ±${formatValue(column.kind, column.kind === 'int' ? Math.round(margin) : margin)}`,
   )
 }
 
@@ -103,6 +127,7 @@ export function dataTable(options: {
                   : String(value),
             },
             column.render ? column.render(row) : formatValue(column.kind, value),
+            noiseNote(column, row, value),
           )
           const top = max[column.key]
           // The share is set through the CSSOM, which a strict style-src policy allows.
