@@ -144,6 +144,26 @@ export function dataTable(options: {
   )
 }
 
+/**
+ * The CSV of a differentially private answer keeps each noisy figure's standard deviation in a
+ * column of its own after the figure (`<label> noise sd`), so an export is as honest as the screen.
+ */
+export function withNoiseColumns(columns: readonly Column[], rows: readonly Row[]): Column[] {
+  return columns.flatMap((column) =>
+    column.kind !== 'text' && rows.some((row) => sdOf(row, column.key) !== undefined)
+      ? [
+          column,
+          {
+            key: `${column.key}_sd`,
+            label: `${column.label} noise sd`,
+            kind: column.kind,
+            value: (row: Row) => sdOf(row, column.key) ?? null,
+          },
+        ]
+      : [column],
+  )
+}
+
 export function csvButton(options: {
   title: string
   filename: () => string
@@ -157,8 +177,12 @@ export function csvButton(options: {
       class: 'small csv',
       'aria-label': `Export ${options.title} as CSV`,
       onclick: () => {
-        const columns = options.columns().filter((column) => !column.screenOnly)
-        const lines = options.rows().map((row) => columns.map((column) => cellValue(column, row)))
+        const rows = options.rows()
+        const columns = withNoiseColumns(
+          options.columns().filter((column) => !column.screenOnly),
+          rows,
+        )
+        const lines = rows.map((row) => columns.map((column) => cellValue(column, row)))
         download(options.filename(), toCsv(columns, lines))
       },
     },

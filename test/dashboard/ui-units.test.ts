@@ -3,6 +3,7 @@ import { verdict } from '../../api/recommend/decision.ts'
 import { csvCell, toCsv } from '../../dashboard/client/csv.ts'
 import { noiseMargin, sdOf } from '../../dashboard/client/noise.ts'
 import { privacyLine } from '../../dashboard/client/privacy-line.ts'
+import { type Column, cellValue, type Row, withNoiseColumns } from '../../dashboard/client/table.ts'
 import { viewFilters } from '../../dashboard/routes.tsx'
 import { createSession, SESSION_SECONDS, sameSecret, validSession } from '../../dashboard/session.ts'
 import { apiQuery, parseState, previousRange, stateQuery } from '../../dashboard/state.ts'
@@ -186,5 +187,20 @@ describe('the ± of a differentially private figure', () => {
     expect(sdOf({ visitors: 10, sd: { visitors: 3.5 } }, 'pageviews')).toBeUndefined()
     expect(sdOf({ visitors: 10 }, 'visitors')).toBeUndefined()
     expect(sdOf({ visitors: 10, sd: { visitors: '3' } }, 'visitors')).toBeUndefined()
+  })
+})
+
+describe('the CSV of a differentially private answer', () => {
+  it('adds a noise column after each figure that states its noise, and none otherwise', () => {
+    const columns: Column[] = [
+      { key: 'path', label: 'Page', kind: 'text' },
+      { key: 'visitors', label: 'Visitors', kind: 'int' },
+      { key: 'pageviews', label: 'Pageviews', kind: 'int' },
+    ]
+    const noisy = [{ path: '/', visitors: 900, pageviews: 2000, sd: { visitors: 120.5 } }]
+    const out = withNoiseColumns(columns, noisy)
+    expect(out.map((column) => column.label)).toEqual(['Page', 'Visitors', 'Visitors noise sd', 'Pageviews'])
+    expect(out.map((column) => cellValue(column, noisy[0] as Row))).toEqual(['/', 900, 120.5, 2000])
+    expect(withNoiseColumns(columns, [{ path: '/', visitors: 9, pageviews: 20 }])).toEqual(columns)
   })
 })
