@@ -122,20 +122,29 @@ export const SeriesRow = z.object({
   time: z.string().describe('The UTC day (YYYY-MM-DD) or hour (YYYY-MM-DDTHH:00:00Z).'),
   pageviews: count,
   events: count.describe('Events of every type.'),
-  revenue: money,
-  visitors: count.describe(
-    `interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day.${FINALIZED}`,
-  ),
+  revenue: money
+    .nullable()
+    .describe(
+      'Purchase revenue. Differentially private answers release revenue per day: null for an hour, or a day not yet published.',
+    ),
+  visitors: count
+    .nullable()
+    .describe(
+      `interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day.${FINALIZED} Differentially private answers: null for an hour or a day not yet published (visitors are released per closed day).`,
+    ),
   visits: count.describe('Visits that began in the bucket.'),
+  sd: Noise.optional(),
 })
 
 export const OverviewRow = z.object({
   from: z.string(),
   to: z.string(),
   pageviews: count,
-  visitors: visitors.describe(
-    `Visitors who viewed a page: the sum over the days of each day’s unique visitors.${FINALIZED}`,
-  ),
+  visitors: visitors
+    .nullable()
+    .describe(
+      `Visitors who viewed a page: the sum over the days of each day’s unique visitors.${FINALIZED} Differentially private answers count published days only, and are null when none of the range is published yet (today alone): visitors are released per closed day.`,
+    ),
   events: z
     .record(z.string(), count)
     .describe('Events per type; a type done by fewer than K_ANON visitors is left out.'),
@@ -153,6 +162,7 @@ export const OverviewRow = z.object({
     .number()
     .nullable()
     .describe('Mean seconds per visit while its pages were visible and focused.'),
+  sd: Noise.optional(),
 })
 
 const computedAt = z.string().describe('When the insights job computed this snapshot (ISO 8601, UTC).')

@@ -18,7 +18,8 @@ import { getVisitSeries } from './queries/getVisitSeries.ts'
 import { getVisits } from './queries/getVisits.ts'
 import type { Group } from './release.ts'
 import { pageviewList, releasedRange, requireReleasedFilter, type Sums } from './released-lists.ts'
-import type { ReleasedFilterName } from './released-reader.ts'
+import { releasedOverview, releasedSeries } from './released-overview.ts'
+import { RELEASED_FILTERS, type ReleasedFilterName, releasedFilter } from './released-reader.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import {
   BrowserRow,
@@ -82,6 +83,17 @@ const overview = releasedRoute({
       previous: buildOverview(before, previous, ctx.meetsK, previousVisits),
     }
   },
+  released: {
+    filters: RELEASED_FILTERS,
+    handler: async (query, reader) => {
+      const filter = releasedFilter(query)
+      const [current, previous] = await Promise.all([
+        releasedOverview(reader, { site: query.site, from: query.from, to: query.to, filter }),
+        releasedOverview(reader, { site: query.site, ...previousPeriod(query), filter }),
+      ])
+      return { current, previous }
+    },
+  },
 })
 
 const timeseries = releasedRoute({
@@ -104,6 +116,15 @@ const timeseries = releasedRoute({
     ])
     // Visits ride on the bucket's release: a bucket held back takes its visits with it.
     return points.map((point) => ({ ...point, visits: visits.get(point.time) ?? 0 }))
+  },
+  released: {
+    filters: RELEASED_FILTERS,
+    handler: (query, reader) =>
+      releasedSeries(
+        reader,
+        { site: query.site, from: query.from, to: query.to, filter: releasedFilter(query) },
+        query.interval,
+      ),
   },
 })
 

@@ -1304,8 +1304,8 @@ export interface components {
             from: string;
             to: string;
             pageviews: number;
-            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
-            visitors: number;
+            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. Differentially private answers count published days only, and are null when none of the range is published yet (today alone): visitors are released per closed day. */
+            visitors: number | null;
             /** @description Events per type; a type done by fewer than K_ANON visitors is left out. */
             events: {
                 [key: string]: number;
@@ -1322,6 +1322,7 @@ export interface components {
             bounce_rate: number | null;
             /** @description Mean seconds per visit while its pages were visible and focused. */
             visit_duration: number | null;
+            sd?: components["schemas"]["Noise"];
         };
         PageRow: {
             path: string;
@@ -1440,12 +1441,13 @@ export interface components {
             pageviews: number;
             /** @description Events of every type. */
             events: number;
-            /** @description Sum of order values, in the currencies the shop sent, unconverted. */
-            revenue: number;
-            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
-            visitors: number;
+            /** @description Purchase revenue. Differentially private answers release revenue per day: null for an hour, or a day not yet published. */
+            revenue: number | null;
+            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. Differentially private answers: null for an hour or a day not yet published (visitors are released per closed day). */
+            visitors: number | null;
             /** @description Visits that began in the bucket. */
             visits: number;
+            sd?: components["schemas"]["Noise"];
         };
         SourceRow: {
             /** @description The value of the `by` dimension; empty when the pageview had none. */
