@@ -6,6 +6,7 @@ import {
   REVENUE_PER_VISITOR_DAY,
 } from '../../schemas/contribution.ts'
 import { EVENT_TYPES, type EventType } from '../../schemas/events.ts'
+import { COMMERCE_MEASUREMENTS } from './commerce-measurements.ts'
 
 /**
  * The released measurements: every figure that leaves Tally is a cell of one of these, published
@@ -274,6 +275,8 @@ export const MEASUREMENTS: readonly Measurement[] = [
   pageviewList('tech.os', 'tech_daily', 'os', { '': 0.5 }),
   pageviewList('tech.country', 'tech_daily', 'country', { '': 1, source: 0.25, device: 0.25 }),
   ...ENGAGEMENT_MEASUREMENTS,
+  // Products, funnel, search terms, transitions and offers (./commerce-measurements.ts).
+  ...COMMERCE_MEASUREMENTS,
 ]
 
 /** The measurement named `id`; throws on an unknown one (a read or a test naming a typo). */
