@@ -67,6 +67,7 @@ export const ProductRow = z.object({
   visitors: visitors.describe(
     `Distinct visitors who viewed, carted, checked out or bought the product.${FINALIZED}`,
   ),
+  sd: Noise.optional(),
 })
 
 export const FunnelRow = z.object({
@@ -78,14 +79,15 @@ export const FunnelRow = z.object({
     .number()
     .nullable()
     .describe(
-      'Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back.',
+      'Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. On differentially private answers, from the nearest earlier step whose visitors’ 95 % interval excludes zero (every step is listed, a step without events as a noisy zero).',
     ),
   conversion: z
     .number()
     .nullable()
     .describe(
-      'Visitors of this step over visitors of the first step; null when the first step is held back.',
+      'Visitors of this step over visitors of the first step; null when the first step is held back (on differentially private answers: when its visitors’ 95 % interval includes zero).',
     ),
+  sd: Noise.optional(),
 })
 
 export const TransitionRow = z.object({
@@ -95,6 +97,7 @@ export const TransitionRow = z.object({
   to_category: z.string(),
   transitions: count,
   visitors,
+  sd: Noise.optional(),
 })
 
 export const OfferRow = z.object({
@@ -107,8 +110,9 @@ export const OfferRow = z.object({
   purchases: count,
   revenue: money,
   visitors: visitors.describe(
-    `Distinct visitors of the variant’s most common event type (normally impressions), per day, summed.${FINALIZED}`,
+    `Distinct visitors of the variant’s most common event type (normally impressions), per day, summed; on differentially private answers, the distinct visitors of any of its impressions, clicks, carts, checkouts and purchases.${FINALIZED}`,
   ),
+  sd: Noise.optional(),
 })
 
 export const SearchRow = z.object({
@@ -116,6 +120,7 @@ export const SearchRow = z.object({
   searches: count,
   zero_results: count.describe('Searches that found nothing.'),
   visitors,
+  sd: Noise.optional(),
 })
 
 export const SeriesRow = z.object({

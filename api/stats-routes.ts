@@ -17,6 +17,13 @@ import { getTransitions } from './queries/getTransitions.ts'
 import { getVisitSeries } from './queries/getVisitSeries.ts'
 import { getVisits } from './queries/getVisits.ts'
 import type { Group } from './release.ts'
+import {
+  releasedFunnel,
+  releasedOffers,
+  releasedProducts,
+  releasedSearch,
+  releasedTransitions,
+} from './released-commerce.ts'
 import { pageviewList, releasedRange, requireReleasedFilter, type Sums } from './released-lists.ts'
 import { releasedOverview, releasedSeries } from './released-overview.ts'
 import { RELEASED_FILTERS, type ReleasedFilterName, releasedFilter } from './released-reader.ts'
@@ -271,6 +278,8 @@ const products = releasedRoute({
   query: statsQuery(COMMERCE, { limit: Limit }),
   row: ProductRow,
   handler: (query, ctx) => getProducts(ctx.warehouse, query),
+  // Released without filters only (aggregator/release/measurements.ts).
+  released: { filters: [], handler: releasedProducts },
 })
 
 const funnel = releasedRoute({
@@ -283,6 +292,7 @@ const funnel = releasedRoute({
   query: statsQuery(COMMERCE, {}),
   row: FunnelRow,
   handler: async (query, ctx) => withRates(await getFunnelSteps(ctx.warehouse, query), ctx.meetsK),
+  released: { filters: [], handler: releasedFunnel },
 })
 
 const transitions = releasedRoute({
@@ -297,6 +307,7 @@ const transitions = releasedRoute({
   }),
   row: TransitionRow,
   handler: (query, ctx) => getTransitions(ctx.warehouse, query),
+  released: { filters: [], handler: releasedTransitions },
 })
 
 const offers = releasedRoute({
@@ -308,6 +319,7 @@ const offers = releasedRoute({
   query: statsQuery(COMMERCE, { limit: Limit }),
   row: OfferRow,
   handler: (query, ctx) => getOffers(ctx.warehouse, query),
+  released: { filters: [], handler: releasedOffers },
 })
 
 const search = releasedRoute({
@@ -319,6 +331,7 @@ const search = releasedRoute({
   query: statsQuery(TRAFFIC, { limit: Limit }),
   row: SearchRow,
   handler: (query, ctx) => getSearchTerms(ctx.warehouse, query),
+  released: { filters: [], handler: releasedSearch },
 })
 
 export const STATS_ROUTES: readonly ReleasedRoute[] = [

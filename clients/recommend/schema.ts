@@ -1238,10 +1238,11 @@ export interface components {
             revenue: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
-            /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. */
+            /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. On differentially private answers, from the nearest earlier step whose visitors’ 95 % interval excludes zero (every step is listed, a step without events as a noisy zero). */
             drop_off: number | null;
-            /** @description Visitors of this step over visitors of the first step; null when the first step is held back. */
+            /** @description Visitors of this step over visitors of the first step; null when the first step is held back (on differentially private answers: when its visitors’ 95 % interval includes zero). */
             conversion: number | null;
+            sd?: components["schemas"]["Noise"];
         };
         HealthStatus: {
             /** @enum {string} */
@@ -1289,8 +1290,9 @@ export interface components {
             purchases: number;
             /** @description Sum of order values, in the currencies the shop sent, unconverted. */
             revenue: number;
-            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
+            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed; on differentially private answers, the distinct visitors of any of its impressions, clicks, carts, checkouts and purchases. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         OsRow: {
             /** @description Operating-system family, never a version. */
@@ -1345,6 +1347,7 @@ export interface components {
             revenue: number;
             /** @description Distinct visitors who viewed, carted, checked out or bought the product. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         RecoOfferRow: {
             /** @description Segment id, e.g. device=mobile|country=DE|source=*|category=brakes (* = any). */
@@ -1418,6 +1421,7 @@ export interface components {
             zero_results: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         /** @enum {string} */
         SegmentDevice: "desktop" | "mobile" | "tablet" | "other" | "*";
@@ -1467,6 +1471,7 @@ export interface components {
             transitions: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         VisitorKindRow: {
             /**

@@ -289,6 +289,11 @@ const DIFFERENTIALLY_PRIVATE = [
   '/api/stats/not-found',
   '/api/stats/new-returning',
   '/api/stats/custom-events',
+  '/api/stats/products',
+  '/api/stats/funnel',
+  '/api/stats/transitions',
+  '/api/stats/offers',
+  '/api/stats/search',
 ]
 
 describe('every route of the read API with DP on (DP_EPSILON=1)', () => {
