@@ -116,6 +116,8 @@ export type RouteDoc = {
   names?: readonly string[]
   /** Whether the route answers from released figures when DP is on (`release: "differential-privacy"`). */
   released: boolean
+  /** The filters its released form answers, one at a time (empty when it has none or takes none). */
+  releasedFilters: readonly string[]
 }
 
 export type RouterDeps = {
@@ -183,6 +185,7 @@ export function releasedRoute(
       row: spec.row,
       ...(spec.shape === 'object' ? { names: spec.names } : {}),
       released: spec.released !== undefined,
+      releasedFilters: spec.released?.filters ?? [],
     },
   } as unknown as ReleasedRoute
 
