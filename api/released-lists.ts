@@ -1,7 +1,6 @@
-import { AppError } from '../core/errors.ts'
 import type { StatsQuery } from './params.ts'
 import { type Figure, noiseOf, shown } from './released-figures.ts'
-import { keyParts, type ReleasedFilterName, type ReleasedRange, releasedFilter } from './released-reader.ts'
+import { keyParts, type ReleasedRange, releasedFilter } from './released-reader.ts'
 
 /**
  * The list views as post-processing of released cells (what `ReleasedReader.byKey` sums over the
@@ -25,26 +24,6 @@ export const releasedRange = (query: StatsQuery): ReleasedRange => ({
   to: query.to,
   filter: releasedFilter(query),
 })
-
-/**
- * Refuses a filter that the measurement a view reads has no grouping set for, as the route's own
- * check does: for views whose measurement depends on a parameter (`/sources?by=`).
- */
-export function requireReleasedFilter(
-  view: string,
-  range: ReleasedRange,
-  allowed: readonly ReleasedFilterName[],
-): void {
-  const name = range.filter?.name
-  if (name === undefined || allowed.includes(name)) return
-  const supported = allowed.length ? allowed.join(', ') : 'none'
-  throw new AppError(
-    400,
-    'unsupported_filter',
-    `${name}: the released figures of ${view} cannot be filtered by ${name} (supported: ${supported})`,
-    name,
-  )
-}
 
 /** A ratio of two released sums and the first-order standard deviation of its noise. */
 export function ratio(part: Figure | undefined, whole: Figure | undefined): Figure {

@@ -24,7 +24,7 @@ import {
   releasedSearch,
   releasedTransitions,
 } from './released-commerce.ts'
-import { pageviewList, releasedRange, requireReleasedFilter, type Sums } from './released-lists.ts'
+import { pageviewList, releasedRange, type Sums } from './released-lists.ts'
 import { releasedOverview, releasedSeries } from './released-overview.ts'
 import { RELEASED_FILTERS, type ReleasedFilterName, releasedFilter } from './released-reader.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
@@ -171,11 +171,9 @@ const sources = releasedRoute({
   handler: (query, ctx) => getSources(ctx.warehouse, query),
   released: {
     filters: SOURCE_FILTERS.source,
-    handler: async (query, reader) => {
-      const range = releasedRange(query)
-      requireReleasedFilter(`sources?by=${query.by}`, range, SOURCE_FILTERS[query.by])
-      return pageviewList(await reader.byKey(`sources.${query.by}`, range), 'pageviews')
-    },
+    filtersBy: { param: 'by', values: SOURCE_FILTERS },
+    handler: async (query, reader) =>
+      pageviewList(await reader.byKey(`sources.${query.by}`, releasedRange(query)), 'pageviews'),
   },
 })
 

@@ -296,14 +296,21 @@ const passThrough = (answer: Response) =>
 type OpenApi = {
   paths?: Record<
     string,
-    { get?: { parameters?: { name: string; in: string }[]; 'x-released-filters'?: string[] } }
+    {
+      get?: {
+        parameters?: { name: string; in: string }[]
+        'x-released-filters'?: string[]
+        'x-released-filters-by'?: { param: string; values: Record<string, string[]> }
+      }
+    }
   >
 }
 
 /**
  * `{ pages: ['source', 'device', 'country'], products: [..., 'category'], ... }` for `/api/stats/*`.
  * With released figures (DP on), a view with a released form takes the filters of that form
- * (`x-released-filters`), one at a time.
+ * (`x-released-filters`), one at a time; where they depend on a parameter (`x-released-filters-by`),
+ * each value has an entry of its own, e.g. `sources?by=referrer_host`.
  */
 export function viewFilters(document: OpenApi, released = false): Record<string, FilterName[]> {
   const views: Record<string, FilterName[]> = {}
@@ -315,6 +322,10 @@ export function viewFilters(document: OpenApi, released = false): Record<string,
       releasedForm ?? (item.get?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
     )
     views[match[1]] = FILTERS.filter((name) => names.has(name))
+    const by = released ? item.get?.['x-released-filters-by'] : undefined
+    for (const [value, filters] of Object.entries(by?.values ?? {})) {
+      views[`${match[1]}?${by?.param}=${value}`] = FILTERS.filter((name) => filters.includes(name))
+    }
   }
   return views
 }

@@ -235,7 +235,7 @@ async function refresh(only?: Panel[]) {
     signal: controller.signal,
     k,
     accepts: (view) => {
-      const all = accepted[view] ?? ['source', 'device', 'country']
+      const all = accepted[view] ?? accepted[view.split('?')[0] ?? ''] ?? ['source', 'device', 'country']
       // Released figures take one filter at a time: the first one set that the view holds.
       const first = oneFilter ? all.find((name) => state[name]) : undefined
       return first ? [first] : all

@@ -161,12 +161,22 @@ describe('the filters a view accepts', () => {
           get: { parameters: ['site', 'category', 'country'].map(parameter), 'x-released-filters': [] },
         },
         '/api/stats/custom-props': { get: { parameters: ['site', 'source'].map(parameter) } },
+        '/api/stats/sources': {
+          get: {
+            parameters: ['site', 'source', 'device', 'country', 'by'].map(parameter),
+            'x-released-filters': ['device', 'country'],
+            'x-released-filters-by': { param: 'by', values: { source: ['device'], utm_source: [] } },
+          },
+        },
       },
     }
     expect(viewFilters(document, true)).toEqual({
       pages: ['source', 'device', 'country'],
       products: [],
       'custom-props': ['source'],
+      sources: ['device', 'country'],
+      'sources?by=source': ['device'],
+      'sources?by=utm_source': [],
     })
     // Served by the k gate (DP off), every view takes what its parameters hold.
     expect(viewFilters(document, false).products).toEqual(['country', 'category'])
