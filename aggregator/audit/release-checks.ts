@@ -10,6 +10,9 @@ import type { Violation } from './checks.ts'
  * is a violation wherever it is found, and so is a released cell of a thresholded grouping set
  * whose noisy visitors lie below K_ANON (a publisher that skipped its threshold). Cells of a
  * public domain (event types of the whole site, hours) are released whatever their count.
+ * Exact per-day cells (`exact_cells`) kept for the coarser grains must be gone once the week and
+ * the month of their day have closed and the publish job (hourly) has had two days to publish
+ * them and drop their month.
  */
 
 const UNNOISED = `SELECT toString(min(day)) AS first, toString(max(day)) AS last, count() AS n
@@ -25,6 +28,24 @@ const THRESHOLDED = MEASUREMENTS.flatMap((entry) =>
 const UNDER_K = `SELECT count() AS n FROM released FINAL
   WHERE measure = 'visitors' AND value < {k:Float64}
     AND has({pairs:Array(String)}, concat(measurement, '|', grouping))`
+
+// The week of a day ends 6 days after its Monday; its month at the next month's 1st.
+const OLD_EXACT = `SELECT toString(min(day)) AS first, toString(max(day)) AS last, count() AS n FROM exact_cells
+  WHERE toMonday(day) + 7 <= {cutoff:Date} AND addMonths(toStartOfMonth(day), 1) <= {cutoff:Date}
+  HAVING n > 0`
+
+/** Exact cells of days whose week and month both closed before `cutoff` (two days ago). */
+export async function checkExactCells(warehouse: Warehouse, cutoff: string): Promise<Violation[]> {
+  const [old] = await select<{ first: string; last: string; n: number }>(warehouse, OLD_EXACT, { cutoff })
+  if (!old || Number(old.n) === 0) return []
+  return [
+    {
+      rule: 'old-exact-cells',
+      table: 'exact_cells',
+      detail: `${old.n} exact cells of days ${old.first} to ${old.last}, whose weeks and months have closed`,
+    },
+  ]
+}
 
 export async function checkReleases(warehouse: Warehouse, kAnon: number): Promise<Violation[]> {
   const violations: Violation[] = []
