@@ -16,8 +16,8 @@ import { dayOffset } from '../sql.ts'
  * the sum of its true daily distinct visitors, noised once with the grain's own σ and
  * thresholded like a day's. A period waits while one of its days could still be published by
  * this run (a run stopped by its time budget, or asked for other grains), so that no week is
- * published without a day that is about to have its cells. Each period also gets the row
- * PUBLISHED_PERIOD, by which readers know to use it. Then the months of exact cells whose weeks
+ * published without a day that is about to have its cells. Each period also gets a row
+ * PUBLISHED_PERIOD per measurement published at its grain, by which readers know to use it. Then the months of exact cells whose weeks
  * and month are all claimed are dropped.
  */
 
@@ -40,17 +40,18 @@ export type CoarseOptions = {
   overBudget: () => boolean
 }
 
-const MARKER: ReleasedValue = {
+/** The row saying that `measurement` is published for the period (with `k1` its id). */
+const marker = (measurement: string): ReleasedValue => ({
   measurement: PUBLISHED_PERIOD.measurement,
   grouping: '',
   grouping_value: '',
-  k1: '',
+  k1: measurement,
   k2: '',
   k3: '',
   measure: PUBLISHED_PERIOD.measure,
   value: 1,
   stddev: 0,
-}
+})
 
 export async function publishCoarsePeriods(
   warehouse: Warehouse,
@@ -87,7 +88,8 @@ export async function publishCoarsePeriods(
         grouping,
         exact: summed.get(`${grouping.measurement.id}|${grouping.grouping}`) ?? [],
       }))
-    report.published.push(await options.publish(period, claim, exact, [MARKER]))
+    const markers = [...new Set(exact.map((item) => item.grouping.measurement.id))].map(marker)
+    report.published.push(await options.publish(period, claim, exact, markers))
   }
   await dropSpentExactCells(warehouse, await claimedPeriods(warehouse, '1970-01-01'), grains)
   return report

@@ -81,7 +81,8 @@ export async function publishReleases(
   const started = Date.now()
   const overBudget = () => options.budgetMs !== undefined && Date.now() - started > options.budgetMs
   const report: PublishReport = { published: [], skipped: 0 }
-  // Days that could be published and were not by this run: a week or month holding one waits.
+  // Days that could be published and were not claimed by this run or another: a week or month
+  // holding one waits for the next run.
   const pending = new Set(
     periods.filter((period) => period.grain === 'day' && !claimed.has(periodKey(period))).map(periodKey),
   )
@@ -93,12 +94,13 @@ export async function publishReleases(
     // published by any instance after that claim finds them.
     await storeExactRows(warehouse, exact.kept)
     const claim = await claimPeriod(warehouse, period, plan, grainRho(plan, period.grain))
+    // Claimed here or by another publisher, which stored the exact cells before its claim too.
+    pending.delete(periodKey(period))
     if (!claim) {
       report.skipped++
       continue
     }
     report.published.push(await publishPeriod(warehouse, period, claim, exact.cells, random))
-    pending.delete(periodKey(period))
   }
   const coarse = COARSE_GRAINS.filter(
     (grain) => grains.includes(grain) && plan.groupings.some((item) => item.grain === grain),

@@ -1,4 +1,4 @@
-import { mondayOf, monthOf, periodEnd } from '../../core/periods.ts'
+import { periodEnd } from '../../core/periods.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { alterTarget } from '../../warehouse/cluster-tables.ts'
 import { run, select } from '../sql.ts'
