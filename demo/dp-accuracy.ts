@@ -95,6 +95,10 @@ try {
   console.log(
     `  ${dayCount ? Math.round(ms / dayCount) : 0} ms per day of data (hours, weeks and months included)`,
   )
+  // One line for `npm run bench` (load/bench/publish.ts), which runs this script.
+  console.log(
+    `publish-cost ${JSON.stringify({ events: report.events, days: dayCount, periods: grains, ms: Math.round(ms) })}`,
+  )
   if (truth && released) {
     console.log(
       `visitors  true ${truth.visitors}  released ${Math.round(released.visitors)} ±${Math.round(1.96 * released.vsd)}  ${error(released.visitors, truth.visitors)}`,

@@ -73,14 +73,14 @@ export type Measurement = {
 const VISITORS = 'uniqCombinedMerge(visitors)'
 const PAGEVIEW: EventType[] = ['pageview']
 const FILTERS = { '': 4, source: 1, device: 1, country: 1 } as const
-const LISTS = { '': 2, source: 0.5, device: 0.5, country: 0.5 } as const
+const LISTS = { '': 3, source: 0.25, device: 0.25, country: 0.25 } as const
 /**
  * The grains a list is published at, as multipliers of its weights. A list's daily cells pass
  * their threshold only for groups of many hundreds of visitors a day, so most of a list's share
  * goes to its weeks, which answer the ranges people ask for (the last 7, 28 or 30 days), and to
  * its months; the day keeps a little, for the largest groups of a short range.
  */
-export const LIST_GRAINS = { day: 0.25, week: 2, month: 1 } as const
+export const LIST_GRAINS = { day: 0.1, week: 2, month: 0.5 } as const
 
 const visitors = (types: readonly EventType[], weight: number, domain?: number): Measure => ({
   name: 'visitors',
@@ -115,7 +115,7 @@ const pageviewList = (
   groupings,
   grain: 'day',
   grains: LIST_GRAINS,
-  measures: [pageviews('sumMerge(pageviews)', 1), visitors(PAGEVIEW, 1)],
+  measures: [pageviews('sumMerge(pageviews)', 0.5), visitors(PAGEVIEW, 1)],
 })
 
 // --- Visits and engagement (docs/engagement.md) ------------------------------------------------
@@ -251,7 +251,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     groupings: FILTERS,
     grain: 'day',
     measures: [
-      visitors(EVENT_TYPES, 4, 1),
+      visitors(EVENT_TYPES, 3, 1),
       pageviews("sumMergeIf(events, type = 'pageview')", 4),
       {
         name: 'revenue',
@@ -288,7 +288,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     measures: [{ name: 'events', kind: 'count', sql: 'sumMerge(events)', l2: perTypeL2, weight: 1 }],
   },
   pageviewList('pages', 'pages_daily', 'path'),
-  pageviewList('sources.source', 'sources_daily', 'source', { '': 1, device: 0.25, country: 0.25 }),
+  pageviewList('sources.source', 'sources_daily', 'source', { '': 2, device: 0.25, country: 0.25 }),
   pageviewList('sources.referrer_host', 'sources_daily', 'referrer_host', { '': 0.5 }),
   pageviewList('sources.utm_source', 'sources_daily', 'utm_source', { '': 0.5 }),
   pageviewList('sources.utm_medium', 'sources_daily', 'utm_medium', { '': 0.5 }),
@@ -296,7 +296,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
   pageviewList('tech.device', 'tech_daily', 'device', { '': 1, source: 0.25, country: 0.25 }),
   pageviewList('tech.browser', 'tech_daily', 'browser', { '': 0.5 }),
   pageviewList('tech.os', 'tech_daily', 'os', { '': 0.5 }),
-  pageviewList('tech.country', 'tech_daily', 'country', { '': 1, source: 0.25, device: 0.25 }),
+  pageviewList('tech.country', 'tech_daily', 'country', { '': 2, source: 0.25, device: 0.25 }),
   ...ENGAGEMENT_MEASUREMENTS,
 ]
 
