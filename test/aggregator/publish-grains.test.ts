@@ -73,7 +73,8 @@ describe('weeks and months with DP off (the arithmetic), K_ANON 50', () => {
     expect(await pageCells(site, 'week', '/ten')).toEqual([])
     const [kept] = await rows<{ n: number }>(
       warehouse,
-      `SELECT count() AS n FROM exact_cells WHERE site = '${site}'`,
+      'SELECT count() AS n FROM exact_cells WHERE site = {site:String}',
+      { site },
     )
     expect(Number(kept?.n)).toBeGreaterThan(0)
 
@@ -105,7 +106,8 @@ describe('weeks and months with DP off (the arithmetic), K_ANON 50', () => {
   it('drops the exact cells of a month once its month and weeks are published, keeps the others', async () => {
     const months = await rows<{ month: string }>(
       warehouse,
-      `SELECT DISTINCT toString(toStartOfMonth(day)) AS month FROM exact_cells WHERE site = '${site}' ORDER BY month`,
+      'SELECT DISTINCT toString(toStartOfMonth(day)) AS month FROM exact_cells WHERE site = {site:String} ORDER BY month',
+      { site },
     )
     expect(months).toEqual([{ month: '2026-10-01' }])
     expect(await checkExactCells(warehouse, '2026-10-03')).toEqual([])
@@ -172,8 +174,9 @@ describe('weeks with noise', () => {
     const duplicates = await rows(
       warehouse,
       `SELECT grain, day, measurement, grouping, k1, measure, count() AS n FROM released FINAL
-       WHERE site = '${site}' GROUP BY grain, day, slot, measurement, grouping, grouping_value, k1, k2, k3, measure
+       WHERE site = {site:String} GROUP BY grain, day, slot, measurement, grouping, grouping_value, k1, k2, k3, measure
        HAVING n > 1`,
+      { site },
     )
     expect(duplicates).toEqual([])
     expect(await pageCells(site, 'day', '/ten')).toEqual([])
