@@ -190,3 +190,42 @@ describe('weeks with noise', () => {
     expect(addDays(FOUR_WEEKS.from, 27)).toBe(FOUR_WEEKS.to)
   })
 })
+
+describe('the plan of the grains', () => {
+  const ON = releasePlan(MEASUREMENTS, privacyFrom(1, 1e-7, false), 5)
+  const LISTS = [
+    'pages',
+    'sources.source',
+    'sources.referrer_host',
+    'sources.utm_source',
+    'sources.utm_medium',
+    'sources.utm_campaign',
+    'tech.device',
+    'tech.browser',
+    'tech.os',
+    'tech.country',
+    'entry_exit',
+    'engagement',
+    'links',
+    'custom',
+  ]
+
+  it('publishes the lists, and only them, per week and month, each with a threshold', () => {
+    for (const grain of ['week', 'month']) {
+      const plans = ON.groupings.filter((item) => item.grain === grain)
+      expect([...new Set(plans.map((item) => item.measurement.id))].sort(), grain).toEqual([...LISTS].sort())
+      for (const item of plans) expect(item.threshold, `${item.measurement.id} ${grain}`).toBeGreaterThan(5)
+    }
+  })
+
+  it('lets a week of the unfiltered lists pass where a day cannot', () => {
+    const threshold = (id: string, grain: string) =>
+      ON.groupings.find((item) => item.measurement.id === id && item.grouping === '' && item.grain === grain)
+        ?.threshold ?? 0
+    for (const id of ['pages', 'sources.source', 'tech.country']) {
+      expect(threshold(id, 'week'), id).toBeLessThan(threshold(id, 'day') / 3)
+      // At the defaults, a page of about 80 visitors a day shows over a week (docs/privacy.md).
+      expect(threshold(id, 'week'), id).toBeLessThan(700)
+    }
+  })
+})
