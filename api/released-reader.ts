@@ -1,7 +1,7 @@
 import { PUBLISHED_PERIOD } from '../schemas/constants.ts'
 import type { Warehouse } from '../warehouse/client.ts'
 import type { FilterName } from './params.ts'
-import { getReleased, type ReleasedCell } from './queries/getReleased.ts'
+import { getReleased, type ReleasedCell, type ReleasedQuery } from './queries/getReleased.ts'
 import { type Figure, sumByKey, sumByTime } from './released-figures.ts'
 import { publishedTiles, tileKey, tiles } from './released-tiles.ts'
 
@@ -44,17 +44,7 @@ export type ReleasedReader = {
 
 /** The reader over one warehouse; it names only `released` (through getReleased). */
 export function releasedReader(warehouse: Warehouse): ReleasedReader {
-  const cells = (measurement: string, range: ReleasedRange, grain: 'day' | 'hour') =>
-    getReleased(warehouse, {
-      site: range.site,
-      from: range.from,
-      to: range.to,
-      measurement,
-      grain,
-      grouping: range.filter?.name ?? '',
-      groupingValue: range.filter?.value ?? '',
-    })
-  const read = (measurement: string, range: ReleasedRange, grain: 'day' | 'week' | 'month') =>
+  const read = (measurement: string, range: ReleasedRange, grain: ReleasedQuery['grain']) =>
     getReleased(warehouse, {
       site: range.site,
       from: range.from,
@@ -76,7 +66,7 @@ export function releasedReader(warehouse: Warehouse): ReleasedReader {
     return new Set(marks.flat())
   }
   return {
-    cells,
+    cells: read,
     byKey: async (measurement, range) => {
       const whole = tiles(range.from, range.to).some((tile) => tile.grain !== 'day')
       const published = whole ? await publishedPeriods(measurement, range) : new Set<string>()
@@ -90,7 +80,7 @@ export function releasedReader(warehouse: Warehouse): ReleasedReader {
       )
       return sumByKey(tileCells.flat())
     },
-    byTime: async (measurement, range, grain) => sumByTime(await cells(measurement, range, grain), grain),
+    byTime: async (measurement, range, grain) => sumByTime(await read(measurement, range, grain), grain),
   }
 }
 
