@@ -35,7 +35,7 @@ export type ReadContext = {
   recommendProbBest: number
 }
 
-type RowSchema = z.ZodType<{ visitors: number }>
+type RowSchema = z.ZodType<{ visitors: number | null }>
 /** A row as a handler returns it: the published row and the lower bound the gate tests. */
 type Gated<Row extends RowSchema> = z.infer<Row> & { readonly visitors_floor: number }
 type BaseQuery = { site: string }
@@ -114,6 +114,8 @@ export type RouteDoc = {
   row: z.ZodType
   /** For `object`: the named groups. */
   names?: readonly string[]
+  /** Whether the route answers from released figures when DP is on (`release: "differential-privacy"`). */
+  released: boolean
 }
 
 export type RouterDeps = {
@@ -180,6 +182,7 @@ export function releasedRoute(
       shape: spec.shape,
       row: spec.row,
       ...(spec.shape === 'object' ? { names: spec.names } : {}),
+      released: spec.released !== undefined,
     },
   } as unknown as ReleasedRoute
 

@@ -17,6 +17,15 @@ import { getTransitions } from './queries/getTransitions.ts'
 import { getVisitSeries } from './queries/getVisitSeries.ts'
 import { getVisits } from './queries/getVisits.ts'
 import type { Group } from './release.ts'
+import {
+  releasedFunnel,
+  releasedOffers,
+  releasedProducts,
+  releasedSearch,
+  releasedTransitions,
+} from './released-commerce.ts'
+import { releasedOverview, releasedSeries } from './released-overview.ts'
+import { RELEASED_FILTERS, releasedFilter } from './released-reader.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import {
   BrowserRow,
@@ -63,6 +72,17 @@ const overview = releasedRoute({
       previous: buildOverview(before, previous, ctx.meetsK, previousVisits),
     }
   },
+  released: {
+    filters: RELEASED_FILTERS,
+    handler: async (query, reader) => {
+      const filter = releasedFilter(query)
+      const [current, previous] = await Promise.all([
+        releasedOverview(reader, { site: query.site, from: query.from, to: query.to, filter }),
+        releasedOverview(reader, { site: query.site, ...previousPeriod(query), filter }),
+      ])
+      return { current, previous }
+    },
+  },
 })
 
 const timeseries = releasedRoute({
@@ -85,6 +105,15 @@ const timeseries = releasedRoute({
     ])
     // Visits ride on the bucket's release: a bucket held back takes its visits with it.
     return points.map((point) => ({ ...point, visits: visits.get(point.time) ?? 0 }))
+  },
+  released: {
+    filters: RELEASED_FILTERS,
+    handler: (query, reader) =>
+      releasedSeries(
+        reader,
+        { site: query.site, from: query.from, to: query.to, filter: releasedFilter(query) },
+        query.interval,
+      ),
   },
 })
 
@@ -184,6 +213,8 @@ const products = releasedRoute({
   query: statsQuery(COMMERCE, { limit: Limit }),
   row: ProductRow,
   handler: (query, ctx) => getProducts(ctx.warehouse, query),
+  // Released without filters only (aggregator/release/measurements.ts).
+  released: { filters: [], handler: releasedProducts },
 })
 
 const funnel = releasedRoute({
@@ -196,6 +227,7 @@ const funnel = releasedRoute({
   query: statsQuery(COMMERCE, {}),
   row: FunnelRow,
   handler: async (query, ctx) => withRates(await getFunnelSteps(ctx.warehouse, query), ctx.meetsK),
+  released: { filters: [], handler: releasedFunnel },
 })
 
 const transitions = releasedRoute({
@@ -210,6 +242,7 @@ const transitions = releasedRoute({
   }),
   row: TransitionRow,
   handler: (query, ctx) => getTransitions(ctx.warehouse, query),
+  released: { filters: [], handler: releasedTransitions },
 })
 
 const offers = releasedRoute({
@@ -221,6 +254,7 @@ const offers = releasedRoute({
   query: statsQuery(COMMERCE, { limit: Limit }),
   row: OfferRow,
   handler: (query, ctx) => getOffers(ctx.warehouse, query),
+  released: { filters: [], handler: releasedOffers },
 })
 
 const search = releasedRoute({
@@ -232,6 +266,7 @@ const search = releasedRoute({
   query: statsQuery(TRAFFIC, { limit: Limit }),
   row: SearchRow,
   handler: (query, ctx) => getSearchTerms(ctx.warehouse, query),
+  released: { filters: [], handler: releasedSearch },
 })
 
 export const STATS_ROUTES: readonly ReleasedRoute[] = [

@@ -23,6 +23,7 @@ export type Rule =
   | 'not-inspected'
   | 'unnoised-release'
   | 'old-exact-cells'
+  | 'unclaimed-release'
 
 export type Violation = { rule: Rule; table: string; column?: string; detail: string }
 

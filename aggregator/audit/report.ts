@@ -15,6 +15,8 @@ const CHECKS: Record<Rule, string> = {
   'not-inspected': 'every table could be inspected',
   'unnoised-release': 'every released figure was published with noise (never DP_EPSILON=off)',
   'old-exact-cells': 'no exact per-day cell kept after every week and month of its day was published',
+  'unclaimed-release':
+    'every released cell came from the release step: a measurement it knows, for a period it claimed',
 }
 
 export function formatAuditReport(report: AuditReport): string {

@@ -1230,10 +1230,11 @@ export interface components {
             revenue: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
-            /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. */
+            /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. On differentially private answers, from the nearest earlier step whose visitors’ 95 % interval excludes zero (every step is listed, a step without events as a noisy zero). */
             drop_off: number | null;
-            /** @description Visitors of this step over visitors of the first step; null when the first step is held back. */
+            /** @description Visitors of this step over visitors of the first step; null when the first step is held back (on differentially private answers: when its visitors’ 95 % interval includes zero). */
             conversion: number | null;
+            sd?: components["schemas"]["Noise"];
         };
         HealthStatus: {
             /** @enum {string} */
@@ -1265,6 +1266,10 @@ export interface components {
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
         };
+        /** @description Standard deviation of the noise of each noisy figure of this row, by figure name (differentially private answers only). */
+        Noise: {
+            [key: string]: number;
+        };
         OfferRow: {
             offer_id: string;
             variant: string;
@@ -1276,8 +1281,9 @@ export interface components {
             purchases: number;
             /** @description Sum of order values, in the currencies the shop sent, unconverted. */
             revenue: number;
-            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed; on differentially private answers, the distinct visitors of any of its impressions, clicks, carts, checkouts and purchases. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         OsRow: {
             /** @description Operating-system family, never a version. */
@@ -1290,8 +1296,8 @@ export interface components {
             from: string;
             to: string;
             pageviews: number;
-            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
-            visitors: number;
+            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. Differentially private answers count published days only, and are null when none of the range is published yet (today alone): visitors are released per closed day. */
+            visitors: number | null;
             /** @description Events per type; a type done by fewer than K_ANON visitors is left out. */
             events: {
                 [key: string]: number;
@@ -1308,6 +1314,7 @@ export interface components {
             bounce_rate: number | null;
             /** @description Mean seconds per visit while its pages were visible and focused. */
             visit_duration: number | null;
+            sd?: components["schemas"]["Noise"];
         };
         PageRow: {
             path: string;
@@ -1329,6 +1336,7 @@ export interface components {
             revenue: number;
             /** @description Distinct visitors who viewed, carted, checked out or bought the product. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         RecoOfferRow: {
             /** @description Segment id, e.g. device=mobile|country=DE|source=*|category=brakes (* = any). */
@@ -1402,6 +1410,7 @@ export interface components {
             zero_results: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         /** @enum {string} */
         SegmentDevice: "desktop" | "mobile" | "tablet" | "other" | "*";
@@ -1425,12 +1434,13 @@ export interface components {
             pageviews: number;
             /** @description Events of every type. */
             events: number;
-            /** @description Sum of order values, in the currencies the shop sent, unconverted. */
-            revenue: number;
-            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
-            visitors: number;
+            /** @description Purchase revenue. Differentially private answers release revenue per day: null for an hour, or a day not yet published. */
+            revenue: number | null;
+            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. Differentially private answers: null for an hour or a day not yet published (visitors are released per closed day). */
+            visitors: number | null;
             /** @description Visits that began in the bucket. */
             visits: number;
+            sd?: components["schemas"]["Noise"];
         };
         SourceRow: {
             /** @description The value of the `by` dimension; empty when the pageview had none. */
@@ -1439,8 +1449,8 @@ export interface components {
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
         };
-        /** @description Groups held back: fewer than K_ANON visitors. */
-        Suppressed: number;
+        /** @description Groups held back: fewer than K_ANON visitors. null on a differentially private answer: groups whose noisy visitors missed the release threshold were never published, so how many there were is not known. */
+        Suppressed: number | null;
         TransitionRow: {
             from_product: string;
             from_category: string;
@@ -1449,6 +1459,7 @@ export interface components {
             transitions: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         VisitorKindRow: {
             /**
