@@ -33,3 +33,11 @@ export type FunnelStep = (typeof FUNNEL_STEPS)[number]
 
 /** Days of released figures the insights job reads, ending yesterday. */
 export const DEFAULT_INSIGHTS_WINDOW_DAYS = 30
+
+/**
+ * The row of `released` that says a week or a month has been published for a measurement (its id
+ * in `k1`; value 1, no noise): the publish job writes it with the period's cells, and the read
+ * side tiles a range only with periods that have it, falling back to smaller grains for the others. Which periods have closed
+ * is public; it tells nothing about a visitor.
+ */
+export const PUBLISHED_PERIOD = { measurement: 'periods', measure: 'published' } as const
