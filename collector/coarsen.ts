@@ -1,8 +1,8 @@
 import { BlockList } from 'node:net'
 import geoip from 'geoip-country'
-import { LRUCache } from 'lru-cache'
 import UAParser from 'ua-parser-js'
 import { normalizeIp } from './client-ip.ts'
+import { createKeyedMemory } from './keyed-memory.ts'
 import type { HeaderReader } from './opt-out.ts'
 
 export type UaClass = { browser: string; os: string; device: 'desktop' | 'mobile' | 'tablet' | 'other' }
@@ -143,7 +143,8 @@ const UA_MAX_LENGTH = 500
 /**
  * A memoised user-agent classifier. Regex-heavy parsing per request would dominate the collector's
  * CPU, while real traffic repeats a few hundred user agents; the LRU bound keeps junk UAs from
- * growing memory.
+ * growing memory, and the memory is keyed by a keyed hash of the user agent (keyed-memory.ts), so
+ * it holds no user agent.
  */
 export const createUaClassifier = (
   options: { cacheSize?: number; parse?: (ua: string) => ParsedUa } = {},
@@ -151,17 +152,10 @@ export const createUaClassifier = (
   const { cacheSize = 1000, parse = (ua: string) => new UAParser(ua).getResult() } = options
   if (!Number.isInteger(cacheSize) || cacheSize < 1)
     throw new RangeError('cacheSize must be a positive integer')
-  const cache = new LRUCache<string, UaClass>({ max: cacheSize })
-  return (ua) => {
-    const key = ua.slice(0, UA_MAX_LENGTH)
-    let result = cache.get(key)
-    if (result === undefined) {
-      // Frozen because the same object is handed to every later caller with this user agent.
-      result = Object.freeze(classifyParsed(parse(key)))
-      cache.set(key, result)
-    }
-    return result
-  }
+  const memory = createKeyedMemory<UaClass>(cacheSize)
+  // Frozen because the same object is handed to every later caller with this user agent.
+  const derive = (ua: string): UaClass => Object.freeze(classifyParsed(parse(ua)))
+  return (ua) => memory.get(ua.slice(0, UA_MAX_LENGTH), derive)
 }
 
 // Addresses that never geolocate; checked here so the answer does not depend on the data release.
@@ -226,23 +220,31 @@ const proxyCountry = (headers: HeaderReader): string => {
   return ''
 }
 
+const countryOf = (ip: string): string => {
+  const normal = normalizeIp(ip)
+  if (!isPublicNormal(normal)) return ''
+  const country = geoip.lookup(normal)?.country ?? ''
+  return COUNTRY_CODE.test(country) ? country : ''
+}
+
 /**
  * ISO 3166-1 alpha-2 country of a visitor, or '' when unknown. The address itself goes no further
  * than this lookup. A proxy's country header is believed only when the proxy is trusted, since any
- * client can send one.
+ * client can send one. Answers from the database are remembered (`cacheSize` addresses, the least
+ * recently used forgotten first) under a keyed hash of the address, never the address itself
+ * (keyed-memory.ts): a visitor's later events skip the range search.
  */
 export const createCountryLookup = (options: {
   trustProxy: boolean
+  cacheSize?: number
 }): ((ip: string, headers: HeaderReader) => string) => {
-  const { trustProxy } = options
+  const { trustProxy, cacheSize = 10_000 } = options
+  const memory = createKeyedMemory<string>(cacheSize)
   return (ip, headers) => {
     if (trustProxy) {
       const fromProxy = proxyCountry(headers)
       if (fromProxy) return fromProxy
     }
-    const normal = normalizeIp(ip)
-    if (!isPublicNormal(normal)) return ''
-    const country = geoip.lookup(normal)?.country ?? ''
-    return COUNTRY_CODE.test(country) ? country : ''
+    return memory.get(ip, countryOf)
   }
 }
