@@ -159,7 +159,7 @@ export const createUaClassifier = (
 }
 
 // Addresses that never geolocate; checked here so the answer does not depend on the data release.
-const NON_PUBLIC_V4: ReadonlyArray<readonly [network: number, prefix: number]> = (
+const NON_PUBLIC_V4: ReadonlyArray<readonly [network: number, mask: number]> = (
   [
     ['0.0.0.0', 8],
     ['10.0.0.0', 8],
@@ -175,7 +175,11 @@ const NON_PUBLIC_V4: ReadonlyArray<readonly [network: number, prefix: number]> =
     ['203.0.113.0', 24],
     ['224.0.0.0', 3],
   ] as const
-).map(([network, prefix]) => [ipv4Number(network), prefix] as const)
+).map(([network, prefix]) => {
+  // The prefix as a mask: an address is in the range when its masked bits are the network's.
+  const mask = (0xffffffff << (32 - prefix)) >>> 0
+  return [(ipv4Number(network) & mask) >>> 0, mask] as const
+})
 const NON_PUBLIC_V6 = new BlockList()
 for (const [network, prefix] of [
   ['::', 127],
@@ -190,8 +194,15 @@ for (const [network, prefix] of [
 /** A dotted IPv4 address (as normalizeIp leaves it) as an unsigned 32-bit number. */
 function ipv4Number(ip: string): number {
   let value = 0
-  for (const part of ip.split('.')) value = value * 256 + Number(part)
-  return value
+  let part = 0
+  for (let i = 0; i < ip.length; i++) {
+    const code = ip.charCodeAt(i)
+    if (code === 46) {
+      value = value * 256 + part
+      part = 0
+    } else part = part * 10 + (code - 48)
+  }
+  return value * 256 + part
 }
 
 // IPv4 by arithmetic: BlockList.check builds a SocketAddress per call, which cost more than the
@@ -200,10 +211,8 @@ const isPublicNormal = (ip: string): boolean => {
   if (ip === '') return false
   if (ip.includes(':')) return !NON_PUBLIC_V6.check(ip, 'ipv6')
   const value = ipv4Number(ip)
-  return !NON_PUBLIC_V4.some(
-    ([network, prefix]) =>
-      Math.floor(value / 2 ** (32 - prefix)) === Math.floor(network / 2 ** (32 - prefix)),
-  )
+  for (const [network, mask] of NON_PUBLIC_V4) if ((value & mask) >>> 0 === network) return false
+  return true
 }
 
 export const isPublicIp = (ip: string): boolean => isPublicNormal(normalizeIp(ip))
@@ -238,7 +247,7 @@ export const createCountryLookup = (options: {
   trustProxy: boolean
   cacheSize?: number
 }): ((ip: string, headers: HeaderReader) => string) => {
-  const { trustProxy, cacheSize = 10_000 } = options
+  const { trustProxy, cacheSize = 20_000 } = options
   const memory = createKeyedMemory<string>(cacheSize)
   return (ip, headers) => {
     if (trustProxy) {
