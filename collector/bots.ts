@@ -1,5 +1,5 @@
 import { isbot } from 'isbot'
-import { LRUCache } from 'lru-cache'
+import { createKeyedMemory } from './keyed-memory.ts'
 
 /*
  * Automation that `isbot` may not list, or may drop from its list in a later release. Every entry
@@ -32,19 +32,17 @@ const AUTOMATION = new RegExp(
 )
 
 // isbot's pattern is long and runs before anything else on every request, while real traffic
-// repeats a few hundred user agents: verdicts are remembered, in a bounded cache (junk user
-// agents cannot grow memory) that leaves out unusually long strings.
-const verdicts = new LRUCache<string, boolean>({ max: 1000 })
+// repeats a few hundred user agents: verdicts are remembered, in a bounded memory (junk user
+// agents cannot grow it) keyed by a keyed hash, never the user agent itself (keyed-memory.ts), that
+// leaves out unusually long strings. One memory per process.
+const verdicts = createKeyedMemory<boolean>(1000)
 const MAX_CACHED_LENGTH = 512
 
 /** True for crawlers, scripts and automated browsers; a missing or blank user agent counts as one. */
 export const isBot = (userAgent: string | undefined | null): boolean => {
   const ua = userAgent?.trim()
   if (!ua) return true
-  let verdict = verdicts.get(ua)
-  if (verdict === undefined) {
-    verdict = AUTOMATION.test(ua) || isbot(ua)
-    if (ua.length <= MAX_CACHED_LENGTH) verdicts.set(ua, verdict)
-  }
-  return verdict
+  return ua.length <= MAX_CACHED_LENGTH ? verdicts.get(ua, judge) : judge(ua)
 }
+
+const judge = (ua: string): boolean => AUTOMATION.test(ua) || isbot(ua)

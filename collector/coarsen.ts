@@ -1,8 +1,8 @@
 import { BlockList } from 'node:net'
 import geoip from 'geoip-country'
-import { LRUCache } from 'lru-cache'
 import UAParser from 'ua-parser-js'
 import { normalizeIp } from './client-ip.ts'
+import { createKeyedMemory } from './keyed-memory.ts'
 import type { HeaderReader } from './opt-out.ts'
 
 export type UaClass = { browser: string; os: string; device: 'desktop' | 'mobile' | 'tablet' | 'other' }
@@ -143,7 +143,8 @@ const UA_MAX_LENGTH = 500
 /**
  * A memoised user-agent classifier. Regex-heavy parsing per request would dominate the collector's
  * CPU, while real traffic repeats a few hundred user agents; the LRU bound keeps junk UAs from
- * growing memory.
+ * growing memory, and the memory is keyed by a keyed hash of the user agent (keyed-memory.ts), so
+ * it holds no user agent.
  */
 export const createUaClassifier = (
   options: { cacheSize?: number; parse?: (ua: string) => ParsedUa } = {},
@@ -151,21 +152,14 @@ export const createUaClassifier = (
   const { cacheSize = 1000, parse = (ua: string) => new UAParser(ua).getResult() } = options
   if (!Number.isInteger(cacheSize) || cacheSize < 1)
     throw new RangeError('cacheSize must be a positive integer')
-  const cache = new LRUCache<string, UaClass>({ max: cacheSize })
-  return (ua) => {
-    const key = ua.slice(0, UA_MAX_LENGTH)
-    let result = cache.get(key)
-    if (result === undefined) {
-      // Frozen because the same object is handed to every later caller with this user agent.
-      result = Object.freeze(classifyParsed(parse(key)))
-      cache.set(key, result)
-    }
-    return result
-  }
+  const memory = createKeyedMemory<UaClass>(cacheSize)
+  // Frozen because the same object is handed to every later caller with this user agent.
+  const derive = (ua: string): UaClass => Object.freeze(classifyParsed(parse(ua)))
+  return (ua) => memory.get(ua.slice(0, UA_MAX_LENGTH), derive)
 }
 
 // Addresses that never geolocate; checked here so the answer does not depend on the data release.
-const NON_PUBLIC_V4: ReadonlyArray<readonly [network: number, prefix: number]> = (
+const NON_PUBLIC_V4: ReadonlyArray<readonly [network: number, mask: number]> = (
   [
     ['0.0.0.0', 8],
     ['10.0.0.0', 8],
@@ -181,7 +175,11 @@ const NON_PUBLIC_V4: ReadonlyArray<readonly [network: number, prefix: number]> =
     ['203.0.113.0', 24],
     ['224.0.0.0', 3],
   ] as const
-).map(([network, prefix]) => [ipv4Number(network), prefix] as const)
+).map(([network, prefix]) => {
+  // The prefix as a mask: an address is in the range when its masked bits are the network's.
+  const mask = (0xffffffff << (32 - prefix)) >>> 0
+  return [(ipv4Number(network) & mask) >>> 0, mask] as const
+})
 const NON_PUBLIC_V6 = new BlockList()
 for (const [network, prefix] of [
   ['::', 127],
@@ -196,8 +194,15 @@ for (const [network, prefix] of [
 /** A dotted IPv4 address (as normalizeIp leaves it) as an unsigned 32-bit number. */
 function ipv4Number(ip: string): number {
   let value = 0
-  for (const part of ip.split('.')) value = value * 256 + Number(part)
-  return value
+  let part = 0
+  for (let i = 0; i < ip.length; i++) {
+    const code = ip.charCodeAt(i)
+    if (code === 46) {
+      value = value * 256 + part
+      part = 0
+    } else part = part * 10 + (code - 48)
+  }
+  return value * 256 + part
 }
 
 // IPv4 by arithmetic: BlockList.check builds a SocketAddress per call, which cost more than the
@@ -206,10 +211,8 @@ const isPublicNormal = (ip: string): boolean => {
   if (ip === '') return false
   if (ip.includes(':')) return !NON_PUBLIC_V6.check(ip, 'ipv6')
   const value = ipv4Number(ip)
-  return !NON_PUBLIC_V4.some(
-    ([network, prefix]) =>
-      Math.floor(value / 2 ** (32 - prefix)) === Math.floor(network / 2 ** (32 - prefix)),
-  )
+  for (const [network, mask] of NON_PUBLIC_V4) if ((value & mask) >>> 0 === network) return false
+  return true
 }
 
 export const isPublicIp = (ip: string): boolean => isPublicNormal(normalizeIp(ip))
@@ -226,23 +229,31 @@ const proxyCountry = (headers: HeaderReader): string => {
   return ''
 }
 
+const countryOf = (ip: string): string => {
+  const normal = normalizeIp(ip)
+  if (!isPublicNormal(normal)) return ''
+  const country = geoip.lookup(normal)?.country ?? ''
+  return COUNTRY_CODE.test(country) ? country : ''
+}
+
 /**
  * ISO 3166-1 alpha-2 country of a visitor, or '' when unknown. The address itself goes no further
  * than this lookup. A proxy's country header is believed only when the proxy is trusted, since any
- * client can send one.
+ * client can send one. Answers from the database are remembered (`cacheSize` addresses, the least
+ * recently used forgotten first) under a keyed hash of the address, never the address itself
+ * (keyed-memory.ts): a visitor's later events skip the range search.
  */
 export const createCountryLookup = (options: {
   trustProxy: boolean
+  cacheSize?: number
 }): ((ip: string, headers: HeaderReader) => string) => {
-  const { trustProxy } = options
+  const { trustProxy, cacheSize = 20_000 } = options
+  const memory = createKeyedMemory<string>(cacheSize)
   return (ip, headers) => {
     if (trustProxy) {
       const fromProxy = proxyCountry(headers)
       if (fromProxy) return fromProxy
     }
-    const normal = normalizeIp(ip)
-    if (!isPublicNormal(normal)) return ''
-    const country = geoip.lookup(normal)?.country ?? ''
-    return COUNTRY_CODE.test(country) ? country : ''
+    return memory.get(ip, countryOf)
   }
 }

@@ -118,31 +118,32 @@ export function createEventPipeline(deps: PipelineDeps) {
     })
     // A page's own campaign tags win; without them the event carries the tab's landing campaign.
     const utm = page.utm.source || page.utm.medium || page.utm.campaign ? page.utm : scrubUtmTags(event.utm)
-    return {
-      ...emptyRow(),
-      ...describeEvent(event),
-      ...describeVisit(event, keep),
-      hour: utcHour(request.now),
-      site: event.site,
-      type: event.type,
-      visitor,
-      path: page.path,
-      referrer_host: referrer,
-      utm_source: utm.source,
-      utm_medium: utm.medium,
-      utm_campaign: utm.campaign,
-      source: classifySource({
-        referrerHost: referrer,
-        pageHost: page.host,
-        utmSource: utm.source,
-        utmMedium: utm.medium,
-      }),
-      device: ua.device,
-      browser: ua.browser,
-      os: ua.os,
-      country: deps.lookupCountry(request.ip, request.headers),
-      prev_path: prevPath(event, keep, scrub),
-    }
+    // One row of the row's own shape, filled in place: spreading partial objects into it cost a
+    // new object and a copy of every field per step.
+    const row = emptyRow()
+    describeEvent(event, row)
+    Object.assign(row, describeVisit(event, keep))
+    row.hour = utcHour(request.now)
+    row.site = event.site
+    row.type = event.type
+    row.visitor = visitor
+    row.path = page.path
+    row.referrer_host = referrer
+    row.utm_source = utm.source
+    row.utm_medium = utm.medium
+    row.utm_campaign = utm.campaign
+    row.source = classifySource({
+      referrerHost: referrer,
+      pageHost: page.host,
+      utmSource: utm.source,
+      utmMedium: utm.medium,
+    })
+    row.device = ua.device
+    row.browser = ua.browser
+    row.os = ua.os
+    row.country = deps.lookupCountry(request.ip, request.headers)
+    row.prev_path = prevPath(event, keep, scrub)
+    return row
   }
 }
 
@@ -160,9 +161,8 @@ function prevPath(event: Event, keep: ReadonlySet<string>, scrub: typeof scrubUr
   return prev?.path ?? ''
 }
 
-/** Step 5 for the type-specific fields: ids and labels, orders, search terms and properties. */
-function describeEvent(event: Event): Partial<EventRow> {
-  const fields: Partial<EventRow> = {}
+/** Step 5 for the type-specific fields: ids and labels, orders, search terms and properties, into `fields`. */
+function describeEvent(event: Event, fields: EventRow): void {
   const prevProduct = event.prev?.product
   if (prevProduct) {
     fields.prev_product_id = cleanLabel(prevProduct.id)
@@ -216,5 +216,4 @@ function describeEvent(event: Event): Partial<EventRow> {
     }
   }
   fields.category = interest ? cleanLabel(interest.category) : ''
-  return fields
 }

@@ -38,7 +38,7 @@ import { heading, int, machine, table } from './lib/report.ts'
  * --seconds S (each HTTP measurement), --rounds R (alternating baseline/collector rounds; the best
  * of each counts), --connections C, --events N (demo events for 3 and 4), --read-requests R, --recommend-per-day N
  * (visits a day of section 7's demo data, 1,000 like `npm run demo`),
- * --profile (CPU profile of the collector under load, into load/results/), --out FILE, --tmp DIR
+ * --profile (CPU profile of the collector under load, sections 1 and 8, into load/results/), --out FILE, --tmp DIR
  * (where the processes keep their files: the data directories and the collector's write-ahead log;
  * `--tmp /dev/shm` takes the disk out of the figures).
  *
@@ -107,7 +107,7 @@ await section(
 await section(
   'pinned',
   '8. one core against one core (taskset: server on core 1, load generator on core 0)',
-  () => pinnedSection({ settings, workDir }),
+  () => pinnedSection({ settings, workDir, profile: options.profile }),
 )
 
 heading('summary')

@@ -20,15 +20,31 @@ export type MeasurerOptions = {
   pool?: Visit[]
   /** Called with the warm-up's and the timed run's results, for checks that count every answer. */
   onLoad?: (result: LoadResult) => void
+  /**
+   * After this many passes over the pool the visitors come back from new addresses (the third
+   * octet moves, same /16), so that a long run is many visitors with a few events each rather than
+   * the same ones past their day's contribution bound, whose events are dropped without a write.
+   */
+  passesPerAddress?: number
 }
 
 export function measurer(settings: Settings, options: MeasurerOptions = {}): Measure {
   // One pool for every HTTP measurement, cycled through: the baseline and the collector get the very
   // same requests, and generating them costs the client nothing while it measures.
   const pool = options.pool ?? trafficPool(20_000, { site: SITE, origin: ORIGIN, seed: 3 })
+  const passes = options.passesPerAddress
+  let served = 0
   const eventRequests = (): (() => LoadRequest) => {
-    let next = 0
-    return () => eventRequest(pool[next++ % pool.length] as (typeof pool)[number])
+    if (passes === undefined) {
+      let next = 0
+      return () => eventRequest(pool[next++ % pool.length] as (typeof pool)[number])
+    }
+    // Counted across measurements: later runs keep going to new addresses.
+    return () => {
+      const visit = pool[served % pool.length] as (typeof pool)[number]
+      const group = Math.floor(served++ / pool.length / passes)
+      return group === 0 ? eventRequest(visit) : eventRequest(movedVisit(visit, group))
+    }
   }
 
   return async (label, target, accepted, warehousePid) => {
@@ -78,6 +94,12 @@ export function measurer(settings: Settings, options: MeasurerOptions = {}): Mea
     }
     return run
   }
+}
+
+function movedVisit(visit: Visit, group: number): Visit {
+  const [a, b, c, d] = (visit.headers['x-forwarded-for'] ?? '').split('.')
+  const moved = `${a}.${b}.${(Number(c) + group) % 256}.${d}`
+  return { ...visit, headers: { ...visit.headers, 'x-forwarded-for': moved } }
 }
 
 async function scrape(target: Child | Tally): Promise<Map<string, number> | undefined> {

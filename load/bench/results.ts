@@ -76,7 +76,15 @@ export type PinnedMode = {
    * Pageviews answered 202 as the load generator saw them (warm-ups included), the most that were
    * in flight when runs stopped, what the collector counted as accepted, and what the warehouse holds.
    */
-  exact: { answered: number; inFlight: number; counted: number; stored: number; ok: boolean }
+  exact: {
+    answered: number
+    inFlight: number
+    counted: number
+    /** 202s whose event was dropped past its visitor-day's contribution bound. */
+    bounded: number
+    stored: number
+    ok: boolean
+  }
   /** The 1-minute load average at the start of each round. */
   loadAverages: number[]
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { utcDay, utcHour } from '../../core/clock.ts'
 import { EventRow } from '../../schemas/row.ts'
@@ -37,5 +38,28 @@ describe('utcDay / utcHour', () => {
   it('rejects an invalid date rather than emitting garbage', () => {
     expect(() => utcDay(new Date(Number.NaN))).toThrow(RangeError)
     expect(() => utcHour(new Date(Number.NaN))).toThrow(RangeError)
+  })
+
+  it('answers as the ISO form does whatever instants came before, across hours, days and 1970', () => {
+    const fresh = (now: Date) => {
+      const iso = now.toISOString()
+      return [iso.slice(0, 10), `${iso.slice(0, 10)} ${iso.slice(11, 13)}:00:00`]
+    }
+    const near = fc.integer({ min: -3 * 86_400_000, max: 3 * 86_400_000 })
+    const instant = fc.oneof(
+      fc.integer({ min: -8.64e15, max: 8.64e15 }),
+      near,
+      near.map((offset) => Date.UTC(2026, 2, 1) + offset),
+      fc.constantFrom(-1, 0, 3_599_999, 3_600_000, 86_399_999, 86_400_000, Date.UTC(2026, 0, 1) - 1),
+    )
+    fc.assert(
+      fc.property(fc.array(instant, { minLength: 1, maxLength: 20 }), (instants) => {
+        for (const t of instants) {
+          const now = new Date(t)
+          expect([utcDay(now), utcHour(now)]).toEqual(fresh(now))
+        }
+      }),
+      { numRuns: 2000 },
+    )
   })
 })
