@@ -1,6 +1,9 @@
 import { z } from 'zod'
+import { POOLED_SCOPE } from '../schemas/held-back.ts'
+import { heldBackGroups } from './held-back.ts'
 import { Limit, recoQuery, SegmentIdParam } from './params.ts'
 import { getAffinity } from './queries/getAffinity.ts'
+import { getHeldBack } from './queries/getHeldBack.ts'
 import { getOfferInsights } from './queries/getOfferInsights.ts'
 import { getSegments } from './queries/getSegments.ts'
 import { recommendRoute } from './recommend/recommend-route.ts'
@@ -18,6 +21,13 @@ import { upliftOrNull } from './uplift.ts'
 const conservative = <Row extends { visitors: number }>(rows: Row[]) =>
   rows.map((row) => ({ ...row, visitors_floor: row.visitors }))
 
+// What the insights job held back from each list never reached reco_*: its count is added to the
+// rows, as groups the gate holds back (held-back.ts), so `suppressed` counts it.
+const withHeld = <Row>(rows: Row[], held: number | undefined): Row[] => [
+  ...rows,
+  ...heldBackGroups<Row>(held ?? 0),
+]
+
 const affinity = releasedRoute({
   path: '/affinity',
   summary: 'Products viewed next after a product, strongest first',
@@ -28,7 +38,20 @@ const affinity = releasedRoute({
     limit: Limit,
   }),
   row: AffinityRow,
-  handler: async (query, ctx) => conservative(await getAffinity(ctx.warehouse, query)),
+  handler: async (query, ctx) => {
+    const [rows, held] = await Promise.all([
+      getAffinity(ctx.warehouse, query),
+      getHeldBack(ctx.warehouse, {
+        site: query.site,
+        list: 'affinity',
+        scope: query.product,
+        also: POOLED_SCOPE,
+      }),
+    ])
+    // A product none of whose pairs was written is never named in the counts: it reads the pool
+    // of all such products' held-back pairs.
+    return withHeld(conservative(rows), held.get(rows.length > 0 ? query.product : POOLED_SCOPE))
+  },
 })
 
 const offers = releasedRoute({
@@ -42,7 +65,13 @@ const offers = releasedRoute({
     limit: Limit,
   }),
   row: RecoOfferRow,
-  handler: async (query, ctx) => conservative(upliftOrNull(await getOfferInsights(ctx.warehouse, query))),
+  handler: async (query, ctx) => {
+    const [rows, held] = await Promise.all([
+      getOfferInsights(ctx.warehouse, query),
+      getHeldBack(ctx.warehouse, { site: query.site, list: 'offers', scope: query.segment }),
+    ])
+    return withHeld(conservative(upliftOrNull(rows)), held.get(query.segment))
+  },
 })
 
 const segments = releasedRoute({
@@ -53,7 +82,13 @@ const segments = releasedRoute({
   shape: 'list',
   query: recoQuery({ limit: Limit }),
   row: SegmentRow,
-  handler: async (query, ctx) => conservative(await getSegments(ctx.warehouse, query)),
+  handler: async (query, ctx) => {
+    const [rows, held] = await Promise.all([
+      getSegments(ctx.warehouse, query),
+      getHeldBack(ctx.warehouse, { site: query.site, list: 'segments', scope: '' }),
+    ])
+    return withHeld(conservative(rows), held.get(''))
+  },
 })
 
 export const RECO_ROUTES: readonly ReleasedRoute[] = [recommendRoute, affinity, offers, segments]
