@@ -1,4 +1,5 @@
 import type { OfferSnapshotRow } from '../queries/getOfferSnapshot.ts'
+import type { PathAnswer } from './path-answers.ts'
 
 /**
  * The shape /recommend reads a snapshot in: each offer's variants per segment, and per offer the
@@ -34,6 +35,8 @@ export type SnapshotIndex = {
   arms: Map<string, Candidate[]>
   /** By the same key: each variant's Thompson share, computed on first use. */
   allocations: Map<string, number[]>
+  /** Answers per path of segments, built on first use (path-answers.ts). */
+  answers: Map<string, PathAnswer>
 }
 
 export const armsKey = (scope: string, offer: string): string => `${scope}\u0000${offer}`
@@ -97,6 +100,7 @@ export function indexSnapshot(
     offers: [...new Set(rows.map((row) => row.offer_id))].sort(compare),
     arms,
     allocations: new Map(),
+    answers: new Map(),
   }
 }
 
