@@ -6,6 +6,7 @@ import { getAffinity } from './queries/getAffinity.ts'
 import { getHeldBack } from './queries/getHeldBack.ts'
 import { getOfferInsights } from './queries/getOfferInsights.ts'
 import { getSegments } from './queries/getSegments.ts'
+import { offerDecisions } from './recommend/decision.ts'
 import { recommendRoute } from './recommend/recommend-route.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import { AffinityRow, RecoOfferRow, SegmentRow } from './rows.ts'
@@ -70,7 +71,16 @@ const offers = releasedRoute({
       getOfferInsights(ctx.warehouse, query),
       getHeldBack(ctx.warehouse, { site: query.site, list: 'offers', scope: query.segment }),
     ])
-    return withHeld(conservative(upliftOrNull(rows)), held.get(query.segment))
+    // Decided over the rows the gate will release, so a held-back row never counts as a variant.
+    const released = rows.filter((row) =>
+      ctx.meetsK({ visitors: row.visitors, visitors_floor: row.visitors }),
+    )
+    const decisions = offerDecisions(released, ctx.recommendProbBest)
+    const decided = upliftOrNull(rows).map((row) => ({
+      ...row,
+      decision: decisions.get(row.offer_id) ?? ('alone' as const),
+    }))
+    return withHeld(conservative(decided), held.get(query.segment))
   },
 })
 

@@ -35,7 +35,12 @@ export type Dashboard = {
  * request stamped at its own past hour), then the insights job run once. A second site, `empty`,
  * has no traffic at all.
  */
-export async function startDashboard(options: { days: number; perDay: number }): Promise<Dashboard> {
+export async function startDashboard(options: {
+  days: number
+  perDay: number
+  /** More of the service's environment (RECOMMEND_PROB_BEST, say). */
+  env?: Record<string, string>
+}): Promise<Dashboard> {
   const { warehouse, dispose } = await openTempEmbedded()
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-dashboard-ui-'))
   const port = await freePort()
@@ -52,6 +57,7 @@ export async function startDashboard(options: { days: number; perDay: number }):
       K_ANON: String(K),
       DASHBOARD_TOKEN,
       API_TOKEN,
+      ...options.env,
     },
     { now: () => clock.getStore() ?? new Date(), port },
   )
