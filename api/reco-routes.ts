@@ -32,7 +32,8 @@ const withHeld = <Row>(rows: Row[], held: number | undefined): Row[] => [
 const affinity = releasedRoute({
   path: '/affinity',
   summary: 'Products viewed next after a product, strongest first',
-  description: 'From the latest insights run: for `product`, the next products ranked by lift.',
+  description:
+    'From the latest insights run: for `product`, the next products ranked by lift. `suppressed` includes the pairs the insights job held back under K_ANON (for a product with no pair released, those of all such products, pooled).',
   shape: 'list',
   query: recoQuery({
     product: z.string().min(1).max(128).describe('Product id, as the shop sends it.'),
@@ -59,7 +60,7 @@ const offers = releasedRoute({
   path: '/offers',
   summary: 'Offer variants in a segment, best first',
   description:
-    'From the latest insights run: conversion with its Wilson interval, uplift against control and probability of being best, per offer and variant.',
+    'From the latest insights run: conversion with its Wilson interval, uplift against control, probability of being best and the decision, per offer and variant. `suppressed` includes the variants the insights job held back under K_ANON, so a segment with no rows says how many it has.',
   shape: 'list',
   query: recoQuery({
     segment: SegmentIdParam,
@@ -88,7 +89,7 @@ const segments = releasedRoute({
   path: '/segments',
   summary: 'The segments offers are tuned for',
   description:
-    'From the latest insights run: device × country × source × category of interest, coarsened (`*`) until each holds K_ANON visitors.',
+    'From the latest insights run: device × country × source × category of interest, coarsened (`*`) until each holds K_ANON visitors. `suppressed` includes the cells still under K_ANON with every dimension coarsened away.',
   shape: 'list',
   query: recoQuery({ limit: Limit }),
   row: SegmentRow,

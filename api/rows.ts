@@ -194,6 +194,7 @@ export const RecoOfferRow = z.object({
   is_best: z.boolean(),
   decision: z
     .enum(DECISIONS)
+    .exclude(['explore'])
     .describe(
       'The decision on this row’s offer in the segment, as /api/v1/recommend answers it there: `recommended` when its most probable best variant reached RECOMMEND_PROB_BEST with at least two of the offer’s variants released, `leading` short of that, `alone` with one variant released. The same on every row of an offer.',
     ),

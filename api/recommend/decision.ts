@@ -39,12 +39,18 @@ export function decide<Arm extends Candidate>(
 export function offerDecisions(
   rows: readonly { offer_id: string; prob_best: number }[],
   level: number,
-): Map<string, Decision> {
+): Map<string, Exclude<Decision, 'explore'>> {
   const byOffer = new Map<string, Array<{ variant: string; prob_best: number }>>()
   for (const row of rows) {
     const arms = byOffer.get(row.offer_id) ?? []
     arms.push({ variant: String(arms.length), prob_best: row.prob_best })
     byOffer.set(row.offer_id, arms)
   }
-  return new Map([...byOffer].map(([offer, arms]) => [offer, decide(arms, level).decision]))
+  // Every offer here has a row, so none is `explore`.
+  return new Map(
+    [...byOffer].map(([offer, arms]) => {
+      const { decision } = decide(arms, level)
+      return [offer, decision === 'explore' ? 'alone' : decision]
+    }),
+  )
 }

@@ -27,6 +27,9 @@ export type AnswerOptions = {
   path(visitor: Visitor): Array<{ id: string }>
 }
 
+// Per snapshot: dropped with it when the cache replaces the snapshot.
+const answersOf = new WeakMap<SnapshotIndex, Map<string, PathAnswer>>()
+
 /** The cached answers of `offer` for `visitor` in `index` (see above). */
 export function pathAnswer(
   index: SnapshotIndex,
@@ -41,10 +44,15 @@ export function pathAnswer(
     scopes.push(SITE_SCOPE)
   }
   const key = `${options.level}\u0001${offer ?? ''}\u0001${scopes.join('\u0001')}`
-  let cached = index.answers.get(key)
+  let answers = answersOf.get(index)
+  if (!answers) {
+    answers = new Map()
+    answersOf.set(index, answers)
+  }
+  let cached = answers.get(key)
   if (!cached) {
     cached = build(index, offer, visitor, scopes, options)
-    index.answers.set(key, cached)
+    answers.set(key, cached)
   }
   return cached
 }

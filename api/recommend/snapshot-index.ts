@@ -1,5 +1,4 @@
 import type { OfferSnapshotRow } from '../queries/getOfferSnapshot.ts'
-import type { PathAnswer } from './path-answers.ts'
 
 /**
  * The shape /recommend reads a snapshot in: each offer's variants per segment, and per offer the
@@ -35,8 +34,6 @@ export type SnapshotIndex = {
   arms: Map<string, Candidate[]>
   /** By the same key: each variant's Thompson share, computed on first use. */
   allocations: Map<string, number[]>
-  /** Answers per path of segments, built on first use (path-answers.ts). */
-  answers: Map<string, PathAnswer>
 }
 
 export const armsKey = (scope: string, offer: string): string => `${scope}\u0000${offer}`
@@ -100,7 +97,6 @@ export function indexSnapshot(
     offers: [...new Set(rows.map((row) => row.offer_id))].sort(compare),
     arms,
     allocations: new Map(),
-    answers: new Map(),
   }
 }
 
