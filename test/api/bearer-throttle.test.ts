@@ -65,4 +65,22 @@ describe('wrong bearer tokens', () => {
     expect(statuses[0]).toBe(401)
     expect(statuses.at(-1)).toBe(429)
   })
+
+  it('/api/v1/recommend runs ahead of the app-wide middleware: no request id (nor log line), the same headers', async () => {
+    const recommend = await call('/api/v1/recommend?site=demo', API_TOKEN, '198.51.100.20')
+    const segments = await call('/api/v1/segments?site=demo', API_TOKEN, '198.51.100.20')
+    expect([recommend.status, segments.status]).toEqual([200, 200])
+    expect(recommend.headers.get('x-request-id')).toBeNull()
+    expect(segments.headers.get('x-request-id')).toBeTruthy()
+    for (const name of [
+      'x-content-type-options',
+      'content-security-policy',
+      'x-frame-options',
+      'cache-control',
+    ]) {
+      expect(recommend.headers.get(name), name).toBe(segments.headers.get(name))
+    }
+    await recommend.body?.cancel()
+    await segments.body?.cancel()
+  })
 })
