@@ -24,7 +24,14 @@ const ErrorBody = z.object({
   field: z.string().optional().describe('The parameter or body field at fault.'),
 })
 
-const Suppressed = z.number().int().min(0).describe('Groups held back: fewer than K_ANON visitors.')
+const Suppressed = z
+  .number()
+  .int()
+  .min(0)
+  .nullable()
+  .describe(
+    'Groups held back: fewer than K_ANON visitors. null on a differentially private answer: groups whose noisy visitors missed the release threshold were never published, so how many there were is not known.',
+  )
 
 /**
  * The named schemas of `components.schemas`: every row of rows.ts under its export name, the
@@ -148,6 +155,10 @@ export function openApiDocument(sections: readonly ApiSection[]) {
           description: doc.description,
           security: [{ [section.security]: [] }],
           parameters,
+          // With DP on (docs/privacy.md), a route with a released form answers from it and takes
+          // only these filters, one at a time; without this key it is always served by the k gate.
+          ...(doc.released ? { 'x-released-filters': [...doc.releasedFilters] } : {}),
+          ...(doc.releasedFiltersBy ? { 'x-released-filters-by': doc.releasedFiltersBy } : {}),
           responses: {
             200: {
               description: 'Released figures; groups under K_ANON visitors are held back and counted.',

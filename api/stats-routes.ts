@@ -17,6 +17,16 @@ import { getTransitions } from './queries/getTransitions.ts'
 import { getVisitSeries } from './queries/getVisitSeries.ts'
 import { getVisits } from './queries/getVisits.ts'
 import type { Group } from './release.ts'
+import {
+  releasedFunnel,
+  releasedOffers,
+  releasedProducts,
+  releasedSearch,
+  releasedTransitions,
+} from './released-commerce.ts'
+import { pageviewList, releasedRange, type Sums } from './released-lists.ts'
+import { releasedOverview, releasedSeries } from './released-overview.ts'
+import { RELEASED_FILTERS, type ReleasedFilterName, releasedFilter } from './released-reader.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import {
   BrowserRow,
@@ -34,11 +44,28 @@ import {
   TransitionRow,
 } from './rows.ts'
 
-/** `/api/stats/*`: the dashboard's views over the rollups, each filtered only by what its rollup holds. */
+/**
+ * `/api/stats/*`: the dashboard's views over the rollups, each filtered only by what its rollup
+ * holds. The lists that have a released measurement (pages, sources, devices, browsers, OS,
+ * countries) answer from it instead when DP is on (`released`, api/released-lists.ts).
+ */
 
 // Rollups without a product dimension cannot answer a category filter.
 const TRAFFIC = ['source', 'device', 'country'] as const
 const COMMERCE = ['source', 'device', 'country', 'category'] as const
+
+// The grouping sets released for each `by` of /sources (aggregator/release/measurements.ts): the
+// source classes by device or country; referrer hosts and campaign tags without filters.
+const SOURCE_FILTERS: Record<SourceDimension, readonly ReleasedFilterName[]> = {
+  source: ['device', 'country'],
+  referrer_host: [],
+  utm_source: [],
+  utm_medium: [],
+  utm_campaign: [],
+}
+
+// The tech views are ordered by visitors first, as getTechBreakdown orders them.
+const techList = (sums: Sums) => pageviewList(sums, 'visitors')
 
 const overview = releasedRoute({
   path: '/overview',
@@ -63,6 +90,17 @@ const overview = releasedRoute({
       previous: buildOverview(before, previous, ctx.meetsK, previousVisits),
     }
   },
+  released: {
+    filters: RELEASED_FILTERS,
+    handler: async (query, reader) => {
+      const filter = releasedFilter(query)
+      const [current, previous] = await Promise.all([
+        releasedOverview(reader, { site: query.site, from: query.from, to: query.to, filter }),
+        releasedOverview(reader, { site: query.site, ...previousPeriod(query), filter }),
+      ])
+      return { current, previous }
+    },
+  },
 })
 
 const timeseries = releasedRoute({
@@ -86,6 +124,15 @@ const timeseries = releasedRoute({
     // Visits ride on the bucket's release: a bucket held back takes its visits with it.
     return points.map((point) => ({ ...point, visits: visits.get(point.time) ?? 0 }))
   },
+  released: {
+    filters: RELEASED_FILTERS,
+    handler: (query, reader) =>
+      releasedSeries(
+        reader,
+        { site: query.site, from: query.from, to: query.to, filter: releasedFilter(query) },
+        query.interval,
+      ),
+  },
 })
 
 const pages = releasedRoute({
@@ -97,6 +144,13 @@ const pages = releasedRoute({
   query: statsQuery(TRAFFIC, { limit: Limit }),
   row: PageRow,
   handler: (query, ctx) => getPages(ctx.warehouse, query),
+  released: {
+    filters: TRAFFIC,
+    handler: async (query, reader) =>
+      pageviewList(await reader.byKey('pages', releasedRange(query)), 'pageviews').map(
+        ({ value, ...row }) => ({ path: value, ...row }),
+      ),
+  },
 })
 
 const sources = releasedRoute({
@@ -115,6 +169,12 @@ const sources = releasedRoute({
   }),
   row: SourceRow,
   handler: (query, ctx) => getSources(ctx.warehouse, query),
+  released: {
+    filters: SOURCE_FILTERS.source,
+    filtersBy: { param: 'by', values: SOURCE_FILTERS },
+    handler: async (query, reader) =>
+      pageviewList(await reader.byKey(`sources.${query.by}`, releasedRange(query)), 'pageviews'),
+  },
 })
 
 const devices = releasedRoute({
@@ -131,6 +191,14 @@ const devices = releasedRoute({
       device: value as Device,
       ...row,
     })),
+  released: {
+    filters: ['source', 'country'],
+    handler: async (query, reader) =>
+      techList(await reader.byKey('tech.device', releasedRange(query))).map(({ value, ...row }) => ({
+        device: value as Device,
+        ...row,
+      })),
+  },
 })
 
 const browsers = releasedRoute({
@@ -146,6 +214,14 @@ const browsers = releasedRoute({
       browser: value,
       ...row,
     })),
+  released: {
+    filters: [],
+    handler: async (query, reader) =>
+      techList(await reader.byKey('tech.browser', releasedRange(query))).map(({ value, ...row }) => ({
+        browser: value,
+        ...row,
+      })),
+  },
 })
 
 const os = releasedRoute({
@@ -158,6 +234,14 @@ const os = releasedRoute({
   row: OsRow,
   handler: async (query, ctx) =>
     (await getTechBreakdown(ctx.warehouse, 'os', query)).map(({ value, ...row }) => ({ os: value, ...row })),
+  released: {
+    filters: [],
+    handler: async (query, reader) =>
+      techList(await reader.byKey('tech.os', releasedRange(query))).map(({ value, ...row }) => ({
+        os: value,
+        ...row,
+      })),
+  },
 })
 
 const countries = releasedRoute({
@@ -173,6 +257,14 @@ const countries = releasedRoute({
       country: value,
       ...row,
     })),
+  released: {
+    filters: ['source', 'device'],
+    handler: async (query, reader) =>
+      techList(await reader.byKey('tech.country', releasedRange(query))).map(({ value, ...row }) => ({
+        country: value,
+        ...row,
+      })),
+  },
 })
 
 const products = releasedRoute({
@@ -184,6 +276,8 @@ const products = releasedRoute({
   query: statsQuery(COMMERCE, { limit: Limit }),
   row: ProductRow,
   handler: (query, ctx) => getProducts(ctx.warehouse, query),
+  // Released without filters only (aggregator/release/measurements.ts).
+  released: { filters: [], handler: releasedProducts },
 })
 
 const funnel = releasedRoute({
@@ -196,6 +290,7 @@ const funnel = releasedRoute({
   query: statsQuery(COMMERCE, {}),
   row: FunnelRow,
   handler: async (query, ctx) => withRates(await getFunnelSteps(ctx.warehouse, query), ctx.meetsK),
+  released: { filters: [], handler: releasedFunnel },
 })
 
 const transitions = releasedRoute({
@@ -210,6 +305,7 @@ const transitions = releasedRoute({
   }),
   row: TransitionRow,
   handler: (query, ctx) => getTransitions(ctx.warehouse, query),
+  released: { filters: [], handler: releasedTransitions },
 })
 
 const offers = releasedRoute({
@@ -221,6 +317,7 @@ const offers = releasedRoute({
   query: statsQuery(COMMERCE, { limit: Limit }),
   row: OfferRow,
   handler: (query, ctx) => getOffers(ctx.warehouse, query),
+  released: { filters: [], handler: releasedOffers },
 })
 
 const search = releasedRoute({
@@ -232,6 +329,7 @@ const search = releasedRoute({
   query: statsQuery(TRAFFIC, { limit: Limit }),
   row: SearchRow,
   handler: (query, ctx) => getSearchTerms(ctx.warehouse, query),
+  released: { filters: [], handler: releasedSearch },
 })
 
 export const STATS_ROUTES: readonly ReleasedRoute[] = [

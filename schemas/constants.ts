@@ -15,5 +15,29 @@ export const SOURCES = ['search', 'social', 'email', 'paid', 'direct', 'other'] 
 export type Source = (typeof SOURCES)[number]
 export type SegmentSource = Source | '*'
 
+/**
+ * The purchase funnel, in order. `shipping_info` and `payment_info` (GA4's checkout steps) sit
+ * between checkout and purchase; `refund` comes last, its revenue negative (docs/ga4.md). A
+ * public list: the read API shows the steps, the release step publishes every one of them.
+ */
+export const FUNNEL_STEPS = [
+  'product_view',
+  'add_to_cart',
+  'checkout',
+  'shipping_info',
+  'payment_info',
+  'purchase',
+  'refund',
+] as const
+export type FunnelStep = (typeof FUNNEL_STEPS)[number]
+
 /** Days of released figures the insights job reads, ending yesterday. */
 export const DEFAULT_INSIGHTS_WINDOW_DAYS = 30
+
+/**
+ * The row of `released` that says a week or a month has been published for a measurement (its id
+ * in `k1`; value 1, no noise): the publish job writes it with the period's cells, and the read
+ * side tiles a range only with periods that have it, falling back to smaller grains for the others. Which periods have closed
+ * is public; it tells nothing about a visitor.
+ */
+export const PUBLISHED_PERIOD = { measurement: 'periods', measure: 'published' } as const

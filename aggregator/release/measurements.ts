@@ -1,9 +1,12 @@
+import { FUNNEL_STEPS } from '../../schemas/constants.ts'
 import {
   cellsBound,
   ENGAGED_SECONDS_PER_VISITOR_DAY,
   EVENTS_PER_VISITOR_DAY,
   eventsBound,
+  ITEMS_PER_ORDER,
   REVENUE_PER_VISITOR_DAY,
+  UNITS_PER_VISITOR_DAY,
 } from '../../schemas/contribution.ts'
 import { EVENT_TYPES, type EventType } from '../../schemas/events.ts'
 
@@ -23,7 +26,13 @@ import { EVENT_TYPES, type EventType } from '../../schemas/events.ts'
  * never input (test/aggregator/release-measurements.test.ts checks them against an allow-list).
  */
 
-export type Grain = 'day' | 'hour'
+/** The periods released figures are published for (`grain` in `released` and the ledger). */
+export type Grain = 'day' | 'hour' | 'week' | 'month'
+/** The grain a rollup is read at: a day of a daily rollup, an hour of an hourly one. */
+export type SourceGrain = 'day' | 'hour'
+/** Grains published from the exact per-day cells kept in `exact_cells` (ISO weeks, months). */
+export type CoarseGrain = 'week' | 'month'
+export const COARSE_GRAINS: readonly CoarseGrain[] = ['week', 'month']
 export type GroupingName = '' | 'source' | 'device' | 'country' | 'category'
 
 export type Measure = {
@@ -48,7 +57,13 @@ export type Measurement = {
   readonly where: string
   /** Grouping sets and their weights: '' is the measurement without filters. */
   readonly groupings: Partial<Record<GroupingName, number>>
-  readonly grain: Grain
+  readonly grain: SourceGrain
+  /**
+   * For a daily list: the grains it is published at, each a budget multiplier on the entry's
+   * weights (docs/privacy.md, "Time grains"). Each grain is its own mechanism over the
+   * visitor-day, so each costs its share of ρ. Absent: published at its source grain only.
+   */
+  readonly grains?: Partial<Record<'day' | CoarseGrain, number>>
   readonly measures: readonly Measure[]
   /**
    * A public domain for `k1` (event types, say): every value is released, zero or not, with no
@@ -61,7 +76,14 @@ export type Measurement = {
 const VISITORS = 'uniqCombinedMerge(visitors)'
 const PAGEVIEW: EventType[] = ['pageview']
 const FILTERS = { '': 4, source: 1, device: 1, country: 1 } as const
-const LISTS = { '': 2, source: 0.5, device: 0.5, country: 0.5 } as const
+const LISTS = { '': 3, source: 0.25, device: 0.25, country: 0.25 } as const
+/**
+ * The grains a list is published at, as multipliers of its weights. A list's daily cells pass
+ * their threshold only for groups of many hundreds of visitors a day, so most of a list's share
+ * goes to its weeks, which answer the ranges people ask for (the last 7, 28 or 30 days), and to
+ * its months; the day keeps a little, for the largest groups of a short range.
+ */
+export const LIST_GRAINS = { day: 0.1, week: 2, month: 0.5 } as const
 
 const visitors = (types: readonly EventType[], weight: number, domain?: number): Measure => ({
   name: 'visitors',
@@ -95,7 +117,8 @@ const pageviewList = (
   where: '',
   groupings,
   grain: 'day',
-  measures: [pageviews('sumMerge(pageviews)', 1), visitors(PAGEVIEW, 1)],
+  grains: LIST_GRAINS,
+  measures: [pageviews('sumMerge(pageviews)', 0.5), visitors(PAGEVIEW, 1)],
 })
 
 // --- Visits and engagement (docs/engagement.md) ------------------------------------------------
@@ -159,6 +182,7 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     where: '',
     groupings: ONLY_ALL,
     grain: 'day',
+    grains: LIST_GRAINS,
     measures: [
       visitors(PAGEVIEW, 0.5),
       count('entries', 'sumMerge(entries)', PAGES, 0.5),
@@ -175,6 +199,7 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     where: '',
     groupings: ONLY_ALL,
     grain: 'day',
+    grains: LIST_GRAINS,
     measures: [
       visitors(['pageview', 'engagement'], 0.5),
       count('pageviews', 'sumMerge(pageviews)', PAGES, 0.25),
@@ -192,6 +217,7 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     where: '',
     groupings: ONLY_ALL,
     grain: 'day',
+    grains: LIST_GRAINS,
     measures: [count('events', 'sumMerge(events)', eventsBound(LINKS), 0.5), visitors(LINKS, 0.5)],
   },
   {
@@ -213,7 +239,158 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     where: '',
     groupings: ONLY_ALL,
     grain: 'day',
+    grains: LIST_GRAINS,
     measures: [count('events', 'sumMerge(events)', eventsBound(['custom']), 0.5), visitors(['custom'], 0.5)],
+  },
+]
+
+// --- Commerce: products, funnel, search terms, transitions, offers -------------------------------
+// Released without filters only: per filter value a day's cells would need thousands of visitors to
+// pass their threshold, so a filtered grouping set would spend budget on cells never released; the
+// read API refuses filters on these views when it answers from them. Their weights add up to 4 of
+// the list's ~103: together they make every other figure's noise about 2 % larger. Sensitivities
+// are for one visitor-day, from schemas/contribution.ts, enforced by collector/contribution-bound.ts
+// (docs/privacy.md, "Measurements and sensitivities").
+const measure = (name: string, kind: Measure['kind'], sql: string, l2: number, weight: number): Measure => ({
+  name,
+  kind,
+  sql,
+  l2,
+  weight,
+})
+
+/** Visitors of a grouping set in which one visitor-day reaches at most `cells` cells, each by 1. */
+const visitorsIn = (cells: number, weight: number): Measure =>
+  measure('visitors', 'visitors', VISITORS, Math.sqrt(cells), weight)
+
+// --- Products --------------------------------------------------------------------------------
+// A (product, category) cell gets a row from each product_view, add_to_cart and remove_from_cart
+// and from each item of a checkout, purchase or refund (at most ITEMS_PER_ORDER items an order).
+// Counts: views ≤ 10, carts ≤ 5, removals ≤ 5 in all cells together; checkouts count each item,
+// ≤ 3 orders × 10 items = 30, purchases ≤ 2 × 10 = 20; quantity (purchased units) ≤ 20; revenue is
+// purchased items' value (≤ 2,000) minus refunded items' value (≤ 2,000): L1 ≤ 4,000. A vector
+// that moves by at most B in L1 moves by at most B in L2. Visitors: a visitor-day is in at most
+// 10 + 5 + 5 + 3·10 + 2·10 + 2·10 = 90 cells.
+const orderItems = (type: EventType) => EVENTS_PER_VISITOR_DAY[type] * ITEMS_PER_ORDER
+const PRODUCT_CELLS =
+  eventsBound(['product_view', 'add_to_cart', 'remove_from_cart']) +
+  orderItems('checkout') +
+  orderItems('purchase') +
+  orderItems('refund')
+
+// --- Funnel ----------------------------------------------------------------------------------
+// The steps are event types, a public list: every step is released each day, zero or not, with no
+// threshold. Visitors: one cell per step, √7. Events: each step by at most its type's bound,
+// √(10² + 5² + 3² + 3² + 3² + 2² + 2²) = √160. Revenue: the order steps (checkout, shipping_info,
+// payment_info, purchase, refund) each move by at most REVENUE_PER_VISITOR_DAY: 2,000·√5.
+const FUNNEL_TYPES: readonly EventType[] = FUNNEL_STEPS
+const ORDER_STEPS = FUNNEL_TYPES.filter((type) => !['product_view', 'add_to_cart'].includes(type))
+const funnelEventsL2 = Math.sqrt(
+  FUNNEL_TYPES.reduce((sum, type) => sum + EVENTS_PER_VISITOR_DAY[type] ** 2, 0),
+)
+
+// --- Offers ----------------------------------------------------------------------------------
+// Any event may carry the tab's last clicked offer; only these types make the offers' figures,
+// and the fixed condition keeps the others out of the visitors too. Visitors: ≤ 10 + 5 + 5 + 3 +
+// 2 = 25 cells, √25; each count by its type's bound; revenue: purchases only, ≤ 2,000.
+const OFFER_TYPES: readonly EventType[] = [
+  'offer_impression',
+  'offer_click',
+  'add_to_cart',
+  'checkout',
+  'purchase',
+]
+const offerEvents = (name: string, type: EventType, weight: number) =>
+  measure(name, 'count', `sumMergeIf(events, type = '${type}')`, EVENTS_PER_VISITOR_DAY[type], weight)
+
+const COMMERCE_MEASUREMENTS: readonly Measurement[] = [
+  {
+    // Products: key (product_id, category), as the products view shows them.
+    id: 'products',
+    table: 'products_daily',
+    keys: ['product_id', 'category'],
+    where: '',
+    groupings: { '': 1 },
+    grain: 'day',
+    measures: [
+      visitorsIn(PRODUCT_CELLS, 0.4),
+      measure('views', 'count', 'sumMerge(views)', EVENTS_PER_VISITOR_DAY.product_view, 0.2),
+      measure('carts', 'count', 'sumMerge(carts)', EVENTS_PER_VISITOR_DAY.add_to_cart, 0.1),
+      measure('removals', 'count', 'sumMerge(removals)', EVENTS_PER_VISITOR_DAY.remove_from_cart, 0.05),
+      measure('checkouts', 'count', 'sumMerge(checkouts)', orderItems('checkout'), 0.05),
+      measure('purchases', 'count', 'sumMerge(purchases)', orderItems('purchase'), 0.1),
+      measure('quantity', 'count', 'sumMerge(quantity)', UNITS_PER_VISITOR_DAY, 0.05),
+      measure('revenue', 'sum', 'sumMerge(revenue)', 2 * REVENUE_PER_VISITOR_DAY, 0.05),
+    ],
+  },
+  {
+    // The purchase funnel: visitors, events and revenue per step.
+    id: 'funnel',
+    table: 'funnel_daily',
+    keys: ['step'],
+    where: '',
+    groupings: { '': 1 },
+    grain: 'day',
+    domain: FUNNEL_STEPS,
+    measures: [
+      visitorsIn(cellsBound(FUNNEL_TYPES, FUNNEL_STEPS.length), 0.5),
+      measure('events', 'count', 'sumMerge(events)', funnelEventsL2, 0.25),
+      measure(
+        'revenue',
+        'sum',
+        'sumMerge(revenue)',
+        REVENUE_PER_VISITOR_DAY * Math.sqrt(ORDER_STEPS.length),
+        0.25,
+      ),
+    ],
+  },
+  {
+    // Site search terms: ≤ 5 searches a visitor-day, each in one term's cell.
+    id: 'search',
+    table: 'search_daily',
+    keys: ['query'],
+    where: '',
+    groupings: { '': 0.5 },
+    grain: 'day',
+    measures: [
+      visitorsIn(cellsBound(['search']), 0.5),
+      measure('searches', 'count', 'sumMerge(searches)', eventsBound(['search']), 0.35),
+      measure('zero_results', 'count', 'sumMerge(zero_results)', eventsBound(['search']), 0.15),
+    ],
+  },
+  {
+    // "Viewed A, then B": a product_view naming the product before, ≤ 10 a visitor-day. Keyed by
+    // from_product, to_product and to_category (the category of interest, the one the k-gated
+    // view filters by); the categories of the product left are not a key: a product has one
+    // category, so the read derives it from the released cells (api/released-commerce.ts).
+    id: 'transitions',
+    table: 'transitions_daily',
+    keys: ['from_product', 'to_product', 'to_category'],
+    where: '',
+    groupings: { '': 0.5 },
+    grain: 'day',
+    measures: [
+      visitorsIn(cellsBound(['product_view']), 0.5),
+      measure('transitions', 'count', 'sumMerge(transitions)', eventsBound(['product_view']), 0.5),
+    ],
+  },
+  {
+    // Offers per offer and variant; visitors are the distinct visitors of any of its events.
+    id: 'offers',
+    table: 'offers_daily',
+    keys: ['offer_id', 'variant'],
+    where: `type IN (${OFFER_TYPES.map((type) => `'${type}'`).join(', ')})`,
+    groupings: { '': 1 },
+    grain: 'day',
+    measures: [
+      visitorsIn(cellsBound(OFFER_TYPES), 0.3),
+      offerEvents('impressions', 'offer_impression', 0.2),
+      offerEvents('clicks', 'offer_click', 0.15),
+      offerEvents('carts', 'add_to_cart', 0.05),
+      offerEvents('checkouts', 'checkout', 0.05),
+      offerEvents('purchases', 'purchase', 0.15),
+      measure('revenue', 'sum', "sumMergeIf(revenue, type = 'purchase')", REVENUE_PER_VISITOR_DAY, 0.1),
+    ],
   },
 ]
 
@@ -227,7 +404,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     groupings: FILTERS,
     grain: 'day',
     measures: [
-      visitors(EVENT_TYPES, 4, 1),
+      visitors(EVENT_TYPES, 5, 1),
       pageviews("sumMergeIf(events, type = 'pageview')", 4),
       {
         name: 'revenue',
@@ -264,17 +441,24 @@ export const MEASUREMENTS: readonly Measurement[] = [
     measures: [{ name: 'events', kind: 'count', sql: 'sumMerge(events)', l2: perTypeL2, weight: 1 }],
   },
   pageviewList('pages', 'pages_daily', 'path'),
-  pageviewList('sources.source', 'sources_daily', 'source', { '': 1, device: 0.25, country: 0.25 }),
-  pageviewList('sources.referrer_host', 'sources_daily', 'referrer_host', { '': 0.5 }),
-  pageviewList('sources.utm_source', 'sources_daily', 'utm_source', { '': 0.5 }),
-  pageviewList('sources.utm_medium', 'sources_daily', 'utm_medium', { '': 0.5 }),
-  pageviewList('sources.utm_campaign', 'sources_daily', 'utm_campaign', { '': 0.5 }),
+  pageviewList('sources.source', 'sources_daily', 'source', { '': 2, device: 0.25, country: 0.25 }),
+  pageviewList('sources.referrer_host', 'sources_daily', 'referrer_host', { '': 0.3 }),
+  pageviewList('sources.utm_source', 'sources_daily', 'utm_source', { '': 0.3 }),
+  pageviewList('sources.utm_medium', 'sources_daily', 'utm_medium', { '': 0.3 }),
+  pageviewList('sources.utm_campaign', 'sources_daily', 'utm_campaign', { '': 0.3 }),
   pageviewList('tech.device', 'tech_daily', 'device', { '': 1, source: 0.25, country: 0.25 }),
-  pageviewList('tech.browser', 'tech_daily', 'browser', { '': 0.5 }),
-  pageviewList('tech.os', 'tech_daily', 'os', { '': 0.5 }),
-  pageviewList('tech.country', 'tech_daily', 'country', { '': 1, source: 0.25, device: 0.25 }),
+  pageviewList('tech.browser', 'tech_daily', 'browser', { '': 0.3 }),
+  pageviewList('tech.os', 'tech_daily', 'os', { '': 0.3 }),
+  pageviewList('tech.country', 'tech_daily', 'country', { '': 2, source: 0.25, device: 0.25 }),
   ...ENGAGEMENT_MEASUREMENTS,
+  ...COMMERCE_MEASUREMENTS,
 ]
+
+/** The grains `entry` is published at, with their budget multipliers. */
+export function publishedGrains(entry: Measurement): Array<[Grain, number]> {
+  if (!entry.grains) return [[entry.grain, 1]]
+  return (Object.entries(entry.grains) as Array<[Grain, number]>).filter(([, weight]) => weight > 0)
+}
 
 /** The measurement named `id`; throws on an unknown one (a read or a test naming a typo). */
 export function measurement(id: string): Measurement {

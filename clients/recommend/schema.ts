@@ -682,21 +682,24 @@ export interface components {
             /** @description Browser family, never a version. */
             browser: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         CountryRow: {
             /** @description ISO 3166-1 alpha-2; empty when unknown. */
             country: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         CustomEventRow: {
             name: string;
             events: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         CustomPropRow: {
             name: string;
@@ -704,7 +707,7 @@ export interface components {
             /** @description Scrubbed of personal data by the collector. */
             prop_value: string;
             events: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
         };
         /**
@@ -717,8 +720,9 @@ export interface components {
         DeviceRow: {
             device: components["schemas"]["Device"];
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         EngagementRow: {
             path: string;
@@ -727,13 +731,15 @@ export interface components {
             time_on_page: number;
             /** @description Mean deepest scroll per view, percent of the page. */
             scroll_depth: number;
-            /** @description Share of views scrolled to at least 25 % of the page. */
-            reached_25: number;
+            /** @description Share of views scrolled to at least 25 % of the page; null on a differentially private answer, whose released figures hold only the 50 % and 100 % marks. */
+            reached_25: number | null;
             reached_50: number;
-            reached_75: number;
+            /** @description As reached_25, at 75 %. */
+            reached_75: number | null;
             reached_100: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         EntryPageRow: {
             path: string;
@@ -741,8 +747,9 @@ export interface components {
             visits: number;
             /** @description Share of those visits that saw no other page. */
             bounce_rate: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         Error: {
             /** @description Stable code: invalid, unknown_site, unsupported_filter, unauthorized, not_ready, … */
@@ -1219,8 +1226,9 @@ export interface components {
             pageviews: number;
             /** @description exits / pageviews. */
             exit_rate: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         FunnelRow: {
             /** @enum {string} */
@@ -1228,12 +1236,13 @@ export interface components {
             events: number;
             /** @description Sum of order values, in the currencies the shop sent, unconverted. */
             revenue: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
-            /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. */
+            /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. On differentially private answers, from the nearest earlier step whose visitors’ 95 % interval excludes zero (every step is listed, a step without events as a noisy zero). */
             drop_off: number | null;
-            /** @description Visitors of this step over visitors of the first step; null when the first step is held back. */
+            /** @description Visitors of this step over visitors of the first step; null when the first step is held back (on differentially private answers: when its visitors’ 95 % interval includes zero). */
             conversion: number | null;
+            sd?: components["schemas"]["Noise"];
         };
         HealthStatus: {
             /** @enum {string} */
@@ -1262,8 +1271,13 @@ export interface components {
             target: string;
             /** @description Clicks (or, for not-found, views of the missing page). */
             events: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
+        };
+        /** @description Standard deviation of the noise of each noisy figure of this row, by figure name (differentially private answers only). */
+        Noise: {
+            [key: string]: number;
         };
         OfferRow: {
             offer_id: string;
@@ -1276,22 +1290,24 @@ export interface components {
             purchases: number;
             /** @description Sum of order values, in the currencies the shop sent, unconverted. */
             revenue: number;
-            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed; on differentially private answers, the distinct visitors of any of its impressions, clicks, carts, checkouts and purchases. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         OsRow: {
             /** @description Operating-system family, never a version. */
             os: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         OverviewRow: {
             from: string;
             to: string;
             pageviews: number;
-            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
-            visitors: number;
+            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. Differentially private answers count published days only, and are null when none of the range is published yet (today alone): visitors are released per closed day. */
+            visitors: number | null;
             /** @description Events per type; a type done by fewer than K_ANON visitors is left out. */
             events: {
                 [key: string]: number;
@@ -1308,12 +1324,14 @@ export interface components {
             bounce_rate: number | null;
             /** @description Mean seconds per visit while its pages were visible and focused. */
             visit_duration: number | null;
+            sd?: components["schemas"]["Noise"];
         };
         PageRow: {
             path: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         ProductRow: {
             product_id: string;
@@ -1327,8 +1345,9 @@ export interface components {
             quantity: number;
             /** @description Sum of order values, in the currencies the shop sent, unconverted. */
             revenue: number;
-            /** @description Distinct visitors who viewed, carted, checked out or bought the product. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors who viewed, carted, checked out or bought the product. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         RecoOfferRow: {
             /** @description Segment id, e.g. device=mobile|country=DE|source=*|category=brakes (* = any). */
@@ -1405,8 +1424,9 @@ export interface components {
             searches: number;
             /** @description Searches that found nothing. */
             zero_results: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         /** @enum {string} */
         SegmentDevice: "desktop" | "mobile" | "tablet" | "other" | "*";
@@ -1430,30 +1450,33 @@ export interface components {
             pageviews: number;
             /** @description Events of every type. */
             events: number;
-            /** @description Sum of order values, in the currencies the shop sent, unconverted. */
-            revenue: number;
-            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
-            visitors: number;
+            /** @description Purchase revenue. Differentially private answers release revenue per day: null for an hour, or a day not yet published. */
+            revenue: number | null;
+            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. Differentially private answers: null for an hour or a day not yet published (visitors are released per closed day). */
+            visitors: number | null;
             /** @description Visits that began in the bucket. */
             visits: number;
+            sd?: components["schemas"]["Noise"];
         };
         SourceRow: {
             /** @description The value of the `by` dimension; empty when the pageview had none. */
             value: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
-        /** @description Groups held back: fewer than K_ANON visitors. */
-        Suppressed: number;
+        /** @description Groups held back: fewer than K_ANON visitors. null on a differentially private answer: groups whose noisy visitors missed the release threshold were never published, so how many there were is not known. */
+        Suppressed: number | null;
         TransitionRow: {
             from_product: string;
             from_category: string;
             to_product: string;
             to_category: string;
             transitions: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         VisitorKindRow: {
             /**
@@ -1462,8 +1485,9 @@ export interface components {
              */
             kind: "new" | "returning";
             visits: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
     };
     responses: never;
