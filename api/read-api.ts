@@ -1,10 +1,11 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import type { Logger } from '../core/logger.ts'
 import { type Attempts, bearerAuth, resolveToken } from '../core/tokens.ts'
 import type { Config } from '../schemas/config.ts'
 import type { Warehouse } from '../warehouse/client.ts'
 import { type ApiSection, openApiDocument } from './openapi.ts'
 import { RECO_ROUTES } from './reco-routes.ts'
+import { recommendRoute } from './recommend/recommend-route.ts'
 import { releasedRouter } from './released-route.ts'
 import { STATS_ROUTES } from './stats-routes.ts'
 
@@ -14,13 +15,22 @@ export type ReadApiDeps = {
   logger: Logger
   /** Throttles wrong bearer tokens per client (composed by the server, which knows the client). */
   attempts?: Attempts
+  /** Runs around `GET /api/v1/recommend`, which `first` serves ahead of the server's middleware. */
+  aroundFirst?: MiddlewareHandler
 }
+
+export const RECOMMEND_PATH = '/api/v1/recommend'
 
 /**
  * The read side: `/api/stats/*` for the dashboard (DASHBOARD_TOKEN), `/api/v1/*` for the
  * recommendation service (API_TOKEN), and `/api/openapi.json`, public, describing both.
+ *
+ * `first` holds `GET /api/v1/recommend` alone, for the server to mount ahead of its app-wide
+ * middleware: it is called on every page view of the shop and needs none of it but
+ * `aroundFirst` (the security headers). Its token check runs for that path only; every other
+ * path passes through it untouched to `routes`, whose own check it meets there.
  */
-export function readApiRoutes(deps: ReadApiDeps): Hono {
+export function readApiRoutes(deps: ReadApiDeps): { first: Hono; routes: Hono } {
   const { config, warehouse, logger } = deps
   const routerDeps = {
     warehouse,
@@ -48,7 +58,18 @@ export function readApiRoutes(deps: ReadApiDeps): Hono {
     },
   ]
   const document = openApiDocument(sections)
-  return new Hono()
+  const apiToken = token(config.tokens.api, 'api-token')
+  const recommendAuth = bearerAuth(apiToken, 'tally-api', deps.attempts)
+  const around: MiddlewareHandler = deps.aroundFirst ?? ((_c, next) => next())
+  const recommendGate: MiddlewareHandler = (c, next) =>
+    c.req.path === RECOMMEND_PATH
+      ? around(c, async () => {
+          const refused = await recommendAuth(c, next)
+          if (refused) c.res = refused
+        })
+      : next()
+  const first = new Hono().route('/api/v1', releasedRouter([recommendRoute], recommendGate, routerDeps))
+  const routes = new Hono()
     .route(
       '/api/stats',
       releasedRouter(
@@ -60,10 +81,11 @@ export function readApiRoutes(deps: ReadApiDeps): Hono {
     .route(
       '/api/v1',
       releasedRouter(
-        RECO_ROUTES,
-        bearerAuth(token(config.tokens.api, 'api-token'), 'tally-api', deps.attempts),
+        RECO_ROUTES.filter((route) => route !== recommendRoute),
+        bearerAuth(apiToken, 'tally-api', deps.attempts),
         routerDeps,
       ),
     )
     .get('/api/openapi.json', (c) => c.json(document))
+  return { first, routes }
 }

@@ -1,8 +1,12 @@
 import { z } from 'zod'
+import { POOLED_SCOPE } from '../schemas/held-back.ts'
+import { heldBackGroups } from './held-back.ts'
 import { Limit, recoQuery, SegmentIdParam } from './params.ts'
 import { getAffinity } from './queries/getAffinity.ts'
+import { getHeldBack } from './queries/getHeldBack.ts'
 import { getOfferInsights } from './queries/getOfferInsights.ts'
 import { getSegments } from './queries/getSegments.ts'
+import { offerDecisions } from './recommend/decision.ts'
 import { recommendRoute } from './recommend/recommend-route.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import { AffinityRow, RecoOfferRow, SegmentRow } from './rows.ts'
@@ -18,42 +22,84 @@ import { upliftOrNull } from './uplift.ts'
 const conservative = <Row extends { visitors: number }>(rows: Row[]) =>
   rows.map((row) => ({ ...row, visitors_floor: row.visitors }))
 
+// What the insights job held back from each list never reached reco_*: its count is added to the
+// rows, as groups the gate holds back (held-back.ts), so `suppressed` counts it.
+const withHeld = <Row>(rows: Row[], held: number | undefined): Row[] => [
+  ...rows,
+  ...heldBackGroups<Row>(held ?? 0),
+]
+
 const affinity = releasedRoute({
   path: '/affinity',
   summary: 'Products viewed next after a product, strongest first',
-  description: 'From the latest insights run: for `product`, the next products ranked by lift.',
+  description:
+    'From the latest insights run: for `product`, the next products ranked by lift. `suppressed` includes the pairs the insights job held back under K_ANON (for a product with no pair released, those of all such products, pooled).',
   shape: 'list',
   query: recoQuery({
     product: z.string().min(1).max(128).describe('Product id, as the shop sends it.'),
     limit: Limit,
   }),
   row: AffinityRow,
-  handler: async (query, ctx) => conservative(await getAffinity(ctx.warehouse, query)),
+  handler: async (query, ctx) => {
+    const [rows, held] = await Promise.all([
+      getAffinity(ctx.warehouse, query),
+      getHeldBack(ctx.warehouse, {
+        site: query.site,
+        list: 'affinity',
+        scope: query.product,
+        also: POOLED_SCOPE,
+      }),
+    ])
+    // A product none of whose pairs was written is never named in the counts: it reads the pool
+    // of all such products' held-back pairs.
+    return withHeld(conservative(rows), held.get(rows.length > 0 ? query.product : POOLED_SCOPE))
+  },
 })
 
 const offers = releasedRoute({
   path: '/offers',
   summary: 'Offer variants in a segment, best first',
   description:
-    'From the latest insights run: conversion with its Wilson interval, uplift against control and probability of being best, per offer and variant.',
+    'From the latest insights run: conversion with its Wilson interval, uplift against control, probability of being best and the decision, per offer and variant. `suppressed` includes the variants the insights job held back under K_ANON, so a segment with no rows says how many it has.',
   shape: 'list',
   query: recoQuery({
     segment: SegmentIdParam,
     limit: Limit,
   }),
   row: RecoOfferRow,
-  handler: async (query, ctx) => conservative(upliftOrNull(await getOfferInsights(ctx.warehouse, query))),
+  handler: async (query, ctx) => {
+    const [rows, held] = await Promise.all([
+      getOfferInsights(ctx.warehouse, query),
+      getHeldBack(ctx.warehouse, { site: query.site, list: 'offers', scope: query.segment }),
+    ])
+    // Decided over the rows the gate will release, so a held-back row never counts as a variant.
+    const released = rows.filter((row) =>
+      ctx.meetsK({ visitors: row.visitors, visitors_floor: row.visitors }),
+    )
+    const decisions = offerDecisions(released, ctx.recommendProbBest)
+    const decided = upliftOrNull(rows).map((row) => ({
+      ...row,
+      decision: decisions.get(row.offer_id) ?? ('alone' as const),
+    }))
+    return withHeld(conservative(decided), held.get(query.segment))
+  },
 })
 
 const segments = releasedRoute({
   path: '/segments',
   summary: 'The segments offers are tuned for',
   description:
-    'From the latest insights run: device × country × source × category of interest, coarsened (`*`) until each holds K_ANON visitors.',
+    'From the latest insights run: device × country × source × category of interest, coarsened (`*`) until each holds K_ANON visitors. `suppressed` includes the cells still under K_ANON with every dimension coarsened away.',
   shape: 'list',
   query: recoQuery({ limit: Limit }),
   row: SegmentRow,
-  handler: async (query, ctx) => conservative(await getSegments(ctx.warehouse, query)),
+  handler: async (query, ctx) => {
+    const [rows, held] = await Promise.all([
+      getSegments(ctx.warehouse, query),
+      getHeldBack(ctx.warehouse, { site: query.site, list: 'segments', scope: '' }),
+    ])
+    return withHeld(conservative(rows), held.get(''))
+  },
 })
 
 export const RECO_ROUTES: readonly ReleasedRoute[] = [recommendRoute, affinity, offers, segments]

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DEVICES, SOURCES } from '../schemas/constants.ts'
 import { FUNNEL_STEPS } from './queries/getFunnelSteps.ts'
+import { DECISIONS } from './recommend/decision.ts'
 
 /**
  * The rows the read API answers with: the contract of the responses and the source of their
@@ -218,6 +219,12 @@ export const RecoOfferRow = z.object({
     ),
   prob_best: z.number().describe('Posterior probability of being the best variant.'),
   is_best: z.boolean(),
+  decision: z
+    .enum(DECISIONS)
+    .exclude(['explore'])
+    .describe(
+      'The decision on this row’s offer in the segment, as /api/v1/recommend answers it there: `recommended` when its most probable best variant reached RECOMMEND_PROB_BEST with at least two of the offer’s variants released, `leading` short of that, `alone` with one variant released. The same on every row of an offer.',
+    ),
   computed_at: computedAt,
 })
 

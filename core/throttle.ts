@@ -14,20 +14,35 @@ export type FailureThrottle = {
   wait(client: string): number
   /** Counts one failed attempt of `client`. */
   failed(client: string): void
+  /**
+   * True when no client can be waiting: every bucket has refilled since the last failure. Lets a
+   * caller skip working out who the client is (and hashing it) while nobody is guessing.
+   */
+  idle(): boolean
 }
 
 /** A failure throttle; `now` in milliseconds, injected for tests. */
 export function createFailureThrottle(
   options: { burst?: number; perMinute?: number; maxClients?: number; now?: () => number } = {},
 ): FailureThrottle {
+  const burst = options.burst ?? 10
+  const perMinute = options.perMinute ?? 10
+  const now = options.now ?? (() => performance.now())
   const buckets = createKeyedBuckets({
-    capacity: options.burst ?? 10,
-    perMinute: options.perMinute ?? 10,
+    capacity: burst,
+    perMinute,
     ...(options.maxClients ? { maxClients: options.maxClients } : {}),
-    ...(options.now ? { now: options.now } : {}),
+    now,
   })
+  // A bucket refills from empty to full in this long; one that last spent longer ago is full.
+  const refillMs = (burst / perMinute) * 60_000
+  let lastFailure = Number.NEGATIVE_INFINITY
   return {
     wait: (client) => (buckets.tokens(client) >= 1 ? 0 : buckets.secondsUntil(client, 1)),
-    failed: (client) => buckets.spend(client, 1),
+    failed: (client) => {
+      lastFailure = now()
+      buckets.spend(client, 1)
+    },
+    idle: () => now() - lastFailure > refillMs,
   }
 }

@@ -57,7 +57,9 @@ export type Attempts = { throttle: FailureThrottle; client: (c: Context) => stri
 
 /** 429 with Retry-After while the request's client has failed too often (see FailureThrottle). */
 export function throttled(c: Context, attempts: Attempts | undefined): Response | undefined {
-  const wait = attempts?.throttle.wait(attempts.client(c)) ?? 0
+  // While nobody has failed lately no client can be waiting: no need to tell clients apart.
+  if (!attempts || attempts.throttle.idle()) return undefined
+  const wait = attempts.throttle.wait(attempts.client(c))
   if (wait === 0) return undefined
   return c.json(
     { error: 'too_many_attempts', message: `too many wrong tokens; try again in ${wait} s` },

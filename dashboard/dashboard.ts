@@ -7,7 +7,10 @@ import { dashboardUiRoutes } from './routes.tsx'
 import { fileSessionEpoch } from './session-epoch.ts'
 
 export type DashboardDeps = {
-  config: Pick<Config, 'dataDir' | 'kAnon' | 'sites' | 'tokens' | 'trustProxy' | 'privacy'>
+  config: Pick<
+    Config,
+    'dataDir' | 'kAnon' | 'recommendProbBest' | 'sites' | 'tokens' | 'trustProxy' | 'privacy'
+  >
   logger: Logger
   /** The app's own `request`: the dashboard reads its figures through the read API. */
   readApi: (path: string, init: RequestInit) => Response | Promise<Response>
@@ -30,6 +33,7 @@ export function dashboardRoutes({ config, logger, readApi, attempts }: Dashboard
       : 'No DASHBOARD_TOKEN was set, so Tally generated one: it is in the file dashboard-token in its DATA_DIR.',
     apiToken: token(config.tokens.api, 'api-token'),
     insightsWindowDays: DEFAULT_INSIGHTS_WINDOW_DAYS,
+    recommendProbBest: config.recommendProbBest,
     sites: [...config.sites.keys()],
     k: config.kAnon,
     releasedFigures: config.privacy.mechanism !== 'off',

@@ -18,6 +18,8 @@ export type DashboardUiDeps = {
   apiToken?: string | undefined
   /** How many days the insights job looks back, for the insights view's note. */
   insightsWindowDays: number
+  /** RECOMMEND_PROB_BEST, stated with the insights so the page can say what `recommended` means. */
+  recommendProbBest: number
   /** The configured site ids, for the site switcher. */
   sites: readonly string[]
   /** `K_ANON`, for the "n rows hidden" notes. */
@@ -252,6 +254,7 @@ export function dashboardUiRoutes(deps: DashboardUiDeps): Hono {
       body: {
         computed_at: chosen[0]?.computed_at ?? null,
         window_days: deps.insightsWindowDays,
+        prob_best_level: deps.recommendProbBest,
         segments: results,
         suppressed: segments.suppressed,
         omitted: segments.rows.length - chosen.length,

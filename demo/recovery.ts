@@ -1,4 +1,4 @@
-import { type Verdict, verdict } from '../api/recommend/decision.ts'
+import type { Decision } from '../api/recommend/decision.ts'
 import { type SeedReport, trueBestFor } from './seed.ts'
 
 /**
@@ -13,8 +13,10 @@ export type Arm = Segment & {
   is_best: boolean
   prob_best: number
   impressions: number
+  /** The API's decision on the arm's offer in the segment (RECOMMEND_PROB_BEST applied). */
+  decision: Decision
 }
-export type Judged = { best: Arm; verdict: Verdict }
+export type Judged = { best: Arm; verdict: Decision }
 export type Scored = Judged & { truth: string; right: boolean }
 
 /** The insights as the recommendation service reads them: every segment, its best arm and the call. */
@@ -30,7 +32,7 @@ export async function readInsights(url: string, site: string, token: string): Pr
     const query = new URLSearchParams({ site, segment: segment.segment, limit: '100' })
     const arms = (await get<Arm>(`/api/v1/offers?${query}`)) ?? []
     const best = arms.find((arm) => arm.is_best)
-    if (best) judged.push({ best, verdict: verdict(arms) })
+    if (best) judged.push({ best, verdict: best.decision })
   }
   return judged
 }
@@ -53,7 +55,7 @@ export function recoverySummary(judged: Judged[], report: SeedReport): string {
   const count = (list: Scored[]) => `${list.filter((one) => one.right).length} of ${list.length}`
   return [
     `Offer insights for ${judged.length} segments:`,
-    `  recommended (P(best) ≥ 95%): the true best variant in ${count(called)}`,
+    `  recommended (RECOMMEND_PROB_BEST): the true best variant in ${count(called)}`,
     `  leading, not yet clear:      the true best in ${count(leading)}`,
     `  ${scored.length - called.length - leading.length} segments have one variant with enough visitors: no comparison yet`,
   ].join('\n')

@@ -37,8 +37,18 @@ export function createApp(deps: AppDeps): Hono {
     client: (c) =>
       clientPrefix(clientIp(() => peerAddress(c), c.req.raw.headers, deps.config.trustProxy)) || 'unknown',
   }
-  // First, so that the middleware below never runs for it (see Collector.ingest).
+  const readApi = readApiRoutes({
+    config: deps.config,
+    warehouse: deps.health.warehouse,
+    logger: deps.logger,
+    attempts,
+    aroundFirst: securityHeaders(),
+  })
+  // First, so that the middleware below never runs for them: event intake (see Collector.ingest)
+  // and GET /api/v1/recommend, called on every page view, which gets its security headers and
+  // token check and nothing else (no request id, no log line per call).
   app.route('/', deps.collector.ingest)
+  app.route('/', readApi.first)
   app.use(requestId())
   app.use(requestLog(deps.logger))
   app.use(securityHeaders())
@@ -57,10 +67,7 @@ export function createApp(deps: AppDeps): Hono {
   )
   app.route('/', deps.collector.routes)
   app.route('/', demoShopRoutes())
-  app.route(
-    '/',
-    readApiRoutes({ config: deps.config, warehouse: deps.health.warehouse, logger: deps.logger, attempts }),
-  )
+  app.route('/', readApi.routes)
   // The dashboard owns `/` and reads its figures through the read API above, in process.
   app.route(
     '/',

@@ -46,6 +46,7 @@ const SERVICE_TIMES = new Set([
   'reco_affinity.computed_at',
   'reco_offers.computed_at',
   'reco_segments.computed_at',
+  'reco_held_back.computed_at',
   // When a publication was claimed: a time of the service, not of any event.
   'release_ledger.claimed_at',
 ])
@@ -63,6 +64,7 @@ export const NOT_EVENT_TABLES = new Set([
   'reco_affinity',
   'reco_offers',
   'reco_segments',
+  'reco_held_back',
 ])
 const IDENTIFYING_COLUMN =
   /^(ip|ip_?address|client_?ip|remote_?addr|user_?agent|ua|e_?mail|phone|user_?id|customer_?id|account_?id|session_?id|cookie)$/i

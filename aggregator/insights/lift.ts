@@ -26,6 +26,10 @@ export type Affinity = Transition & { rank: number; lift: number }
 
 export const TOP_NEXT_PRODUCTS = 20
 
+/** Whether a pair is ranked at all: `kAnon` visitors and at least one transition. */
+export const releasablePair = (t: Transition, kAnon: number): boolean =>
+  t.visitors >= kAnon && t.transitions > 0
+
 /**
  * For each (site, product), its next products ranked by lift (then by transitions, then by id,
  * so ties are stable), at most `limit` of them. Pairs seen by fewer than `kAnon` visitors are
@@ -38,7 +42,7 @@ export function rankAffinities(
   kAnon: number,
   limit = TOP_NEXT_PRODUCTS,
 ): Affinity[] {
-  const released = transitions.filter((t) => t.visitors >= kAnon && t.transitions > 0)
+  const released = transitions.filter((t) => releasablePair(t, kAnon))
   const fromTotals = new Map<string, number>()
   const toTotals = new Map<string, number>()
   const siteTotals = new Map<string, number>()

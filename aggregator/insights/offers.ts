@@ -63,11 +63,8 @@ export function relativeUplift(rate: number, controlRate: number): number {
 
 type Totals = Omit<ArmDay, 'site' | 'dims' | 'day' | 'visitors'> & { segment: Segment; days: DailyCount[] }
 
-export function offerInsights(
-  arms: readonly ArmDay[],
-  coarsening: Coarsening,
-  kAnon: number,
-): OfferInsight[] {
+/** Each offer variant's figures per segment, pooled from its fine cells; cells of no segment are left out. */
+function armTotals(arms: readonly ArmDay[], coarsening: Coarsening): Array<Totals & { visitors: number }> {
   const totals = new Map<string, Totals>()
   for (const arm of arms) {
     const segment = coarsening.segmentOf.get(cellKey(arm.site, arm.dims))
@@ -95,14 +92,40 @@ export function offerInsights(
     })
     totals.set(key, total)
   }
+  return [...totals.values()].map((total) => ({ ...total, visitors: visitorsLowerBound(total.days) }))
+}
 
+/** Whether an arm is written: k visitors, and impressions to rate its conversions against. */
+const releasable = (arm: { visitors: number; impressions: number }, kAnon: number) =>
+  arm.visitors >= kAnon && arm.impressions > 0
+
+/**
+ * How many offer variants of each segment `offerInsights` holds back (fewer than `kAnon`
+ * visitors, or no impression): counts by segment, never the variants themselves.
+ */
+export function heldBackArms(
+  arms: readonly ArmDay[],
+  coarsening: Coarsening,
+  kAnon: number,
+): Map<Segment, number> {
+  const held = new Map<Segment, number>()
+  for (const total of armTotals(arms, coarsening)) {
+    if (!releasable(total, kAnon)) held.set(total.segment, (held.get(total.segment) ?? 0) + 1)
+  }
+  return held
+}
+
+export function offerInsights(
+  arms: readonly ArmDay[],
+  coarsening: Coarsening,
+  kAnon: number,
+): OfferInsight[] {
   // Only releasable arms take part, so that no suppressed arm shapes a released figure.
   const bySegment = new Map<Segment, (Totals & { visitors: number })[]>()
-  for (const total of totals.values()) {
-    const visitors = visitorsLowerBound(total.days)
-    if (visitors < kAnon || total.impressions <= 0) continue
+  for (const total of armTotals(arms, coarsening)) {
+    if (!releasable(total, kAnon)) continue
     const released = bySegment.get(total.segment) ?? []
-    released.push({ ...total, visitors })
+    released.push(total)
     bySegment.set(total.segment, released)
   }
 

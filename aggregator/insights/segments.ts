@@ -67,6 +67,8 @@ export type Coarsening = {
   segmentOf: Map<string, Segment>
   /** Cells still under k at `*` everywhere, and so not released. */
   suppressedCells: number
+  /** The same cells counted per site. */
+  heldCellsBySite: Map<string, number>
 }
 
 export function coarsen(cells: readonly Cell[], kAnon: number): Coarsening {
@@ -101,5 +103,7 @@ export function coarsen(cells: readonly Cell[], kAnon: number): Coarsening {
     }
   }
   segments.sort((x, y) => (x.site === y.site ? (x.id < y.id ? -1 : 1) : x.site < y.site ? -1 : 1))
-  return { segments, segmentOf, suppressedCells: pending.length }
+  const heldCellsBySite = new Map<string, number>()
+  for (const cell of pending) heldCellsBySite.set(cell.site, (heldCellsBySite.get(cell.site) ?? 0) + 1)
+  return { segments, segmentOf, suppressedCells: pending.length, heldCellsBySite }
 }

@@ -1,8 +1,9 @@
 import { DEFAULT_INSIGHTS_WINDOW_DAYS } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { alterTarget } from '../../warehouse/cluster-tables.ts'
+import { type HeldBack, heldBack } from '../insights/held-back.ts'
 import { rankAffinities } from '../insights/lift.ts'
-import { offerInsights } from '../insights/offers.ts'
+import { heldBackArms, offerInsights } from '../insights/offers.ts'
 import { readArmDays, readCells, readTransitions } from '../insights/read.ts'
 import { coarsen } from '../insights/segments.ts'
 import { dayOffset, requireQueryParameters, run, select, utcSeconds } from '../sql.ts'
@@ -11,7 +12,8 @@ import { dayOffset, requireQueryParameters, run, select, utcSeconds } from '../s
  * insights, every 15 minutes, at start, and on demand (`computeInsights` is what an admin
  * endpoint calls): offer performance per segment and product affinity over the last
  * `windowDays` days, written as one snapshot to the `reco_*` tables (schemas/migrations/0008).
- * Every row written has at least `kAnon` visitors, so the tables can be read directly.
+ * Every row written has at least `kAnon` visitors, so the tables can be read directly. How many
+ * groups each list held back is written with it, as counts only (reco_held_back, 0040).
  *
  * Several instances may run it at once: each writes a snapshot stamped with its own clock, the
  * newest wins for readers, and older snapshots are deleted after each write. A run that finds a
@@ -29,12 +31,16 @@ export type InsightsReport = {
   skipped: boolean
   segments: number
   suppressedCells: number
+  /** Offer variants of written segments that were held back. */
+  heldVariants: number
+  /** Product pairs held back. */
+  heldPairs: number
   offers: number
   affinities: number
 }
 
 /** The snapshot tables; only these names are written into statements below. */
-const RECO_TABLES = ['reco_affinity', 'reco_offers', 'reco_segments'] as const
+const RECO_TABLES = ['reco_affinity', 'reco_offers', 'reco_segments', 'reco_held_back'] as const
 
 const NEWER_SNAPSHOTS = RECO_TABLES.map(
   (table) => `SELECT count() AS n FROM ${table} WHERE computed_at >= toDateTime({at:String}, 'UTC')`,
@@ -60,6 +66,8 @@ export async function computeInsights(
     skipped: false,
     segments: 0,
     suppressedCells: 0,
+    heldVariants: 0,
+    heldPairs: 0,
     offers: 0,
     affinities: 0,
   }
@@ -68,9 +76,19 @@ export async function computeInsights(
   const newer = await select<{ n: number }>(warehouse, NEWER_SNAPSHOTS, { at })
   if (newer.some((row) => Number(row.n) > 0)) return { ...report, skipped: true }
 
-  const coarsening = coarsen(await readCells(warehouse, window), config.kAnon)
-  const offers = offerInsights(await readArmDays(warehouse, window), coarsening, config.kAnon)
-  const affinities = rankAffinities(await readTransitions(warehouse, window), config.kAnon)
+  const cells = await readCells(warehouse, window)
+  const coarsening = coarsen(cells, config.kAnon)
+  const armDays = await readArmDays(warehouse, window)
+  const offers = offerInsights(armDays, coarsening, config.kAnon)
+  const transitions = await readTransitions(warehouse, window)
+  const affinities = rankAffinities(transitions, config.kAnon)
+  const held = heldBack({
+    sites: [...cells, ...transitions].map((group) => group.site),
+    coarsening,
+    heldArms: heldBackArms(armDays, coarsening, config.kAnon),
+    transitions,
+    kAnon: config.kAnon,
+  })
 
   await insert(
     warehouse,
@@ -122,6 +140,12 @@ export async function computeInsights(
       computed_at: at,
     })),
   )
+  // Last: a reader that finds this snapshot's counts finds its rows written too.
+  await insert(
+    warehouse,
+    'reco_held_back',
+    held.map((row) => ({ ...row, computed_at: at })),
+  )
   // The new snapshot is complete before an old one goes, so a reader always finds one.
   for (const table of RECO_TABLES) {
     const [older] = await select<{ n: number }>(warehouse, OLDER_ROWS(table), { at })
@@ -131,10 +155,15 @@ export async function computeInsights(
     ...report,
     segments: coarsening.segments.length,
     suppressedCells: coarsening.suppressedCells,
+    heldVariants: sumHeld(held, 'offers'),
+    heldPairs: sumHeld(held, 'affinity'),
     offers: offers.length,
     affinities: affinities.length,
   }
 }
+
+const sumHeld = (rows: readonly HeldBack[], list: HeldBack['list']) =>
+  rows.reduce((sum, row) => sum + (row.list === list ? row.held : 0), 0)
 
 async function insert(
   warehouse: Warehouse,

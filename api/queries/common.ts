@@ -166,6 +166,7 @@ const SNAPSHOT_TABLES = {
   reco_affinity: 'reco_affinity',
   reco_offers: 'reco_offers',
   reco_segments: 'reco_segments',
+  reco_held_back: 'reco_held_back',
 }
 export const LATEST_SNAPSHOT = (table: keyof typeof SNAPSHOT_TABLES) =>
   `SELECT max(computed_at) FROM ${SNAPSHOT_TABLES[table]} WHERE site = {site:String}`

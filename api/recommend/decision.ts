@@ -31,16 +31,26 @@ export function decide<Arm extends Candidate>(
   return { decision: best.prob_best >= level ? 'recommended' : 'leading', best }
 }
 
-/** The dashboard's badge for a segment's released arms: `decide` where nothing released reads `alone`. */
-export type Verdict = Exclude<Decision, 'explore'>
-
-export function verdict<Arm extends { prob_best: number }>(
-  arms: readonly Arm[],
-  level = DEFAULT_RECOMMEND_PROB_BEST,
-): Verdict {
-  const { decision } = decide(
-    arms.map((arm, i) => ({ variant: String(i), prob_best: arm.prob_best })),
-    level,
+/**
+ * The decision on each offer of one segment's rows, as /api/v1/recommend would answer it for a
+ * visitor of that segment: `decide` over the offer's variants. `/api/v1/offers` states it on every
+ * row, so that clients and the dashboard act on the configured level instead of re-deriving it.
+ */
+export function offerDecisions(
+  rows: readonly { offer_id: string; prob_best: number }[],
+  level: number,
+): Map<string, Exclude<Decision, 'explore'>> {
+  const byOffer = new Map<string, Array<{ variant: string; prob_best: number }>>()
+  for (const row of rows) {
+    const arms = byOffer.get(row.offer_id) ?? []
+    arms.push({ variant: String(arms.length), prob_best: row.prob_best })
+    byOffer.set(row.offer_id, arms)
+  }
+  // Every offer here has a row, so none is `explore`.
+  return new Map(
+    [...byOffer].map(([offer, arms]) => {
+      const { decision } = decide(arms, level)
+      return [offer, decision === 'explore' ? 'alone' : decision]
+    }),
   )
-  return decision === 'explore' ? 'alone' : decision
 }

@@ -5,16 +5,17 @@ import { FILTERS, recoQuery } from '../params.ts'
 import { getOfferSnapshot } from '../queries/getOfferSnapshot.ts'
 import { getSnapshotVersion } from '../queries/getSnapshotVersion.ts'
 import { type ReadContext, type ReleasedRoute, releasedRoute } from '../released-route.ts'
-import { recommendation } from './answer.ts'
 import { Recommendation } from './answer-schema.ts'
+import { pathAnswer } from './path-answers.ts'
 import { resolutionPath } from './resolve.ts'
 import { type SnapshotCache, snapshotCache } from './snapshot-cache.ts'
-import { armsKey, type Candidate, indexSnapshot, SITE_SCOPE, type SnapshotIndex } from './snapshot-index.ts'
-import { cryptoRandom, thompsonAllocation } from './thompson.ts'
+import { type Candidate, indexSnapshot, type SnapshotIndex } from './snapshot-index.ts'
+import { cryptoRandom } from './thompson.ts'
 
 /**
  * `GET /api/v1/recommend`: the offer variant to show one visitor, from the insights job's latest
- * snapshot, held in memory (snapshot-cache.ts) so that a call costs no warehouse read.
+ * snapshot, held in memory (snapshot-cache.ts) so that a call costs no warehouse read, with its
+ * answers built once per path of segments (path-answers.ts) so that a call costs no recomputation.
  */
 
 /** How often a process asks the warehouse whether the insights job wrote a newer snapshot. */
@@ -87,31 +88,12 @@ export const recommendRoute: ReleasedRoute = releasedRoute<RecommendQuery, Candi
       source: params.source,
       category: params.category,
     }
-    const scopes = offer === null ? [] : [...resolutionPath(visitor).map((step) => step.id), SITE_SCOPE]
-    const groups = scopes.flatMap((scope) => index.arms.get(armsKey(scope, offer ?? '')) ?? [])
-    return {
-      groups,
-      answer: (released) =>
-        recommendation({
-          site: params.site,
-          offer,
-          visitor,
-          released,
-          level: ctx.recommendProbBest,
-          choose: params.choose,
-          computedAt: index.computedAt,
-          random,
-          allocate: (scope, arms) => {
-            // Every released arm of a scope is in `arms`, so the key names one set of arms per snapshot.
-            const key = `${armsKey(scope, offer ?? '')}\u0000${arms.map((arm) => arm.variant).join('\u0000')}`
-            let shares = index.allocations.get(key)
-            if (!shares) {
-              shares = thompsonAllocation(arms, random)
-              index.allocations.set(key, shares)
-            }
-            return shares
-          },
-        }),
-    }
+    const cached = pathAnswer(index, offer, visitor, {
+      site: params.site,
+      level: ctx.recommendProbBest,
+      random,
+      path: resolutionPath,
+    })
+    return { groups: cached.groups, answer: (released) => cached.answer(released, params.choose) }
   },
 })

@@ -473,7 +473,7 @@ export interface paths {
         };
         /**
          * Products viewed next after a product, strongest first
-         * @description From the latest insights run: for `product`, the next products ranked by lift.
+         * @description From the latest insights run: for `product`, the next products ranked by lift. `suppressed` includes the pairs the insights job held back under K_ANON (for a product with no pair released, those of all such products, pooled).
          */
         get: operations["v1Affinity"];
         put?: never;
@@ -493,7 +493,7 @@ export interface paths {
         };
         /**
          * Offer variants in a segment, best first
-         * @description From the latest insights run: conversion with its Wilson interval, uplift against control and probability of being best, per offer and variant.
+         * @description From the latest insights run: conversion with its Wilson interval, uplift against control, probability of being best and the decision, per offer and variant. `suppressed` includes the variants the insights job held back under K_ANON, so a segment with no rows says how many it has.
          */
         get: operations["v1Offers"];
         put?: never;
@@ -513,7 +513,7 @@ export interface paths {
         };
         /**
          * The segments offers are tuned for
-         * @description From the latest insights run: device × country × source × category of interest, coarsened (`*`) until each holds K_ANON visitors.
+         * @description From the latest insights run: device × country × source × category of interest, coarsened (`*`) until each holds K_ANON visitors. `suppressed` includes the cells still under K_ANON with every dimension coarsened away.
          */
         get: operations["v1Segments"];
         put?: never;
@@ -1375,6 +1375,11 @@ export interface components {
             /** @description Posterior probability of being the best variant. */
             prob_best: number;
             is_best: boolean;
+            /**
+             * @description The decision on this row’s offer in the segment, as /api/v1/recommend answers it there: `recommended` when its most probable best variant reached RECOMMEND_PROB_BEST with at least two of the offer’s variants released, `leading` short of that, `alone` with one variant released. The same on every row of an offer.
+             * @enum {string}
+             */
+            decision: "recommended" | "leading" | "alone";
             /** @description When the insights job computed this snapshot (ISO 8601, UTC). */
             computed_at: string;
         };

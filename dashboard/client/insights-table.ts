@@ -1,5 +1,5 @@
 import type { OfferInsightRow } from '../../api/queries/getOfferInsights.ts'
-import { type Verdict, verdict } from '../../api/recommend/decision.ts'
+import type { Decision } from '../../api/recommend/decision.ts'
 import type { FilterName } from '../state.ts'
 import { h } from './dom.ts'
 import { fmtRate } from './format.ts'
@@ -12,7 +12,7 @@ import { type Column, intervalGraphic, type Row } from './table.ts'
  */
 
 /** One offer variant in one segment, as the recommendation API answers it. */
-export type Arm = OfferInsightRow
+export type Arm = OfferInsightRow & { decision: Decision }
 export type InsightSegment = {
   segment: string
   device: string
@@ -26,6 +26,8 @@ export type InsightSegment = {
 export type InsightsAnswer = {
   computed_at: string | null
   window_days: number
+  /** RECOMMEND_PROB_BEST, which the API's `decision` applied. */
+  prob_best_level: number
   segments: InsightSegment[]
   suppressed: number
 }
@@ -73,23 +75,36 @@ function intervalCell(row: Row, scale: number) {
   )
 }
 
-const VERDICT_TEXT: Record<Verdict, string> = {
-  recommended: 'Recommended: P(best) ≥ 95%',
-  leading: 'Leading: not yet clear',
-  alone: 'Only variant with enough visitors',
-}
+/** The call on a segment's best arm: the API's decision on its offer (never `explore`: the arm exists). */
+export type Verdict = Exclude<Decision, 'explore'>
 
-const badge = (called: Verdict) =>
+const verdictText = (called: Verdict, level: number): string =>
+  called === 'recommended'
+    ? `Recommended: P(best) ≥ ${fmtLevel(level)}`
+    : called === 'leading'
+      ? `Leading: P(best) under ${fmtLevel(level)}, not yet clear`
+      : 'Only variant with enough visitors'
+
+// 0.95 → "95%", 0.975 → "97.5%": the configured level as given, not rounded to a whole percent.
+const fmtLevel = (level: number) => `${Number((level * 100).toFixed(2))}%`
+
+const badge = (called: Verdict, level: number) =>
   h(
     'span',
-    { class: `badge${called === 'recommended' ? '' : ' pending'}`, title: VERDICT_TEXT[called] },
+    { class: `badge${called === 'recommended' ? '' : ' pending'}`, title: verdictText(called, level) },
     called === 'recommended' ? 'Recommended' : called === 'leading' ? 'Leading' : 'Alone',
   )
+
+/** The API's call on `arms`' best arm; `alone` when there is none to call. */
+export const callOn = (arms: readonly Arm[]): Verdict => {
+  const best = arms.find((one) => one.is_best) ?? arms[0]
+  return best && best.decision !== 'explore' ? best.decision : 'alone'
+}
 
 /** The summary line of one segment: its best arm, the call on it, and that arm's figures. */
 export function summaryRow(segment: InsightSegment): Row {
   const best = segment.arms.find((one) => one.is_best) ?? segment.arms[0]
-  const called = verdict(segment.arms)
+  const called = callOn(segment.arms)
   return {
     segment: segment.segment,
     label: segmentLabel(segment),
@@ -106,8 +121,11 @@ export function summaryRow(segment: InsightSegment): Row {
   }
 }
 
-/** The columns of the summary table; `scale` is the shared axis of the interval whiskers. */
-export const summaryColumns = (scale: number): Column[] => [
+/**
+ * The columns of the summary table; `scale` is the shared axis of the interval whiskers, `level`
+ * the RECOMMEND_PROB_BEST the calls were made at.
+ */
+export const summaryColumns = (scale: number, level: number): Column[] => [
   {
     key: 'label',
     label: 'Segment',
@@ -120,14 +138,14 @@ export const summaryColumns = (scale: number): Column[] => [
     key: 'recommended',
     label: 'Best offer',
     kind: 'text',
-    render: (row) => [String(row.recommended), badge(row.verdict as Verdict)],
+    render: (row) => [String(row.recommended), badge(row.verdict as Verdict, level)],
   },
   {
     key: 'verdict',
     label: 'Call',
     kind: 'text',
     csvOnly: true,
-    value: (row) => VERDICT_TEXT[row.verdict as Verdict],
+    value: (row) => verdictText(row.verdict as Verdict, level),
   },
   { key: 'prob_best', label: 'P(best)', kind: 'rate' },
   { key: 'conversion_rate', label: 'Conversion', kind: 'rate' },
@@ -144,7 +162,12 @@ export const summaryColumns = (scale: number): Column[] => [
 ]
 
 /** The columns of one segment's variants; `arms` are that segment's, `called` the call on its best. */
-export const detailColumns = (scale: number, arms: readonly Arm[], called: Verdict): Column[] => [
+export const detailColumns = (
+  scale: number,
+  arms: readonly Arm[],
+  called: Verdict,
+  level: number,
+): Column[] => [
   {
     key: 'arm',
     label: 'Offer / variant',
@@ -152,7 +175,7 @@ export const detailColumns = (scale: number, arms: readonly Arm[], called: Verdi
     render: (row) => [
       String(row.arm),
       row.is_control ? h('span', { class: 'muted' }, ' (control)') : '',
-      row.is_best ? badge(called) : '',
+      row.is_best ? badge(called, level) : '',
     ],
   },
   { key: 'impressions', label: 'Impressions', kind: 'int', bar: true },

@@ -1,9 +1,9 @@
-import { verdict } from '../../api/recommend/decision.ts'
 import { getJson } from './api.ts'
 import { h } from './dom.ts'
 import { fmtInt } from './format.ts'
 import {
   arm,
+  callOn,
   detailColumns,
   type InsightsAnswer,
   matches,
@@ -40,14 +40,19 @@ export function insightsPanel(): Panel {
     const highs = segments.flatMap((segment) => segment.arms.map((one) => one.ci_high)).sort((a, b) => a - b)
     const scale = Math.min(1, Math.max(0.05, highs[Math.floor(highs.length * 0.9)] ?? 0) * 1.15)
     const summaryRows = segments.map(summaryRow)
-    const summary = summaryColumns(scale)
+    const summary = summaryColumns(scale, answer.prob_best_level)
     // The interval bounds are drawn in one cell on screen and kept as two columns in the CSV.
     const screenSummary = summary.filter((column) => column.key !== 'ci_low' && column.key !== 'ci_high')
 
     if (!segments.some((segment) => segment.segment === chosen)) chosen = segments[0]?.segment ?? ''
     const current = segments.find((segment) => segment.segment === chosen)
     const detailRows: Row[] = (current?.arms ?? []).map((one) => ({ ...one, arm: arm(one) }))
-    const detail = detailColumns(scale, current?.arms ?? [], verdict(current?.arms ?? []))
+    const detail = detailColumns(
+      scale,
+      current?.arms ?? [],
+      callOn(current?.arms ?? []),
+      answer.prob_best_level,
+    )
     const screenDetail = detail.filter((column) => column.key !== 'ci_low' && column.key !== 'ci_high')
 
     const picker = h(

@@ -41,5 +41,46 @@ describe('wrong bearer tokens', () => {
     // The throttle is shared by every bearer-protected route, and leaves other clients alone.
     expect((await call('/api/stats/overview?site=demo', DASHBOARD_TOKEN, '198.51.100.7')).status).toBe(429)
     expect((await call('/api/v1/segments?site=demo', API_TOKEN, '198.51.100.8')).status).toBe(200)
+    // /api/v1/recommend, served ahead of the server's middleware, keeps the same throttle.
+    expect((await call('/api/v1/recommend?site=demo', API_TOKEN, '198.51.100.7')).status).toBe(429)
+    expect((await call('/api/v1/recommend?site=demo', API_TOKEN, '198.51.100.8')).status).not.toBe(429)
+  })
+
+  it('are counted on /api/v1/recommend too, which answers 401 with the security headers', async () => {
+    const statuses: number[] = []
+    for (let i = 0; i < 30; i++) {
+      const response = await call(
+        '/api/v1/recommend?site=demo',
+        `guess-${i}-0123456789abcdef`,
+        '198.51.100.9',
+      )
+      statuses.push(response.status)
+      if (i === 0) {
+        expect(response.headers.get('www-authenticate')).toContain('tally-api')
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+        expect(response.headers.get('x-frame-options')).toBe('DENY')
+      }
+      await response.body?.cancel()
+    }
+    expect(statuses[0]).toBe(401)
+    expect(statuses.at(-1)).toBe(429)
+  })
+
+  it('/api/v1/recommend runs ahead of the app-wide middleware: no request id (nor log line), the same headers', async () => {
+    const recommend = await call('/api/v1/recommend?site=demo', API_TOKEN, '198.51.100.20')
+    const segments = await call('/api/v1/segments?site=demo', API_TOKEN, '198.51.100.20')
+    expect([recommend.status, segments.status]).toEqual([200, 200])
+    expect(recommend.headers.get('x-request-id')).toBeNull()
+    expect(segments.headers.get('x-request-id')).toBeTruthy()
+    for (const name of [
+      'x-content-type-options',
+      'content-security-policy',
+      'x-frame-options',
+      'cache-control',
+    ]) {
+      expect(recommend.headers.get(name), name).toBe(segments.headers.get(name))
+    }
+    await recommend.body?.cancel()
+    await segments.body?.cancel()
   })
 })

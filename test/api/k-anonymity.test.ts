@@ -205,8 +205,11 @@ describe(`k-anonymity (K_ANON=${K}) over every route of the read API`, () => {
       expect(route.method, route.path).toBe('GET')
       expect(isReleasedHandler(route.handler), `${route.path} bypasses releasedRoute`).toBe(true)
     }
-    // Anything else mounted under the prefixes is the token check, on every path.
+    // Anything else mounted under the prefixes is the token check, on every path: first that of
+    // /api/v1/recommend, served ahead of the server's middleware (it checks that path only), then
+    // the dashboard's and the other /api/v1 routes'.
     expect(routes.filter((route) => route.method === 'ALL').map((route) => route.path)).toEqual([
+      '/api/v1/*',
       '/api/stats/*',
       '/api/v1/*',
     ])

@@ -175,6 +175,8 @@ describe('GET /api/v1', () => {
       uplift: null,
       prob_best: 0.9,
       is_best: true,
+      // The only variant of o-b released here: nothing to compare it with, whatever its P(best).
+      decision: 'alone',
       computed_at: '2026-03-12T06:00:00Z',
     })
   })

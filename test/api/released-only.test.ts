@@ -40,6 +40,8 @@ const STILL_ON_ROLLUPS: Readonly<Record<string, readonly string[]>> = {
   'getLinks.ts': ['links_daily'],
   'getOfferSnapshot.ts': [],
   'getSnapshotVersion.ts': [],
+  // The counts of what each insights snapshot held back (reco_held_back): with the snapshot.
+  'getHeldBack.ts': [],
   'getVisitSeries.ts': ['visits_daily', 'visits_hourly'],
   'getVisitorKinds.ts': ['visitor_kinds_daily'],
   'getVisits.ts': ['visits_daily'],

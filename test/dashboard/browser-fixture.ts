@@ -27,14 +27,17 @@ export type SeededDashboard = {
   stats(view: string, params: Record<string, string>): Promise<Released>
 }
 
-/** Seeds the service and launches Chromium before a test file's tests; closes both after them. */
-export function useSeededDashboard(): SeededDashboard {
+/**
+ * Seeds the service and launches Chromium before a test file's tests; closes both after them.
+ * `env` adds to the service's environment.
+ */
+export function useSeededDashboard(env: Record<string, string> = {}): SeededDashboard {
   let dashboard: Dashboard
   let browser: Browser
   const sessions: Session[] = []
 
   beforeAll(async () => {
-    dashboard = await startDashboard({ days: 10, perDay: 260 })
+    dashboard = await startDashboard({ days: 10, perDay: 260, env })
     // A lone visitor from Japan, today: a country row of one visitor, which must stay hidden.
     await dashboard.visit(
       new Date(),

@@ -43,6 +43,7 @@ export type Dashboard = {
 export async function startDashboard(options: {
   days: number
   perDay: number
+  /** More of the service's environment (RECOMMEND_PROB_BEST, say). */
   env?: Record<string, string>
 }): Promise<Dashboard> {
   const { warehouse, dispose } = await openTempEmbedded()

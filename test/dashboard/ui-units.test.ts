@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { verdict } from '../../api/recommend/decision.ts'
+import { offerDecisions } from '../../api/recommend/decision.ts'
 import { csvCell, toCsv } from '../../dashboard/client/csv.ts'
+import { type Arm, callOn, summaryColumns, summaryRow } from '../../dashboard/client/insights-table.ts'
 import { noiseMargin, sdOf } from '../../dashboard/client/noise.ts'
 import { privacyLine } from '../../dashboard/client/privacy-line.ts'
 import { type Column, cellValue, type Row, withNoiseColumns } from '../../dashboard/client/table.ts'
@@ -112,20 +113,51 @@ describe('CSV', () => {
 })
 
 describe('the recommendation call', () => {
-  it('needs two variants to compare and 95% confidence', () => {
-    expect(verdict([{ is_best: true, prob_best: 1 }])).toBe('alone')
+  it('is the API’s decision at the configured level: two variants to compare and P(best) at the level', () => {
+    const rows = (offer: string, ...chances: number[]) =>
+      chances.map((prob_best) => ({ offer_id: offer, prob_best }))
+    expect(offerDecisions(rows('a', 1), 0.95).get('a')).toBe('alone')
+    expect(offerDecisions(rows('a', 0.96, 0.04), 0.95).get('a')).toBe('recommended')
+    expect(offerDecisions(rows('a', 0.95, 0.05), 0.95).get('a')).toBe('recommended')
+    expect(offerDecisions(rows('a', 0.9, 0.1), 0.95).get('a')).toBe('leading')
+    // RECOMMEND_PROB_BEST=0.9 recommends what the default of 0.95 only calls leading.
+    expect(offerDecisions(rows('a', 0.9, 0.1), 0.9).get('a')).toBe('recommended')
+    // Each offer on its own, as /api/v1/recommend decides it for one offer.
+    const mixed = offerDecisions([...rows('a', 0.97, 0.01), ...rows('b', 0.02)], 0.95)
+    expect(Object.fromEntries(mixed)).toEqual({ a: 'recommended', b: 'alone' })
+  })
+
+  it('is shown as the API made it, with the configured level, never re-derived from P(best)', () => {
+    const arm = (variant: string, prob_best: number, decision: Arm['decision'], is_best: boolean) =>
+      ({ offer_id: 'spring', variant, prob_best, decision, is_best, conversion_rate: 0.1 }) as Arm
+    // P(best) 0.91 under RECOMMEND_PROB_BEST=0.9: the API says recommended, and so does the page.
+    const arms = [arm('b', 0.91, 'recommended', true), arm('control', 0.09, 'recommended', false)]
+    expect(callOn(arms)).toBe('recommended')
+    const segment = {
+      segment: 's',
+      device: '*',
+      country: '*',
+      source: '*',
+      category: '*',
+      visitors: 50,
+      suppressed: 0,
+    }
+    const row = summaryRow({ ...segment, arms })
+    expect(row).toMatchObject({ verdict: 'recommended', confident: true, prob_best: 0.91 })
+    const callColumn = summaryColumns(1, 0.9).find((column) => column.key === 'verdict')
+    expect(callColumn?.value?.(row)).toBe('Recommended: P(best) ≥ 90%')
+    // The same figures with the API's `leading` stay leading: the page applies no rule of its own.
+    const leading = summaryRow({
+      ...segment,
+      arms: arms.map((one) => ({ ...one, decision: 'leading' as const })),
+    })
+    expect(leading).toMatchObject({ verdict: 'leading', confident: false })
     expect(
-      verdict([
-        { is_best: true, prob_best: 0.96 },
-        { is_best: false, prob_best: 0.04 },
-      ]),
-    ).toBe('recommended')
-    expect(
-      verdict([
-        { is_best: true, prob_best: 0.9 },
-        { is_best: false, prob_best: 0.1 },
-      ]),
-    ).toBe('leading')
+      summaryColumns(1, 0.975)
+        .find((column) => column.key === 'verdict')
+        ?.value?.(leading),
+    ).toBe('Leading: P(best) under 97.5%, not yet clear')
+    expect(callOn([])).toBe('alone')
   })
 })
 

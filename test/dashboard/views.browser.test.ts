@@ -1,13 +1,14 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { verdict } from '../../api/recommend/decision.ts'
 import { addDays } from '../../dashboard/state.ts'
 import { query, type Released, useSeededDashboard } from './browser-fixture.ts'
 import { ARTIFACTS, choose, generation, K, ready, screenshot, settled, signIn, tableOf } from './support.ts'
 import { viewChecks } from './view-checks.ts'
 
 // Every view against the read API, over each range; groups under K_ANON; a site with no events.
-const seeded = useSeededDashboard()
+// RECOMMEND_PROB_BEST is not its default of 0.95, so a page that applied a rule of its own would differ.
+const LEVEL = 0.9
+const seeded = useSeededDashboard({ RECOMMEND_PROB_BEST: String(LEVEL) })
 const { session, range, stats } = seeded
 const { expectEveryView, expectSeries, expectSuppressedNote, expectTable } = viewChecks(seeded)
 const today = () => seeded.dashboard.today
@@ -58,13 +59,25 @@ describe('the dashboard in a browser', () => {
       const top = arms.rows.find((arm) => arm.is_best)
       if (!top) continue
       best[String(segment.segment)] = `${top.offer_id} / ${top.variant}`
-      calls[String(segment.segment)] = verdict(arms.rows as { is_best: boolean; prob_best: number }[])
+      // The API's decision, at the configured level: what the badge must show.
+      calls[String(segment.segment)] = String(top.decision)
+      const variants = arms.rows.filter((arm) => arm.offer_id === top.offer_id).length
+      const expected = variants < 2 ? 'alone' : Number(top.prob_best) >= LEVEL ? 'recommended' : 'leading'
+      expect(top.decision, String(segment.segment)).toBe(expected)
     }
     const summary = await tableOf(page, 'insights', '#insights-summary')
     expect(Object.keys(best).length).toBeGreaterThan(0)
     expect(Object.fromEntries(summary?.rows.map((row) => [row.label, row.recommended]) ?? [])).toEqual(best)
-    const recommended = await page.locator('#insights-summary .badge:not(.pending)').count()
-    expect(recommended).toBe(Object.values(calls).filter((call) => call === 'recommended').length)
+    const recommended = page.locator('#insights-summary .badge:not(.pending)')
+    expect(await recommended.count()).toBe(
+      Object.values(calls).filter((call) => call === 'recommended').length,
+    )
+    expect(await page.locator('#insights-summary .badge.pending').count()).toBe(
+      Object.values(calls).filter((call) => call !== 'recommended').length,
+    )
+    if ((await recommended.count()) > 0) {
+      expect(await recommended.first().getAttribute('title')).toBe('Recommended: P(best) ≥ 90%')
+    }
 
     await screenshot(page, 'dashboard-overview.png')
     await page.locator('#panel-insights').screenshot({ path: join(ARTIFACTS, 'dashboard-insights.png') })

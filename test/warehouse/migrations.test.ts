@@ -34,7 +34,8 @@ const BOOKKEEPING = ['schema_migrations', 'salts']
 // the weeks and months of their days are published.
 const RELEASED = ['released', 'release_ledger', 'exact_cells']
 // Snapshots of releasable insights, written by the insights job: already thresholded, no events.
-const SNAPSHOTS = ['reco_affinity', 'reco_offers', 'reco_segments']
+// With the counts of what each snapshot held back (reco_held_back): counts only, no group named.
+const SNAPSHOTS = ['reco_affinity', 'reco_offers', 'reco_segments', 'reco_held_back']
 
 async function rows<T>(warehouse: Warehouse, query: string): Promise<T[]> {
   return (await warehouse.client.query({ query, format: 'JSONEachRow' })).json<T>()
