@@ -128,6 +128,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       dropped: (reason: Dropped['drop'], n: number) => count.dropped({ reason }, n),
       refused: (reason: 'rate_limited' | 'timeout' | 'unavailable', n: number) =>
         count.refused({ reason }, n),
+      clipped: (n: number) => count.clipped({}, n),
     },
   }
   const ingest = eventRoutes({

@@ -1,4 +1,9 @@
-import { EVENTS_PER_VISITOR_DAY, ITEMS_PER_ORDER, REVENUE_PER_VISITOR_DAY } from '../schemas/contribution.ts'
+import {
+  ENGAGED_SECONDS_PER_VISITOR_DAY,
+  EVENTS_PER_VISITOR_DAY,
+  ITEMS_PER_ORDER,
+  REVENUE_PER_VISITOR_DAY,
+} from '../schemas/contribution.ts'
 import { EVENT_TYPES, type EventType } from '../schemas/events.ts'
 import type { EventRow } from '../schemas/row.ts'
 
@@ -10,7 +15,9 @@ import type { EventRow } from '../schemas/row.ts'
  * identifier exists anywhere; the whole map is dropped when the UTC day of the rows changes, the
  * day the salt behind those hashes stops being used, so nothing here outlives the salt. Events
  * past a bound are dropped and counted as `contribution_bound`; orders keep at most
- * ITEMS_PER_ORDER items. The map holds at most `maxVisitors` visitor-days: past that, events of
+ * ITEMS_PER_ORDER items. Engagement reports share ENGAGED_SECONDS_PER_VISITOR_DAY: a report past
+ * what is left is clipped to it (counted as `clipped`), and one with engaged time when nothing is
+ * left is dropped, since its time would be the part of it past the bound. The map holds at most `maxVisitors` visitor-days: past that, events of
  * visitors it does not know are dropped too (fail closed), so a flood of fake visitors costs
  * bounded memory and no bound is lifted.
  *
@@ -19,8 +26,11 @@ import type { EventRow } from '../schemas/row.ts'
  */
 
 export type ContributionBound = {
-  /** The rows within the bounds (orders cut to their first items), and how many were dropped. */
-  admit(rows: readonly EventRow[]): { kept: EventRow[]; dropped: number }
+  /**
+   * The rows within the bounds (orders cut to their first items, engagement reports to the day's
+   * engaged time left), how many were dropped and how many engagement reports were clipped.
+   */
+  admit(rows: readonly EventRow[]): { kept: EventRow[]; dropped: number; clipped: number }
   /** Visitor-days currently remembered. */
   readonly size: number
 }
@@ -29,12 +39,15 @@ export const DEFAULT_MAX_VISITORS = 200_000
 
 const TYPE_INDEX = new Map<string, number>(EVENT_TYPES.map((type, index) => [type, index]))
 
-type Tally = { events: Uint16Array; revenue: number }
+type Tally = { events: Uint16Array; revenue: number; engagedMs: number }
+
+const ENGAGED_MS_PER_DAY = ENGAGED_SECONDS_PER_VISITOR_DAY * 1000
 
 /** A bound over a day's visitor hashes, for one collector process. */
 export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): ContributionBound {
   let day = ''
   let tallies = new Map<string, Tally>()
+  let clipped = 0
 
   function admitOne(row: EventRow): EventRow | null {
     const rowDay = row.hour.slice(0, 10)
@@ -47,7 +60,7 @@ export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): Con
     let tally = tallies.get(key)
     if (!tally) {
       if (tallies.size >= maxVisitors) return null
-      tally = { events: new Uint16Array(EVENT_TYPES.length), revenue: 0 }
+      tally = { events: new Uint16Array(EVENT_TYPES.length), revenue: 0, engagedMs: 0 }
       tallies.set(key, tally)
     }
     const index = TYPE_INDEX.get(row.type)
@@ -55,19 +68,30 @@ export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): Con
     const bound = EVENTS_PER_VISITOR_DAY[row.type as EventType]
     if ((tally.events[index] ?? 0) >= bound) return null
     if (row.type === 'purchase' && tally.revenue + row.revenue > REVENUE_PER_VISITOR_DAY) return null
+    const left = ENGAGED_MS_PER_DAY - tally.engagedMs
+    if (row.type === 'engagement' && row.engaged_ms > 0 && left <= 0) return null
     tally.events[index] = (tally.events[index] ?? 0) + 1
     if (row.type === 'purchase') tally.revenue += row.revenue
+    if (row.type === 'engagement') {
+      const engaged = Math.min(row.engaged_ms, left)
+      tally.engagedMs += engaged
+      if (engaged < row.engaged_ms) {
+        clipped++
+        return { ...row, engaged_ms: engaged }
+      }
+    }
     return row.item_ids.length > ITEMS_PER_ORDER ? cutItems(row) : row
   }
 
   return {
     admit(rows) {
+      clipped = 0
       const kept: EventRow[] = []
       for (const row of rows) {
         const admitted = admitOne(row)
         if (admitted) kept.push(admitted)
       }
-      return { kept, dropped: rows.length - kept.length }
+      return { kept, dropped: rows.length - kept.length, clipped }
     },
     get size() {
       return tallies.size
