@@ -6,10 +6,13 @@ import type { Warehouse } from '../warehouse/client.ts'
 import { type ApiSection, openApiDocument } from './openapi.ts'
 import { RECO_ROUTES } from './reco-routes.ts'
 import { releasedRouter } from './released-route.ts'
-import { STATS_ROUTES } from './stats-routes.ts'
+import { statsRoutes } from './stats-routes.ts'
 
 export type ReadApiDeps = {
-  config: Pick<Config, 'dataDir' | 'kAnon' | 'privacy' | 'recommendProbBest' | 'sites' | 'tokens'>
+  config: Pick<
+    Config,
+    'currencies' | 'dataDir' | 'kAnon' | 'privacy' | 'recommendProbBest' | 'sites' | 'tokens'
+  >
   warehouse: Warehouse
   logger: Logger
   /** Throttles wrong bearer tokens per client (composed by the server, which knows the client). */
@@ -31,13 +34,14 @@ export function readApiRoutes(deps: ReadApiDeps): Hono {
   }
   const token = (configured: string | undefined, file: string) =>
     resolveToken({ configured, dataDir: config.dataDir, file, logger })
+  const stats = statsRoutes(config.currencies)
   const sections: ApiSection[] = [
     {
       prefix: '/api/stats',
       security: 'dashboardToken',
       tag: 'dashboard',
       operationPrefix: 'stats',
-      routes: STATS_ROUTES,
+      routes: stats,
     },
     {
       prefix: '/api/v1',
@@ -52,7 +56,7 @@ export function readApiRoutes(deps: ReadApiDeps): Hono {
     .route(
       '/api/stats',
       releasedRouter(
-        STATS_ROUTES,
+        stats,
         bearerAuth(token(config.tokens.dashboard, 'dashboard-token'), 'tally-dashboard', deps.attempts),
         routerDeps,
       ),

@@ -10,7 +10,13 @@ import { FUNNEL_STEPS } from './queries/getFunnelSteps.ts'
  */
 
 const count = z.number().int().min(0)
-const money = z.number().describe('Sum of order values, in the currencies the shop sent, unconverted.')
+const money = z
+  .number()
+  .describe('Sum of order values, rounded to cents, in the row’s `currency` (never converted).')
+const currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/)
+  .describe('ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set).')
 // Days older than yesterday keep one visitor count per stored row (their sketches are gone).
 const FINALIZED =
   ' For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound.'
@@ -52,6 +58,7 @@ export const ProductRow = z.object({
   purchases: count,
   quantity: count.describe('Units purchased.'),
   revenue: money,
+  currency,
   visitors: visitors.describe(
     `Distinct visitors who viewed, carted, checked out or bought the product.${FINALIZED}`,
   ),
@@ -61,6 +68,7 @@ export const FunnelRow = z.object({
   step: z.enum(FUNNEL_STEPS),
   events: count,
   revenue: money,
+  currency,
   visitors,
   drop_off: z
     .number()
@@ -94,6 +102,7 @@ export const OfferRow = z.object({
   checkouts: count,
   purchases: count,
   revenue: money,
+  currency,
   visitors: visitors.describe(
     `Distinct visitors of the variant’s most common event type (normally impressions), per day, summed.${FINALIZED}`,
   ),
@@ -111,6 +120,7 @@ export const SeriesRow = z.object({
   pageviews: count,
   events: count.describe('Events of every type.'),
   revenue: money,
+  currency,
   visitors: count.describe(
     `interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day.${FINALIZED}`,
   ),
@@ -128,6 +138,7 @@ export const OverviewRow = z.object({
     .record(z.string(), count)
     .describe('Events per type; a type done by fewer than K_ANON visitors is left out.'),
   revenue: money.nullable().describe('Purchase revenue; null when fewer than K_ANON visitors bought.'),
+  currency,
   conversion_rate: z
     .number()
     .nullable()

@@ -1226,8 +1226,10 @@ export interface components {
             /** @enum {string} */
             step: "product_view" | "add_to_cart" | "checkout" | "shipping_info" | "payment_info" | "purchase" | "refund";
             events: number;
-            /** @description Sum of order values, in the currencies the shop sent, unconverted. */
+            /** @description Sum of order values, rounded to cents, in the row’s `currency` (never converted). */
             revenue: number;
+            /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
+            currency: string;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
             /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. */
@@ -1274,8 +1276,10 @@ export interface components {
             carts: number;
             checkouts: number;
             purchases: number;
-            /** @description Sum of order values, in the currencies the shop sent, unconverted. */
+            /** @description Sum of order values, rounded to cents, in the row’s `currency` (never converted). */
             revenue: number;
+            /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
+            currency: string;
             /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
         };
@@ -1298,6 +1302,8 @@ export interface components {
             };
             /** @description Purchase revenue; null when fewer than K_ANON visitors bought. */
             revenue: number | null;
+            /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
+            currency: string;
             /** @description Visitors who bought over visitors; null when fewer than K_ANON visitors bought. */
             conversion_rate: number | null;
             /** @description Visits begun in the period; null (with the next three) below K_ANON visitors. */
@@ -1325,8 +1331,10 @@ export interface components {
             purchases: number;
             /** @description Units purchased. */
             quantity: number;
-            /** @description Sum of order values, in the currencies the shop sent, unconverted. */
+            /** @description Sum of order values, rounded to cents, in the row’s `currency` (never converted). */
             revenue: number;
+            /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
+            currency: string;
             /** @description Distinct visitors who viewed, carted, checked out or bought the product. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
         };
@@ -1425,8 +1433,10 @@ export interface components {
             pageviews: number;
             /** @description Events of every type. */
             events: number;
-            /** @description Sum of order values, in the currencies the shop sent, unconverted. */
+            /** @description Sum of order values, rounded to cents, in the row’s `currency` (never converted). */
             revenue: number;
+            /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
+            currency: string;
             /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
             /** @description Visits that began in the bucket. */

@@ -14,6 +14,8 @@ type Overview = {
   visitors: number
   events: Record<string, number>
   revenue: number | null
+  /** ISO 4217 code of the site's order values. */
+  currency?: string
   conversion_rate: number | null
   visits: number | null
   views_per_visit: number | null
@@ -51,7 +53,7 @@ const CARDS: {
   { key: 'revenue', label: 'Revenue', kind: 'money' },
 ]
 
-const show = (kind: (typeof CARDS)[number]['kind'], value: number): string =>
+const show = (kind: (typeof CARDS)[number]['kind'], value: number, currency?: string): string =>
   kind === 'int'
     ? fmtInt(value)
     : kind === 'rate'
@@ -60,7 +62,7 @@ const show = (kind: (typeof CARDS)[number]['kind'], value: number): string =>
         ? value.toFixed(2)
         : kind === 'duration'
           ? fmtDuration(value)
-          : fmtMoney(value)
+          : fmtMoney(value, currency)
 
 /** The overview cards: visitors, pageviews, conversion and revenue against the previous range. */
 export function overviewCards(): Panel {
@@ -87,7 +89,8 @@ export function overviewCards(): Panel {
           ...CARDS.map((card) => {
             const value = current ? current[card.key] : null
             const before = previous ? previous[card.key] : null
-            const text = value === null || value === undefined ? '—' : show(card.kind, value)
+            const text =
+              value === null || value === undefined ? '—' : show(card.kind, value, current?.currency)
             let delta: HTMLElement
             if (value === null || value === undefined || before === null || before === undefined) {
               delta = h(

@@ -29,14 +29,15 @@ export type Column = {
 export const cellValue = (column: Column, row: Row): CsvCell =>
   column.value ? column.value(row) : (row[column.key] as CsvCell)
 
-export function formatValue(kind: Kind, value: CsvCell): string {
+/** `currency`: the row's ISO 4217 code, for a `money` value. */
+export function formatValue(kind: Kind, value: CsvCell, currency?: unknown): string {
   if (value === null || value === undefined || value === '') return kind === 'text' ? '' : '–'
   const number = Number(value)
   switch (kind) {
     case 'int':
       return fmtInt(number)
     case 'money':
-      return fmtMoney(number)
+      return fmtMoney(number, currency)
     case 'rate':
       return fmtRate(number)
     default:
@@ -102,7 +103,7 @@ export function dataTable(options: {
                   ? ''
                   : String(value),
             },
-            column.render ? column.render(row) : formatValue(column.kind, value),
+            column.render ? column.render(row) : formatValue(column.kind, value, row.currency),
           )
           const top = max[column.key]
           // The share is set through the CSSOM, which a strict style-src policy allows.

@@ -257,9 +257,33 @@ describe(`k-anonymity (K_ANON=${K}) over every route of the read API`, () => {
     const answer = await read(service.url, `/api/stats/funnel?${RANGE}&category=brakes`)
     expect(figures(answer.body)).toEqual({
       rows: [
-        { step: 'product_view', events: 3, revenue: 0, visitors: 3, drop_off: null, conversion: 1 },
-        { step: 'add_to_cart', events: 3, revenue: 0, visitors: 3, drop_off: 0, conversion: 1 },
-        { step: 'checkout', events: 3, revenue: 30, visitors: 3, drop_off: 0, conversion: 1 },
+        {
+          step: 'product_view',
+          events: 3,
+          revenue: 0,
+          currency: 'EUR',
+          visitors: 3,
+          drop_off: null,
+          conversion: 1,
+        },
+        {
+          step: 'add_to_cart',
+          events: 3,
+          revenue: 0,
+          currency: 'EUR',
+          visitors: 3,
+          drop_off: 0,
+          conversion: 1,
+        },
+        {
+          step: 'checkout',
+          events: 3,
+          revenue: 30,
+          currency: 'EUR',
+          visitors: 3,
+          drop_off: 0,
+          conversion: 1,
+        },
       ],
       suppressed: 1,
     })
