@@ -54,6 +54,9 @@ export function suppressedNote(suppressed: number, k: number): HTMLElement | nul
   )
 }
 
+/** Tables of more columns than this are stacked, a card per row, on a phone (styles.css). */
+const STACK_PAST = 4
+
 export function dataTable(options: {
   caption: string
   columns: Column[]
@@ -96,7 +99,10 @@ export function dataTable(options: {
               scope: index === 0 ? 'row' : null,
               class: [column.kind === 'text' ? 'label' : 'num', column.bar ? 'bar' : ''].join(' ').trim(),
               'data-key': column.key,
-              title: column.kind === 'text' && typeof value === 'string' && value.length > 28 ? value : null,
+              // A label cut short by its column keeps its whole text here.
+              title: column.kind === 'text' && typeof value === 'string' && value ? value : null,
+              // A phone shows a wide table's rows as stacked cards, each value under its name.
+              'data-label': column.label,
               'data-value': column.screenOnly
                 ? null
                 : value === undefined || value === null
@@ -116,7 +122,13 @@ export function dataTable(options: {
   return h(
     'div',
     { class: 'table-scroll' },
-    h('table', {}, h('caption', { class: 'sr-only' }, options.caption), head, body),
+    h(
+      'table',
+      { class: columns.length > STACK_PAST ? 'stack' : null },
+      h('caption', { class: 'sr-only' }, options.caption),
+      head,
+      body,
+    ),
   )
 }
 
