@@ -144,6 +144,7 @@ export function chartStart(
   rows: readonly { time: string }[],
 ): string {
   if (hourly || ctx.state.range === 'custom' || rows.length === 0) return ctx.state.from
-  const first = rows.reduce((min, row) => (row.time < min ? row.time : min), ctx.state.to)
+  // Dates as text sort as dates.
+  const first = rows.map((row) => row.time).sort()[0] ?? ctx.state.from
   return first > ctx.state.from ? first.slice(0, 10) : ctx.state.from
 }
