@@ -15,6 +15,8 @@ export type ReadApiDeps = {
   >
   warehouse: Warehouse
   logger: Logger
+  /** The collector's live count of recent visitors per site (`/api/stats/now`); none counts nobody. */
+  visitorsNow?: (site: string) => number
   /** Throttles wrong bearer tokens per client (composed by the server, which knows the client). */
   attempts?: Attempts
 }
@@ -34,7 +36,7 @@ export function readApiRoutes(deps: ReadApiDeps): Hono {
   }
   const token = (configured: string | undefined, file: string) =>
     resolveToken({ configured, dataDir: config.dataDir, file, logger })
-  const stats = statsRoutes(config.currencies)
+  const stats = statsRoutes(config.currencies, deps.visitorsNow)
   const sections: ApiSection[] = [
     {
       prefix: '/api/stats',

@@ -154,6 +154,18 @@ export const OverviewRow = z.object({
     .describe('Mean seconds per visit while its pages were visible and focused.'),
 })
 
+/** `GET /api/stats/now`: the collector's live count (now-route.ts). */
+export const NowRow = z.object({
+  visitors: z
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'Distinct visitors with an accepted event in the last `minutes`, as counted by the process that answers (not summed across processes).',
+    ),
+  minutes: z.number().int().min(1).describe('The window, ending now.'),
+})
+
 const computedAt = z.string().describe('When the insights job computed this snapshot (ISO 8601, UTC).')
 
 // The insights job's counts err low, since they decide what it may release.

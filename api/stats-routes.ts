@@ -1,7 +1,8 @@
 import { z } from 'zod'
-import type { Device } from '../schemas/constants.ts'
+import { type Device, VISITORS_NOW_MINUTES } from '../schemas/constants.ts'
 import { currencyOf } from '../schemas/currency.ts'
 import { ENGAGEMENT_ROUTES } from './engagement-routes.ts'
+import { nowRoute } from './now-route.ts'
 import { buildOverview, previousPeriod } from './overview.ts'
 import { Limit, statsQuery } from './params.ts'
 import { getDailySeries } from './queries/getDailySeries.ts'
@@ -42,11 +43,14 @@ const TRAFFIC = ['source', 'device', 'country'] as const
 const COMMERCE = ['source', 'device', 'country', 'category'] as const
 
 /**
- * The `/api/stats/*` routes. `currencies` (CURRENCIES, schemas/currency.ts) names the currency of
+ * The `/api/stats/*` routes. `visitorsNow` is the collector's live count (`/now`). `currencies` (CURRENCIES, schemas/currency.ts) names the currency of
  * each site's order values: every row with revenue carries it, so an amount is never shown
  * without its unit.
  */
-export function statsRoutes(currencies: ReadonlyMap<string, string>): readonly ReleasedRoute[] {
+export function statsRoutes(
+  currencies: ReadonlyMap<string, string>,
+  visitorsNow?: (site: string) => number,
+): readonly ReleasedRoute[] {
   const currency = (query: { site: string }) => currencyOf(currencies, query.site)
 
   const overview = releasedRoute({
@@ -271,6 +275,7 @@ export function statsRoutes(currencies: ReadonlyMap<string, string>): readonly R
     offers,
     search,
     ...ENGAGEMENT_ROUTES,
+    nowRoute({ ...(visitorsNow ? { count: visitorsNow } : {}), minutes: VISITORS_NOW_MINUTES }),
   ]
 }
 

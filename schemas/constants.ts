@@ -17,3 +17,6 @@ export type SegmentSource = Source | '*'
 
 /** Days of released figures the insights job reads, ending yesterday. */
 export const DEFAULT_INSIGHTS_WINDOW_DAYS = 30
+
+/** The window of "visitors now" (collector/visitors-now.ts, GET /api/stats/now), in minutes. */
+export const VISITORS_NOW_MINUTES = 5

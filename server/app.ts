@@ -59,7 +59,13 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', demoShopRoutes())
   app.route(
     '/',
-    readApiRoutes({ config: deps.config, warehouse: deps.health.warehouse, logger: deps.logger, attempts }),
+    readApiRoutes({
+      config: deps.config,
+      warehouse: deps.health.warehouse,
+      logger: deps.logger,
+      attempts,
+      visitorsNow: deps.collector.visitorsNow,
+    }),
   )
   // The dashboard owns `/` and reads its figures through the read API above, in process.
   app.route(

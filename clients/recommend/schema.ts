@@ -444,6 +444,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats/now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visitors now: distinct visitors over the last minutes
+         * @description A live count kept only in the collector’s memory and thresholded at K_ANON (below it, `now` is null). Not a released figure of the differentially private release; with several processes, the count of the one that answers.
+         */
+        get: operations["statsNow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/recommend": {
         parameters: {
             query?: never;
@@ -1266,6 +1286,12 @@ export interface components {
             events: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
+        };
+        NowRow: {
+            /** @description Distinct visitors with an accepted event in the last `minutes`, as counted by the process that answers (not summed across processes). */
+            visitors: number;
+            /** @description The window, ending now. */
+            minutes: number;
         };
         OfferRow: {
             offer_id: string;
@@ -3299,6 +3325,79 @@ export interface operations {
                 content: {
                     "application/json": {
                         rows: components["schemas"]["CustomPropRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsNow: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        now: components["schemas"]["NowRow"] | null;
                         suppressed: components["schemas"]["Suppressed"];
                         /** @description The guarantee of released figures, per visitor-day. */
                         privacy: {

@@ -5,6 +5,7 @@ import type { ContributionBound } from '../contribution-bound.ts'
 import type { HeaderReader } from '../opt-out.ts'
 import { type Dropped, type RequestFacts, screenRequest } from '../pipeline.ts'
 import type { RateLimiter } from '../rate-limit.ts'
+import type { VisitorsNow } from '../visitors-now.ts'
 import type { Batcher } from '../write-buffer/batcher.ts'
 
 export const MAX_BODY_BYTES = 64 * 1024
@@ -14,6 +15,8 @@ export type AcceptDeps = {
   processEvent: ReturnType<typeof import('../pipeline.ts').createEventPipeline>
   /** The visitor-day contribution bound (../contribution-bound.ts); none: every event is kept. */
   bound?: ContributionBound
+  /** "Visitors now" (../visitors-now.ts): told of the rows accepted, in memory only. */
+  visitorsNow?: Pick<VisitorsNow, 'record'>
   saltFor: (now: Date) => Promise<Uint8Array>
   batcher: Batcher
   allowedOrigins: ReadonlySet<string>
@@ -179,6 +182,7 @@ export function createAccept(deps: AcceptDeps): Accept {
       )
     }
     deps.count.accepted(bounded.kept.length)
+    deps.visitorsNow?.record(bounded.kept)
     return accepted(answer, bounded.kept.length)
   }
 

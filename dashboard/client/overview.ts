@@ -72,15 +72,17 @@ export function overviewCards(): Panel {
     'aria-label': 'Overview',
     'aria-busy': 'true',
   })
+  const live = h('p', { class: 'live', id: 'visitors-now', 'aria-live': 'polite', hidden: true })
   const note = h('div', { class: 'notes', id: 'overview-note' })
   const guarantee = h('p', { class: 'note', id: 'privacy-line' })
-  const element = h('div', { class: 'overview' }, section, note, guarantee)
+  const element = h('div', { class: 'overview' }, live, section, note, guarantee)
   const load = (ctx: Ctx): Promise<void> =>
     guarded(
       section,
       section,
       ctx,
       async () => {
+        void visitorsNow(live, ctx)
         const answer = await getJson<OverviewAnswer>('overview', viewQuery(ctx, 'overview'), ctx.signal)
         const { current, previous } = answer
         const days = daysBetween(ctx.state.from, ctx.state.to)
@@ -154,4 +156,28 @@ export function overviewCards(): Panel {
       () => void load(ctx),
     )
   return { element, load }
+}
+
+type NowAnswer = { now: { visitors: number; minutes: number } | null }
+
+/**
+ * "N visitors now": the collector's live count of the last minutes (GET /api/stats/now), or
+ * "fewer than K" when the k gate holds it back. Left out when it cannot be read.
+ */
+async function visitorsNow(line: HTMLElement, ctx: Ctx): Promise<void> {
+  try {
+    const answer = await getJson<NowAnswer>('now', new URLSearchParams({ site: ctx.state.site }), ctx.signal)
+    const count = answer.now?.visitors
+    line.dataset.value = count === undefined ? '' : String(count)
+    line.replaceChildren(
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      count === undefined
+        ? `Fewer than ${ctx.k} visitors now`
+        : `${fmtInt(count)} ${count === 1 ? 'visitor' : 'visitors'} now`,
+      h('span', { class: 'muted' }, ` (last ${answer.now?.minutes ?? 5} minutes)`),
+    )
+    line.hidden = false
+  } catch {
+    line.hidden = true
+  }
 }

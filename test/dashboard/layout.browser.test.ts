@@ -78,6 +78,15 @@ describe('the dashboard layout', () => {
     it(`shows every table's last number column inside its card on ${name}, without sideways scrolling`, async () => {
       const { page, problems } = await seeded.session(viewport)
       await signIn(page, seeded.dashboard.url)
+      // The top row says how many visitors are here now, as GET /api/stats/now counts them.
+      const live = await seeded.dashboard.api<{ now: { visitors: number } | null }>(
+        '/api/stats/now?site=demo',
+      )
+      await page.waitForSelector('#visitors-now:not([hidden])')
+      const text = await page.locator('#visitors-now').textContent()
+      if (live.now)
+        expect(text).toMatch(new RegExp(`^${live.now.visitors.toLocaleString('en-US')} visitors? now`))
+      else expect(text).toMatch(/^Fewer than 5 visitors now/)
       const { tables, misfits } = await everyTable(page)
       await screenshot(page, `dashboard-layout-${viewport.width}.png`)
       // The funnel, products, offers, transitions, search, pages and sources at least.
