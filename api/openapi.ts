@@ -24,7 +24,14 @@ const ErrorBody = z.object({
   field: z.string().optional().describe('The parameter or body field at fault.'),
 })
 
-const Suppressed = z.number().int().min(0).describe('Groups held back: fewer than K_ANON visitors.')
+const Suppressed = z
+  .number()
+  .int()
+  .min(0)
+  .nullable()
+  .describe(
+    'Groups held back: fewer than K_ANON visitors. null on a differentially private answer: groups whose noisy visitors missed the release threshold were never published, so how many there were is not known.',
+  )
 
 /**
  * The named schemas of `components.schemas`: every row of rows.ts under its export name, the

@@ -14,7 +14,11 @@
  */
 
 /** Anything that may be released: a group of visitors and the figures that describe it. */
-export type Group = { readonly visitors: number; readonly visitors_floor: number }
+export type Group = {
+  /** null (a figure the answer does not have) is never large enough: it fails closed. */
+  readonly visitors: number | null
+  readonly visitors_floor: number
+}
 
 /** A group as it is published: without the lower bound only the gate reads. */
 export type Published<Row extends Group> = Omit<Row, 'visitors_floor'>
@@ -35,6 +39,7 @@ export function meetsK(visitors: number, k: number): boolean {
  */
 export function groupMeetsK(group: Group, k: number): boolean {
   const { visitors, visitors_floor: floor } = group
+  if (visitors === null) return false
   return Number.isFinite(visitors) && Number.isFinite(floor) && meetsK(Math.min(visitors, floor), k)
 }
 

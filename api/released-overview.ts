@@ -1,97 +1,264 @@
-import type { Warehouse } from '../warehouse/client.ts'
-import { getReleased, type ReleasedCell } from './queries/getReleased.ts'
-import { type Figure, noiseOf, shown, sumByKey, sumByTime } from './released-figures.ts'
+import type { ReleasedCell } from './queries/getReleased.ts'
+import { type Figure, noiseOf, shown } from './released-figures.ts'
+import type { ReleasedRange, ReleasedReader } from './released-reader.ts'
 
 /**
- * The headline figures (the overview cards and the daily chart) as post-processing of released
- * cells only: the `totals` measurement (visitors, pageviews, revenue per day) and `traffic`
- * (events per type). A range's figure is the sum of its days' released values; `visitors` over a
- * range is the sum of each day's released unique visitors (docs/privacy.md). Each figure comes
- * with the standard deviation of its noise (`<name>_sd`), so a reader sees how exact it is.
- *
- * Filters are the published grouping sets: none, or one of source, device, country.
+ * The headline figures (the overview cards and the chart) as post-processing of released cells
+ * only, for routes answering with differential privacy (docs/privacy.md):
+ * - a **published day** (a closed UTC day, published while its sketches existed) gives everything:
+ *   visitors, pageviews and revenue (`totals`), events and visitors per type (`traffic`), visits,
+ *   bounces, their pageviews and engaged seconds (`visits`);
+ * - a day **not published yet** (today, and yesterday until 00:05) gives, without filters, its
+ *   closed hours: events per type (`traffic_hourly`) and visits (`visits_hourly`). Visitors exist per
+ *   day, and revenue is released per day, so both join when the day is published.
+ * A range's figure is the sum over its days; rates are ratios of those sums. Each figure carries
+ * the standard deviation of its noise in `sd` (ratios by the delta method).
  */
 
-export type ReleasedFilter = { name: 'source' | 'device' | 'country'; value: string } | null
-
-export type HeadlineFigures = {
-  visitors: number
-  visitors_sd: number
+export type HeadlineRow = {
+  from: string
+  to: string
   pageviews: number
-  pageviews_sd: number
-  revenue: number
-  revenue_sd: number
-  /** Events per type, with their noise. */
+  /** null when no day of the range is published yet (today alone). */
+  visitors: number | null
   events: Record<string, number>
-  events_sd: Record<string, number>
+  revenue: number | null
+  conversion_rate: number | null
+  visits: number | null
+  views_per_visit: number | null
+  bounce_rate: number | null
+  visit_duration: number | null
+  sd: Record<string, number>
 }
 
-export type HeadlinePoint = HeadlineFigures & { time: string }
+export type SeriesPoint = {
+  time: string
+  pageviews: number
+  events: number
+  revenue: number | null
+  visitors: number | null
+  visits: number
+  sd: Record<string, number>
+}
 
-type Range = { site: string; from: string; to: string }
+type Sum = { value: number; variance: number }
+const ZERO = (): Sum => ({ value: 0, variance: 0 })
+const add = (sum: Sum, cell: { value: number; stddev: number }) => {
+  sum.value += cell.value
+  sum.variance += cell.stddev * cell.stddev
+}
+const figure = (sum: Sum): Figure => ({ value: sum.value, stddev: Math.sqrt(sum.variance) })
 
-const cellsOf = (warehouse: Warehouse, range: Range, measurement: string, filter: ReleasedFilter) =>
-  getReleased(warehouse, {
-    ...range,
-    measurement,
-    grain: 'day',
-    grouping: filter?.name ?? '',
-    groupingValue: filter?.value ?? '',
-  })
+/** Every released cell a range's headline needs, day cells and the hours of unpublished days. */
+type HeadlineCells = {
+  totals: ReleasedCell[]
+  traffic: ReleasedCell[]
+  visits: ReleasedCell[]
+  hourlyTraffic: ReleasedCell[]
+  hourlyVisits: ReleasedCell[]
+  /** Days of the range published as days (the public `traffic` domain has a cell for each). */
+  published: Set<string>
+}
 
-/** The range's headline figures, summed over its published days. */
-export async function releasedHeadline(
-  warehouse: Warehouse,
-  range: Range,
-  filter: ReleasedFilter,
-): Promise<HeadlineFigures> {
-  const [totals, traffic] = await Promise.all([
-    cellsOf(warehouse, range, 'totals', filter),
-    cellsOf(warehouse, range, 'traffic', filter),
+async function headlineCells(reader: ReleasedReader, range: ReleasedRange): Promise<HeadlineCells> {
+  const unfiltered = { ...range, filter: null }
+  const [totals, traffic, visits, domain] = await Promise.all([
+    reader.cells('totals', range, 'day'),
+    reader.cells('traffic', range, 'day'),
+    reader.cells('visits', range, 'day'),
+    range.filter ? reader.cells('traffic', unfiltered, 'day') : null,
   ])
-  return headline(sumByKey(totals).get(NO_KEY), perType(traffic))
-}
-
-/** One point per published day of the range. */
-export async function releasedDailyHeadline(
-  warehouse: Warehouse,
-  range: Range,
-  filter: ReleasedFilter,
-): Promise<HeadlinePoint[]> {
-  const [totals, traffic] = await Promise.all([
-    cellsOf(warehouse, range, 'totals', filter),
-    cellsOf(warehouse, range, 'traffic', filter),
-  ])
-  const byDay = sumByTime(totals, 'day')
-  return [...byDay.keys()].sort().map((day) => ({
-    time: day,
-    ...headline(byDay.get(day), perType(traffic.filter((cell) => cell.day === day))),
-  }))
-}
-
-const NO_KEY = JSON.stringify(['', '', ''])
-
-function perType(cells: readonly ReleasedCell[]): Map<string, Figure> {
-  const byKey = sumByKey(cells)
-  return new Map(
-    [...byKey].flatMap(([key, measures]) => {
-      const events = measures.get('events')
-      return events ? [[(JSON.parse(key) as string[])[0] as string, events] as const] : []
-    }),
-  )
-}
-
-function headline(totals: Map<string, Figure> | undefined, types: Map<string, Figure>): HeadlineFigures {
-  const figure = (name: string) => totals?.get(name)
-  const kinds = [...types.keys()].sort()
+  const published = new Set((domain ?? traffic).map((cell) => cell.day))
+  // Hours are published without filters: a filtered view shows published days only.
+  const [hourlyTraffic, hourlyVisits] = range.filter
+    ? [[], []]
+    : await Promise.all([
+        reader.cells('traffic_hourly', range, 'hour'),
+        reader.cells('visits_hourly', range, 'hour'),
+      ])
+  const open = (cell: ReleasedCell) => !published.has(cell.day)
   return {
-    visitors: shown(figure('visitors')),
-    visitors_sd: noiseOf(figure('visitors')),
-    pageviews: shown(figure('pageviews')),
-    pageviews_sd: noiseOf(figure('pageviews')),
-    revenue: shown(figure('revenue')),
-    revenue_sd: noiseOf(figure('revenue')),
-    events: Object.fromEntries(kinds.map((kind) => [kind, shown(types.get(kind))])),
-    events_sd: Object.fromEntries(kinds.map((kind) => [kind, noiseOf(types.get(kind))])),
+    totals,
+    traffic,
+    visits,
+    hourlyTraffic: hourlyTraffic.filter(open),
+    hourlyVisits: hourlyVisits.filter(open),
+    published,
+  }
+}
+
+/** Sums of every headline figure over a set of cells (one day, one hour, or a whole range). */
+type Sums = Record<
+  | 'visitors'
+  | 'pageviews'
+  | 'revenue'
+  | 'buyers'
+  | 'visits'
+  | 'dayVisits'
+  | 'bounces'
+  | 'visitPageviews'
+  | 'engaged',
+  Sum
+> & { events: Map<string, Sum> }
+
+function sums(cells: Omit<HeadlineCells, 'published'>): Sums {
+  const result: Sums = {
+    visitors: ZERO(),
+    pageviews: ZERO(),
+    revenue: ZERO(),
+    buyers: ZERO(),
+    visits: ZERO(),
+    dayVisits: ZERO(),
+    bounces: ZERO(),
+    visitPageviews: ZERO(),
+    engaged: ZERO(),
+    events: new Map(),
+  }
+  const event = (type: string) => result.events.get(type) ?? result.events.set(type, ZERO()).get(type)
+  for (const cell of cells.totals) {
+    if (cell.measure === 'visitors') add(result.visitors, cell)
+    else if (cell.measure === 'pageviews') add(result.pageviews, cell)
+    else if (cell.measure === 'revenue') add(result.revenue, cell)
+  }
+  for (const cell of cells.traffic) {
+    if (cell.measure === 'events') add(event(cell.k1) as Sum, cell)
+    else if (cell.measure === 'visitors' && cell.k1 === 'purchase') add(result.buyers, cell)
+  }
+  for (const cell of cells.hourlyTraffic) {
+    if (cell.measure !== 'events') continue
+    add(event(cell.k1) as Sum, cell)
+    // Pageviews of unpublished days come from their hours' events.
+    if (cell.k1 === 'pageview') add(result.pageviews, cell)
+  }
+  for (const cell of cells.visits) {
+    if (cell.measure === 'visits') {
+      add(result.visits, cell)
+      add(result.dayVisits, cell)
+    } else if (cell.measure === 'bounces') add(result.bounces, cell)
+    else if (cell.measure === 'pageviews') add(result.visitPageviews, cell)
+    else if (cell.measure === 'engaged_seconds') add(result.engaged, cell)
+  }
+  for (const cell of cells.hourlyVisits) if (cell.measure === 'visits') add(result.visits, cell)
+  return result
+}
+
+/**
+ * A ratio of two noisy sums, clamped to [low, high], with its standard deviation by the delta
+ * method (independent noise): Var(a/b) ≈ (Var a + (a/b)² Var b) / b².
+ */
+function ratio(top: Sum, bottom: Sum, places: number, low = 0, high = Number.POSITIVE_INFINITY) {
+  if (bottom.value < 1) return { value: null, sd: 0 }
+  const raw = top.value / bottom.value
+  const sd = Math.sqrt(top.variance + raw * raw * bottom.variance) / bottom.value
+  const value = Math.round(Math.min(high, Math.max(low, raw)) * 10 ** places) / 10 ** places
+  return { value, sd: Math.round(sd * 10 ** (places + 1)) / 10 ** (places + 1) }
+}
+
+/** The overview of a range from released cells (see above). */
+export async function releasedOverview(reader: ReleasedReader, range: ReleasedRange): Promise<HeadlineRow> {
+  const cells = await headlineCells(reader, range)
+  const total = sums(cells)
+  const anyDay = cells.published.size > 0
+  const conversion = ratio(total.buyers, total.visitors, 4, 0, 1)
+  const perVisit = ratio(total.visitPageviews, total.dayVisits, 2)
+  const bounce = ratio(total.bounces, total.dayVisits, 4, 0, 1)
+  const duration = ratio(total.engaged, total.dayVisits, 0)
+  const types = [...total.events.keys()].sort()
+  return {
+    from: range.from,
+    to: range.to,
+    pageviews: shown(figure(total.pageviews)),
+    visitors: anyDay ? shown(figure(total.visitors)) : null,
+    events: Object.fromEntries(types.map((type) => [type, shown(figure(total.events.get(type) as Sum))])),
+    revenue: anyDay ? Math.max(0, Math.round(total.revenue.value * 100) / 100) : null,
+    conversion_rate: anyDay ? (conversion.value ?? 0) : null,
+    visits: shown(figure(total.visits)),
+    views_per_visit: perVisit.value,
+    bounce_rate: bounce.value,
+    visit_duration: duration.value,
+    sd: {
+      pageviews: noiseOf(figure(total.pageviews)),
+      ...(anyDay
+        ? {
+            visitors: noiseOf(figure(total.visitors)),
+            revenue: noiseOf(figure(total.revenue)),
+            conversion_rate: conversion.sd,
+          }
+        : {}),
+      visits: noiseOf(figure(total.visits)),
+      ...(perVisit.value === null
+        ? {}
+        : { views_per_visit: perVisit.sd, bounce_rate: bounce.sd, visit_duration: duration.sd }),
+      ...Object.fromEntries(
+        types.map((type) => [`events.${type}`, noiseOf(figure(total.events.get(type) as Sum))]),
+      ),
+    },
+  }
+}
+
+/** One point per day (or closed hour) of the range that has released cells. */
+export async function releasedSeries(
+  reader: ReleasedReader,
+  range: ReleasedRange,
+  interval: 'day' | 'hour',
+): Promise<SeriesPoint[]> {
+  if (interval === 'hour') return hourlySeries(reader, range)
+  const cells = await headlineCells(reader, range)
+  const days = new Set([...cells.published, ...cells.hourlyTraffic.map((cell) => cell.day)])
+  const on = (day: string) => (cell: ReleasedCell) => cell.day === day
+  return [...days].sort().map((day) => {
+    const total = sums({
+      totals: cells.totals.filter(on(day)),
+      traffic: cells.traffic.filter(on(day)),
+      visits: cells.visits.filter(on(day)),
+      hourlyTraffic: cells.hourlyTraffic.filter(on(day)),
+      hourlyVisits: cells.hourlyVisits.filter(on(day)),
+    })
+    return point(day, total, cells.published.has(day))
+  })
+}
+
+// Hours are released for the current day and the one before, without filters.
+async function hourlySeries(reader: ReleasedReader, range: ReleasedRange): Promise<SeriesPoint[]> {
+  if (range.filter) return []
+  const [traffic, visits] = await Promise.all([
+    reader.cells('traffic_hourly', range, 'hour'),
+    reader.cells('visits_hourly', range, 'hour'),
+  ])
+  const hourOf = (cell: ReleasedCell) => `${cell.day}T${String(cell.slot).padStart(2, '0')}:00:00Z`
+  const hours = new Set(traffic.map(hourOf))
+  return [...hours].sort().map((hour) => {
+    const at = (cell: ReleasedCell) => hourOf(cell) === hour
+    const total = sums({
+      totals: [],
+      traffic: [],
+      visits: [],
+      hourlyTraffic: traffic.filter(at),
+      hourlyVisits: visits.filter(at),
+    })
+    return point(hour, total, false)
+  })
+}
+
+function point(time: string, total: Sums, published: boolean): SeriesPoint {
+  const events = [...total.events.values()].reduce(
+    (all, sum) => ({ value: all.value + sum.value, variance: all.variance + sum.variance }),
+    ZERO(),
+  )
+  return {
+    time,
+    pageviews: shown(figure(total.pageviews)),
+    events: shown(figure(events)),
+    revenue: published ? Math.max(0, Math.round(total.revenue.value * 100) / 100) : null,
+    visitors: published ? shown(figure(total.visitors)) : null,
+    visits: shown(figure(total.visits)),
+    sd: {
+      pageviews: noiseOf(figure(total.pageviews)),
+      events: noiseOf(figure(events)),
+      visits: noiseOf(figure(total.visits)),
+      ...(published
+        ? { visitors: noiseOf(figure(total.visitors)), revenue: noiseOf(figure(total.revenue)) }
+        : {}),
+    },
   }
 }

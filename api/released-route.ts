@@ -4,9 +4,10 @@ import { z } from 'zod'
 import { AppError, zodErrorBody } from '../core/errors.ts'
 import type { Privacy } from '../schemas/privacy.ts'
 import type { Warehouse } from '../warehouse/client.ts'
-import { AnswerMeta, answerMeta, type Release } from './answer-meta.ts'
+import { AnswerMeta, answerMeta } from './answer-meta.ts'
 import { FILTER_NAMES, type FilterName } from './params.ts'
 import { type Group, groupMeetsK, release } from './release.ts'
+import { type ReleasedFilterName, type ReleasedReader, releasedReader } from './released-reader.ts'
 
 /**
  * The only way to declare a read-API route. `releasedRoute` takes a zod query schema, a zod row
@@ -16,6 +17,14 @@ import { type Group, groupMeetsK, release } from './release.ts'
  * serialised (the row schema describes the answer, so it has no `visitors_floor`).
  * `releasedRouter` mounts nothing else, and keeps a registry of the handlers it built so a test
  * can prove that every route under the read API is one of them.
+ *
+ * A route may also say how it answers from released figures alone (`released`): a handler that
+ * receives a `ReleasedReader` (the `released` table, never the warehouse) and the filters the
+ * released grouping sets answer. With differential privacy on (DP_EPSILON set), such a route
+ * answers from it, says `release: "differential-privacy"`, and accepts one filter at a time; the
+ * k gate is not applied again, since the publish job released only cells whose noisy visitors
+ * passed the threshold (never below K_ANON). A route without it, or any route with DP_EPSILON=off,
+ * answers from the rollups through the k gate and says `release: "k-threshold"`.
  */
 
 export type ReadContext = {
@@ -26,7 +35,7 @@ export type ReadContext = {
   recommendProbBest: number
 }
 
-type RowSchema = z.ZodType<{ visitors: number }>
+type RowSchema = z.ZodType<{ visitors: number | null }>
 /** A row as a handler returns it: the published row and the lower bound the gate tests. */
 type Gated<Row extends RowSchema> = z.infer<Row> & { readonly visitors_floor: number }
 type BaseQuery = { site: string }
@@ -40,14 +49,21 @@ type RouteBase<Query> = {
   query: z.ZodType<Query>
   /** For dashboard views: the filters its rollup can answer; the others are refused by name. */
   filters?: readonly FilterName[]
-  /** What the answer is made of (answer-meta.ts); `k-threshold` unless the route reads `released`. */
-  release?: Release
+}
+
+/** How a route answers from released figures only (see above). */
+export type ReleasedSpec<Query, Result> = {
+  /** Filters its released grouping sets answer; at most one of them per request. */
+  filters: readonly ReleasedFilterName[]
+  handler(query: Query, released: ReleasedReader): Promise<Result>
 }
 
 export type ListRouteSpec<Query extends ListQuery, Row extends RowSchema> = RouteBase<Query> & {
   shape: 'list'
   row: Row
   handler(query: Query, ctx: ReadContext): Promise<Array<Gated<Row>>>
+  /** Rows in the order to show, every one released; the route applies `limit`. */
+  released?: ReleasedSpec<Query, Array<z.infer<Row>>>
 }
 
 export type ObjectRouteSpec<
@@ -60,6 +76,7 @@ export type ObjectRouteSpec<
   /** The named groups the response holds, e.g. `current` and `previous`; each is released alone. */
   names: readonly [Name, ...Name[]]
   handler(query: Query, ctx: ReadContext): Promise<Record<Name, Gated<Row> | null>>
+  released?: ReleasedSpec<Query, Record<Name, z.infer<Row> | null>>
 }
 
 /**
@@ -82,6 +99,7 @@ export type OneRouteSpec<
     groups: Array<Group & { readonly visitors_floor: number }>
     answer(released: Array<Omit<Group, 'visitors_floor'>>): Answer
   }>
+  released?: ReleasedSpec<Query, Answer>
 }
 
 /** What the OpenAPI document needs to know about a route. */
@@ -96,6 +114,8 @@ export type RouteDoc = {
   row: z.ZodType
   /** For `object`: the named groups. */
   names?: readonly string[]
+  /** Whether the route answers from released figures when DP is on (`release: "differential-privacy"`). */
+  released: boolean
 }
 
 export type RouterDeps = {
@@ -133,7 +153,14 @@ export function releasedRoute(
     | ObjectRouteSpec<BaseQuery, RowSchema, string>
     | OneRouteSpec<BaseQuery, { visitors: number }, unknown>,
 ): ReleasedRoute {
-  const suppressed = z.number().int().min(0).describe('Groups held back: fewer than K_ANON visitors.')
+  const suppressed = z
+    .number()
+    .int()
+    .min(0)
+    .nullable()
+    .describe(
+      'Groups held back: fewer than K_ANON visitors. null on a differentially private answer: groups whose noisy visitors missed the release threshold were never published, so how many there were is not known.',
+    )
   const figures =
     spec.shape === 'list'
       ? z.object({ rows: z.array(spec.row), suppressed })
@@ -155,43 +182,59 @@ export function releasedRoute(
       shape: spec.shape,
       row: spec.row,
       ...(spec.shape === 'object' ? { names: spec.names } : {}),
+      released: spec.released !== undefined,
     },
   } as unknown as ReleasedRoute
 
-  BUILDERS.set(route, (deps) => async (c: Context) => {
-    const query = parseQuery(c, spec, deps.sites)
-    const meta = answerMeta(deps.privacy, spec.release ?? 'k-threshold')
-    const ctx: ReadContext = {
-      warehouse: deps.warehouse,
-      meetsK: (group) => groupMeetsK(group, deps.k),
-      recommendProbBest: deps.recommendProbBest,
+  BUILDERS.set(route, (deps) => {
+    const reader = releasedReader(deps.warehouse)
+    const dp = deps.privacy.mechanism !== 'off' && spec.released !== undefined
+    return async (c: Context) => {
+      const query = parseQuery(c, spec, deps.sites)
+      c.header('Cache-Control', 'private, no-store')
+      if (dp && spec.released) {
+        checkReleasedFilters(spec.path, query, spec.released.filters)
+        const meta = answerMeta(deps.privacy, 'differential-privacy')
+        const result = await spec.released.handler(query, reader)
+        if (spec.shape === 'list') {
+          const rows = result as unknown[]
+          const limit = (query as ListQuery).limit ?? rows.length
+          return c.json({ rows: rows.slice(0, limit), suppressed: null, ...meta })
+        }
+        return c.json({ ...(result as object), suppressed: null, ...meta })
+      }
+      const meta = answerMeta(deps.privacy, 'k-threshold')
+      const ctx: ReadContext = {
+        warehouse: deps.warehouse,
+        meetsK: (group) => groupMeetsK(group, deps.k),
+        recommendProbBest: deps.recommendProbBest,
+      }
+      if (spec.shape === 'list') {
+        const released = release(await spec.handler(query as ListQuery, ctx), deps.k)
+        const limit = (query as ListQuery).limit ?? released.rows.length
+        return c.json({ rows: released.rows.slice(0, limit), suppressed: released.suppressed, ...meta })
+      }
+      if (spec.shape === 'one') {
+        const { groups, answer } = await spec.handler(query, ctx)
+        const released = release(groups, deps.k)
+        return c.json({
+          ...(answer(released.rows) as object),
+          suppressed: released.suppressed,
+          ...meta,
+        })
+      }
+      const groups = await spec.handler(query, ctx)
+      const body: Record<string, unknown> = {}
+      let held = 0
+      for (const name of spec.names) {
+        const group = groups[name]
+        const released = release(group ? [group] : [], deps.k)
+        body[name] = released.rows[0] ?? null
+        held += released.suppressed
+      }
+      body.suppressed = held
+      return c.json({ ...body, ...meta })
     }
-    c.header('Cache-Control', 'private, no-store')
-    if (spec.shape === 'list') {
-      const released = release(await spec.handler(query as ListQuery, ctx), deps.k)
-      const limit = (query as ListQuery).limit ?? released.rows.length
-      return c.json({ rows: released.rows.slice(0, limit), suppressed: released.suppressed, ...meta })
-    }
-    if (spec.shape === 'one') {
-      const { groups, answer } = await spec.handler(query, ctx)
-      const released = release(groups, deps.k)
-      return c.json({
-        ...(answer(released.rows) as object),
-        suppressed: released.suppressed,
-        ...meta,
-      })
-    }
-    const groups = await spec.handler(query, ctx)
-    const body: Record<string, unknown> = {}
-    let held = 0
-    for (const name of spec.names) {
-      const group = groups[name]
-      const released = release(group ? [group] : [], deps.k)
-      body[name] = released.rows[0] ?? null
-      held += released.suppressed
-    }
-    body.suppressed = held
-    return c.json({ ...body, ...meta })
   })
   return route
 }
@@ -258,6 +301,36 @@ function parseQuery<Query extends BaseQuery>(
     throw new AppError(400, 'unknown_site', 'site: not a configured site', 'site')
   }
   return parsed.data
+}
+
+/**
+ * Released figures are published without filters and with one filter at a time (the grouping
+ * sets of aggregator/release/measurements.ts): two filters at once, or one the route's released
+ * figures do not hold, are refused by name rather than answered from something else.
+ */
+function checkReleasedFilters(path: string, query: object, filters: readonly ReleasedFilterName[]): void {
+  const given = FILTER_NAMES.filter((name) => (query as Record<string, unknown>)[name] !== undefined)
+  const view = path.slice(1)
+  const supported = filters.length ? filters.join(', ') : 'none'
+  for (const name of given) {
+    if (!(filters as readonly string[]).includes(name)) {
+      throw new AppError(
+        400,
+        'unsupported_filter',
+        `${name}: the released figures of ${view} cannot be filtered by ${name} (supported: ${supported})`,
+        name,
+      )
+    }
+  }
+  if (given.length > 1) {
+    const second = given[1] as string
+    throw new AppError(
+      400,
+      'unsupported_filter',
+      `${second}: released figures answer one filter at a time (given: ${given.join(', ')})`,
+      second,
+    )
+  }
 }
 
 // Parameter names come from the caller; a field name in a response should not carry a novel.

@@ -10,6 +10,17 @@ import { FUNNEL_STEPS } from './queries/getFunnelSteps.ts'
  */
 
 const count = z.number().int().min(0)
+
+/**
+ * The noise of a differentially private answer: for each figure of the row that carries noise,
+ * the standard deviation of that noise (a 95 % interval is the figure ± 1.96 × it). Present only
+ * when the answer is `release: "differential-privacy"`.
+ */
+export const Noise = z
+  .record(z.string(), z.number().min(0))
+  .describe(
+    'Standard deviation of the noise of each noisy figure of this row, by figure name (differentially private answers only).',
+  )
 const money = z
   .number()
   .describe('Sum of order values, rounded to cents, in the row’s `currency` (never converted).')
@@ -62,6 +73,7 @@ export const ProductRow = z.object({
   visitors: visitors.describe(
     `Distinct visitors who viewed, carted, checked out or bought the product.${FINALIZED}`,
   ),
+  sd: Noise.optional(),
 })
 
 export const FunnelRow = z.object({
@@ -74,14 +86,15 @@ export const FunnelRow = z.object({
     .number()
     .nullable()
     .describe(
-      'Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back.',
+      'Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. On differentially private answers, from the nearest earlier step whose visitors’ 95 % interval excludes zero (every step is listed, a step without events as a noisy zero).',
     ),
   conversion: z
     .number()
     .nullable()
     .describe(
-      'Visitors of this step over visitors of the first step; null when the first step is held back.',
+      'Visitors of this step over visitors of the first step; null when the first step is held back (on differentially private answers: when its visitors’ 95 % interval includes zero).',
     ),
+  sd: Noise.optional(),
 })
 
 export const TransitionRow = z.object({
@@ -91,6 +104,7 @@ export const TransitionRow = z.object({
   to_category: z.string(),
   transitions: count,
   visitors,
+  sd: Noise.optional(),
 })
 
 export const OfferRow = z.object({
@@ -104,8 +118,9 @@ export const OfferRow = z.object({
   revenue: money,
   currency,
   visitors: visitors.describe(
-    `Distinct visitors of the variant’s most common event type (normally impressions), per day, summed.${FINALIZED}`,
+    `Distinct visitors of the variant’s most common event type (normally impressions), per day, summed; on differentially private answers, the distinct visitors of any of its impressions, clicks, carts, checkouts and purchases.${FINALIZED}`,
   ),
+  sd: Noise.optional(),
 })
 
 export const SearchRow = z.object({
@@ -113,27 +128,37 @@ export const SearchRow = z.object({
   searches: count,
   zero_results: count.describe('Searches that found nothing.'),
   visitors,
+  sd: Noise.optional(),
 })
 
 export const SeriesRow = z.object({
   time: z.string().describe('The UTC day (YYYY-MM-DD) or hour (YYYY-MM-DDTHH:00:00Z).'),
   pageviews: count,
   events: count.describe('Events of every type.'),
-  revenue: money,
+  revenue: money
+    .nullable()
+    .describe(
+      'Purchase revenue. Differentially private answers release revenue per day: null for an hour, or a day not yet published.',
+    ),
   currency,
-  visitors: count.describe(
-    `interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day.${FINALIZED}`,
-  ),
+  visitors: count
+    .nullable()
+    .describe(
+      `interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day.${FINALIZED} Differentially private answers: null for an hour or a day not yet published (visitors are released per closed day).`,
+    ),
   visits: count.describe('Visits that began in the bucket.'),
+  sd: Noise.optional(),
 })
 
 export const OverviewRow = z.object({
   from: z.string(),
   to: z.string(),
   pageviews: count,
-  visitors: visitors.describe(
-    `Visitors who viewed a page: the sum over the days of each day’s unique visitors.${FINALIZED}`,
-  ),
+  visitors: visitors
+    .nullable()
+    .describe(
+      `Visitors who viewed a page: the sum over the days of each day’s unique visitors.${FINALIZED} Differentially private answers count published days only, and are null when none of the range is published yet (today alone): visitors are released per closed day.`,
+    ),
   events: z
     .record(z.string(), count)
     .describe('Events per type; a type done by fewer than K_ANON visitors is left out.'),
@@ -152,6 +177,7 @@ export const OverviewRow = z.object({
     .number()
     .nullable()
     .describe('Mean seconds per visit while its pages were visible and focused.'),
+  sd: Noise.optional(),
 })
 
 /** `GET /api/stats/now`: the collector's live count (now-route.ts). */

@@ -19,6 +19,15 @@ import { getTransitions } from './queries/getTransitions.ts'
 import { getVisitSeries } from './queries/getVisitSeries.ts'
 import { getVisits } from './queries/getVisits.ts'
 import type { Group } from './release.ts'
+import {
+  releasedFunnel,
+  releasedOffers,
+  releasedProducts,
+  releasedSearch,
+  releasedTransitions,
+} from './released-commerce.ts'
+import { releasedOverview, releasedSeries } from './released-overview.ts'
+import { RELEASED_FILTERS, releasedFilter } from './released-reader.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import {
   BrowserRow,
@@ -43,15 +52,17 @@ const TRAFFIC = ['source', 'device', 'country'] as const
 const COMMERCE = ['source', 'device', 'country', 'category'] as const
 
 /**
- * The `/api/stats/*` routes. `visitorsNow` is the collector's live count (`/now`). `currencies` (CURRENCIES, schemas/currency.ts) names the currency of
- * each site's order values: every row with revenue carries it, so an amount is never shown
- * without its unit.
+ * The `/api/stats/*` routes. `visitorsNow` is the collector's live count (`/now`). `currencies`
+ * (CURRENCIES, schemas/currency.ts) names the currency of each site's order values: every row
+ * with revenue carries it, so an amount is never shown without its unit.
  */
 export function statsRoutes(
   currencies: ReadonlyMap<string, string>,
   visitorsNow?: (site: string) => number,
 ): readonly ReleasedRoute[] {
   const currency = (query: { site: string }) => currencyOf(currencies, query.site)
+  const inCurrency = <Row extends object>(query: { site: string }, rows: readonly Row[]) =>
+    rows.map((row) => ({ ...row, currency: currency(query) }))
 
   const overview = releasedRoute({
     path: '/overview',
@@ -77,6 +88,18 @@ export function statsRoutes(
         previous: { ...buildOverview(before, previous, ctx.meetsK, previousVisits), ...unit },
       }
     },
+    released: {
+      filters: RELEASED_FILTERS,
+      handler: async (query, reader) => {
+        const filter = releasedFilter(query)
+        const [current, previous] = await Promise.all([
+          releasedOverview(reader, { site: query.site, from: query.from, to: query.to, filter }),
+          releasedOverview(reader, { site: query.site, ...previousPeriod(query), filter }),
+        ])
+        const unit = { currency: currency(query) }
+        return { current: current && { ...current, ...unit }, previous: previous && { ...previous, ...unit } }
+      },
+    },
   })
 
   const timeseries = releasedRoute({
@@ -100,6 +123,18 @@ export function statsRoutes(
       // Visits ride on the bucket's release: a bucket held back takes its visits with it.
       const unit = currency(query)
       return points.map((point) => ({ ...point, visits: visits.get(point.time) ?? 0, currency: unit }))
+    },
+    released: {
+      filters: RELEASED_FILTERS,
+      handler: async (query, reader) =>
+        inCurrency(
+          query,
+          await releasedSeries(
+            reader,
+            { site: query.site, from: query.from, to: query.to, filter: releasedFilter(query) },
+            query.interval,
+          ),
+        ),
     },
   })
 
@@ -201,8 +236,12 @@ export function statsRoutes(
     filters: COMMERCE,
     query: statsQuery(COMMERCE, { limit: Limit }),
     row: ProductRow,
-    handler: async (query, ctx) =>
-      (await getProducts(ctx.warehouse, query)).map((row) => ({ ...row, currency: currency(query) })),
+    handler: async (query, ctx) => inCurrency(query, await getProducts(ctx.warehouse, query)),
+    // Released without filters only (aggregator/release/measurements.ts).
+    released: {
+      filters: [],
+      handler: async (query, reader) => inCurrency(query, await releasedProducts(query, reader)),
+    },
   })
 
   const funnel = releasedRoute({
@@ -216,10 +255,11 @@ export function statsRoutes(
     query: statsQuery(COMMERCE, {}),
     row: FunnelRow,
     handler: async (query, ctx) =>
-      withRates(await getFunnelSteps(ctx.warehouse, query), ctx.meetsK).map((row) => ({
-        ...row,
-        currency: currency(query),
-      })),
+      inCurrency(query, withRates(await getFunnelSteps(ctx.warehouse, query), ctx.meetsK)),
+    released: {
+      filters: [],
+      handler: async (query, reader) => inCurrency(query, await releasedFunnel(query, reader)),
+    },
   })
 
   const transitions = releasedRoute({
@@ -235,6 +275,7 @@ export function statsRoutes(
     }),
     row: TransitionRow,
     handler: (query, ctx) => getTransitions(ctx.warehouse, query),
+    released: { filters: [], handler: releasedTransitions },
   })
 
   const offers = releasedRoute({
@@ -245,8 +286,11 @@ export function statsRoutes(
     filters: COMMERCE,
     query: statsQuery(COMMERCE, { limit: Limit }),
     row: OfferRow,
-    handler: async (query, ctx) =>
-      (await getOffers(ctx.warehouse, query)).map((row) => ({ ...row, currency: currency(query) })),
+    handler: async (query, ctx) => inCurrency(query, await getOffers(ctx.warehouse, query)),
+    released: {
+      filters: [],
+      handler: async (query, reader) => inCurrency(query, await releasedOffers(query, reader)),
+    },
   })
 
   const search = releasedRoute({
@@ -258,6 +302,7 @@ export function statsRoutes(
     query: statsQuery(TRAFFIC, { limit: Limit }),
     row: SearchRow,
     handler: (query, ctx) => getSearchTerms(ctx.warehouse, query),
+    released: { filters: [], handler: releasedSearch },
   })
 
   return [

@@ -39,8 +39,11 @@ export type SeedReport = {
   events: number
   optedOut: number
   ms: number
-  /** The visits recorded (not opted out): how many, how many saw one page, their engaged time. */
-  truth: { visits: number; bounces: number; engagedMs: number }
+  /**
+   * The visits recorded (not opted out): how many, how many saw one page, their engaged time, and
+   * the distinct visitors of each UTC day (every visit comes from an address of its own).
+   */
+  truth: { visits: number; bounces: number; engagedMs: number; visitorsByDay: Map<string, number> }
   /** Impressions per variant in each cell (device|country|source|category) by day. */
   cells: Map<
     string,
@@ -81,7 +84,7 @@ export async function seedHistory(options: SeedOptions): Promise<SeedReport> {
     events: 0,
     optedOut: 0,
     ms: 0,
-    truth: { visits: 0, bounces: 0, engagedMs: 0 },
+    truth: { visits: 0, bounces: 0, engagedMs: 0, visitorsByDay: new Map() },
     cells: new Map(),
   }
   let address = 0
@@ -130,6 +133,8 @@ export async function seedHistory(options: SeedOptions): Promise<SeedReport> {
     }
     report.events += visit.events.length
     report.truth.visits++
+    const visitDay = at.toISOString().slice(0, 10)
+    report.truth.visitorsByDay.set(visitDay, (report.truth.visitorsByDay.get(visitDay) ?? 0) + 1)
     if (visit.truth.pages === 1) report.truth.bounces++
     report.truth.engagedMs += visit.truth.engagedMs
     if (!visit.offer) return

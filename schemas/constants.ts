@@ -15,6 +15,22 @@ export const SOURCES = ['search', 'social', 'email', 'paid', 'direct', 'other'] 
 export type Source = (typeof SOURCES)[number]
 export type SegmentSource = Source | '*'
 
+/**
+ * The purchase funnel, in order. `shipping_info` and `payment_info` (GA4's checkout steps) sit
+ * between checkout and purchase; `refund` comes last, its revenue negative (docs/ga4.md). A
+ * public list: the read API shows the steps, the release step publishes every one of them.
+ */
+export const FUNNEL_STEPS = [
+  'product_view',
+  'add_to_cart',
+  'checkout',
+  'shipping_info',
+  'payment_info',
+  'purchase',
+  'refund',
+] as const
+export type FunnelStep = (typeof FUNNEL_STEPS)[number]
+
 /** Days of released figures the insights job reads, ending yesterday. */
 export const DEFAULT_INSIGHTS_WINDOW_DAYS = 30
 

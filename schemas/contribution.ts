@@ -39,10 +39,22 @@ export const EVENTS_PER_VISITOR_DAY: Readonly<Record<EventType, number>> = {
 export const ENGAGED_SECONDS_PER_VISITOR_DAY = 3_600
 
 /**
- * Order revenue per visitor-day, in the shop's own currency units: a purchase that would take a
- * visitor-day past it is dropped. It bounds the sensitivity of every revenue figure.
+ * Order value per visitor-day and order event type (checkout, shipping_info, payment_info,
+ * purchase, refund), in the shop's own currency units: an order event that would take its type
+ * past it is dropped. An order's value is the larger of its revenue and its items' prices times
+ * quantities, so it bounds the revenue of the funnel's steps and of the products alike. It bounds
+ * the sensitivity of every revenue figure.
  */
 export const REVENUE_PER_VISITOR_DAY = 2_000
+
+/** The event types that carry an order, each bounded by REVENUE_PER_VISITOR_DAY on its own. */
+export const ORDER_TYPES = ['checkout', 'shipping_info', 'payment_info', 'purchase', 'refund'] as const
+
+/**
+ * Units purchased per visitor-day (the items' quantities of the day's purchases): a purchase that
+ * would take a visitor-day past it is dropped. It bounds the products' `quantity`.
+ */
+export const UNITS_PER_VISITOR_DAY = 20
 
 /**
  * Items of one order that count for their products. Orders longer than this are cut by the

@@ -22,6 +22,7 @@ export type Rule =
   | 'under-k'
   | 'not-inspected'
   | 'unnoised-release'
+  | 'unclaimed-release'
 
 export type Violation = { rule: Rule; table: string; column?: string; detail: string }
 

@@ -10,6 +10,11 @@ import type { Violation } from './checks.ts'
  * is a violation wherever it is found, and so is a released cell of a thresholded grouping set
  * whose noisy visitors lie below K_ANON (a publisher that skipped its threshold). Cells of a
  * public domain (event types of the whole site, hours) are released whatever their count.
+ *
+ * Nothing unreleased may be reachable through the released table either: every cell must belong
+ * to a measurement of the list and to a period the release step claimed in the ledger. A cell
+ * without either was written around the release step (by hand, a migration gone wrong, another
+ * program) and is read by the API as if it had been noised.
  */
 
 const UNNOISED = `SELECT toString(min(day)) AS first, toString(max(day)) AS last, count() AS n
@@ -25,6 +30,14 @@ const THRESHOLDED = MEASUREMENTS.flatMap((entry) =>
 const UNDER_K = `SELECT count() AS n FROM released FINAL
   WHERE measure = 'visitors' AND value < {k:Float64}
     AND has({pairs:Array(String)}, concat(measurement, '|', grouping))`
+
+const KNOWN = MEASUREMENTS.map((entry) => entry.id)
+
+const UNCLAIMED = `SELECT count() AS n, toString(min(day)) AS first, toString(max(day)) AS last
+  FROM released
+  WHERE NOT has({known:Array(String)}, measurement)
+     OR (site, grain, day, slot) NOT IN (SELECT site, grain, day, slot FROM release_ledger)
+  HAVING n > 0`
 
 export async function checkReleases(warehouse: Warehouse, kAnon: number): Promise<Violation[]> {
   const violations: Violation[] = []
@@ -42,6 +55,16 @@ export async function checkReleases(warehouse: Warehouse, kAnon: number): Promis
       rule: 'under-k',
       table: 'released',
       detail: `${under.n} released cells with fewer than ${kAnon} (noisy) visitors`,
+    })
+  }
+  const [unclaimed] = await select<{ n: number; first: string; last: string }>(warehouse, UNCLAIMED, {
+    known: KNOWN,
+  })
+  if (unclaimed && Number(unclaimed.n) > 0) {
+    violations.push({
+      rule: 'unclaimed-release',
+      table: 'released',
+      detail: `${unclaimed.n} released cells of no known measurement or of a period the release step never claimed, days ${unclaimed.first} to ${unclaimed.last}`,
     })
   }
   return violations

@@ -1,3 +1,4 @@
+import { FUNNEL_STEPS, type FunnelStep } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import type { StatsQuery } from '../params.ts'
 import {
@@ -15,21 +16,7 @@ import {
   TOTALS_BY_DAY,
 } from './common.ts'
 
-/**
- * The purchase funnel, in order. `shipping_info` and `payment_info` (GA4's checkout steps) sit
- * between checkout and purchase; `refund` comes last, its revenue negative (docs/ga4.md). A shop
- * that sends no event of a step has no row for it.
- */
-export const FUNNEL_STEPS = [
-  'product_view',
-  'add_to_cart',
-  'checkout',
-  'shipping_info',
-  'payment_info',
-  'purchase',
-  'refund',
-] as const
-export type FunnelStep = (typeof FUNNEL_STEPS)[number]
+export { FUNNEL_STEPS, type FunnelStep }
 
 export type FunnelStepRow = {
   step: FunnelStep

@@ -1252,10 +1252,11 @@ export interface components {
             currency: string;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
-            /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. */
+            /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. On differentially private answers, from the nearest earlier step whose visitors’ 95 % interval excludes zero (every step is listed, a step without events as a noisy zero). */
             drop_off: number | null;
-            /** @description Visitors of this step over visitors of the first step; null when the first step is held back. */
+            /** @description Visitors of this step over visitors of the first step; null when the first step is held back (on differentially private answers: when its visitors’ 95 % interval includes zero). */
             conversion: number | null;
+            sd?: components["schemas"]["Noise"];
         };
         HealthStatus: {
             /** @enum {string} */
@@ -1287,6 +1288,10 @@ export interface components {
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
             visitors: number;
         };
+        /** @description Standard deviation of the noise of each noisy figure of this row, by figure name (differentially private answers only). */
+        Noise: {
+            [key: string]: number;
+        };
         NowRow: {
             /** @description Distinct visitors with an accepted event in the last `minutes`, as counted by the process that answers (not summed across processes). */
             visitors: number;
@@ -1306,8 +1311,9 @@ export interface components {
             revenue: number;
             /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
             currency: string;
-            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed; on differentially private answers, the distinct visitors of any of its impressions, clicks, carts, checkouts and purchases. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         OsRow: {
             /** @description Operating-system family, never a version. */
@@ -1320,8 +1326,8 @@ export interface components {
             from: string;
             to: string;
             pageviews: number;
-            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
-            visitors: number;
+            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. Differentially private answers count published days only, and are null when none of the range is published yet (today alone): visitors are released per closed day. */
+            visitors: number | null;
             /** @description Events per type; a type done by fewer than K_ANON visitors is left out. */
             events: {
                 [key: string]: number;
@@ -1340,6 +1346,7 @@ export interface components {
             bounce_rate: number | null;
             /** @description Mean seconds per visit while its pages were visible and focused. */
             visit_duration: number | null;
+            sd?: components["schemas"]["Noise"];
         };
         PageRow: {
             path: string;
@@ -1363,6 +1370,7 @@ export interface components {
             currency: string;
             /** @description Distinct visitors who viewed, carted, checked out or bought the product. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         RecoOfferRow: {
             /** @description Segment id, e.g. device=mobile|country=DE|source=*|category=brakes (* = any). */
@@ -1436,6 +1444,7 @@ export interface components {
             zero_results: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         /** @enum {string} */
         SegmentDevice: "desktop" | "mobile" | "tablet" | "other" | "*";
@@ -1459,14 +1468,15 @@ export interface components {
             pageviews: number;
             /** @description Events of every type. */
             events: number;
-            /** @description Sum of order values, rounded to cents, in the row’s `currency` (never converted). */
-            revenue: number;
+            /** @description Purchase revenue. Differentially private answers release revenue per day: null for an hour, or a day not yet published. */
+            revenue: number | null;
             /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
             currency: string;
-            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
-            visitors: number;
+            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. Differentially private answers: null for an hour or a day not yet published (visitors are released per closed day). */
+            visitors: number | null;
             /** @description Visits that began in the bucket. */
             visits: number;
+            sd?: components["schemas"]["Noise"];
         };
         SourceRow: {
             /** @description The value of the `by` dimension; empty when the pageview had none. */
@@ -1475,8 +1485,8 @@ export interface components {
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
         };
-        /** @description Groups held back: fewer than K_ANON visitors. */
-        Suppressed: number;
+        /** @description Groups held back: fewer than K_ANON visitors. null on a differentially private answer: groups whose noisy visitors missed the release threshold were never published, so how many there were is not known. */
+        Suppressed: number | null;
         TransitionRow: {
             from_product: string;
             from_category: string;
@@ -1485,6 +1495,7 @@ export interface components {
             transitions: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         VisitorKindRow: {
             /**

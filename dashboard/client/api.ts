@@ -1,6 +1,7 @@
 /** Reads from the read API through the dashboard's session (`/ui/data/<view>` → `/api/stats/<view>`). */
 
-export type Released<Row> = { rows: Row[]; suppressed: number }
+/** A list answer: its rows, the groups held back, and what it is made of (api/answer-meta.ts). */
+export type Released<Row> = { rows: Row[]; suppressed: number; release?: string }
 
 export class ApiError extends Error {
   constructor(
@@ -37,5 +38,10 @@ export async function getRows<Row>(
 ): Promise<Released<Row>> {
   const body = await getJson<Released<Row> | Row[]>(view, query, signal)
   if (Array.isArray(body)) return { rows: body, suppressed: 0 }
-  return { rows: body.rows ?? [], suppressed: Number(body.suppressed ?? 0) }
+  return {
+    rows: body.rows ?? [],
+    // A differentially private answer cannot know what it held back: null, shown as no count.
+    suppressed: Number(body.suppressed ?? 0),
+    ...(body.release ? { release: body.release } : {}),
+  }
 }

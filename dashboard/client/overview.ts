@@ -3,6 +3,7 @@ import { daysBetween, previousRange } from '../state.ts'
 import { getJson } from './api.ts'
 import { h } from './dom.ts'
 import { change, fmtDay, fmtDuration, fmtInt, fmtMoney, fmtRate } from './format.ts'
+import { noiseMargin } from './noise.ts'
 import { type Ctx, guarded, type Panel, unappliedNote } from './panel.ts'
 import { privacyLine } from './privacy-line.ts'
 import { viewQuery } from './view-query.ts'
@@ -21,6 +22,8 @@ type Overview = {
   views_per_visit: number | null
   bounce_rate: number | null
   visit_duration: number | null
+  /** Differentially private answers: the standard deviation of each figure's noise. */
+  sd?: Record<string, number>
 }
 type OverviewAnswer = {
   current: Overview | null
@@ -91,15 +94,20 @@ export function overviewCards(): Panel {
           ...CARDS.map((card) => {
             const value = current ? current[card.key] : null
             const before = previous ? previous[card.key] : null
+            const margin = noiseMargin(value, current?.sd?.[card.key])
             const text =
-              value === null || value === undefined ? '—' : show(card.kind, value, current?.currency)
+              value === null || value === undefined
+                ? '—'
+                : `${show(card.kind, value, current?.currency)}${margin === null ? '' : ` ±${show(card.kind, card.kind === 'int' ? Math.round(margin) : margin, current?.currency)}`}`
             let delta: HTMLElement
             if (value === null || value === undefined || before === null || before === undefined) {
               delta = h(
                 'span',
                 { class: 'delta flat' },
                 value === null || value === undefined
-                  ? 'held back'
+                  ? answer.release === 'differential-privacy'
+                    ? 'released when the day closes'
+                    : 'held back'
                   : h(
                       'span',
                       { class: 'muted' },

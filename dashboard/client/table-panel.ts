@@ -85,7 +85,7 @@ export function tablePanel(spec: {
             : h('p', { class: 'empty' }, spec.empty ?? 'Nothing to show for this range.'),
         )
         notes.replaceChildren(unappliedNote(ctx, spec.view) ?? '')
-        footer.replaceChildren(suppressedNote(released.suppressed, ctx.k) ?? '')
+        footer.replaceChildren(suppressedNote(released.suppressed, ctx.k, released.release) ?? '')
       },
       () => last && void load(last),
     )

@@ -1,6 +1,7 @@
 import { type CsvCell, download, toCsv } from './csv.ts'
 import { h, type Kid, s } from './dom.ts'
 import { fmtInt, fmtMoney, fmtRate } from './format.ts'
+import { noiseMargin, sdOf } from './noise.ts'
 
 /**
  * A table of released rows, with its CSV export and the count of rows held back. What the table
@@ -45,7 +46,18 @@ export function formatValue(kind: Kind, value: CsvCell, currency?: unknown): str
   }
 }
 
-export function suppressedNote(suppressed: number, k: number): HTMLElement | null {
+/**
+ * What the table leaves out: the rows the k gate held back, or, for a differentially private
+ * answer (`release`), that only groups past the noisy release threshold are published at all.
+ */
+export function suppressedNote(suppressed: number, k: number, release?: string): HTMLElement | null {
+  if (release === 'differential-privacy') {
+    return h(
+      'p',
+      { class: 'suppressed', 'data-release': release },
+      'Differentially private: only groups whose noisy visitor count passed the release threshold are published; figures carry their noise (±: 95 % interval).',
+    )
+  }
   if (!suppressed) return null
   return h(
     'p',
@@ -56,6 +68,18 @@ export function suppressedNote(suppressed: number, k: number): HTMLElement | nul
 
 /** Tables of more columns than this are stacked, a card per row, on a phone (styles.css). */
 const STACK_PAST = 4
+
+/** "± n" after a released figure whose noise is more than 1 % of it (./noise.ts). */
+function noiseNote(column: Column, row: Row, value: CsvCell): HTMLElement | '' {
+  if (column.kind === 'text' || column.render) return ''
+  const margin = noiseMargin(typeof value === 'number' ? value : null, sdOf(row, column.key))
+  if (margin === null) return ''
+  return h(
+    'span',
+    { class: 'noise', title: '95 % interval of the privacy noise' },
+    ` ±${formatValue(column.kind, column.kind === 'int' ? Math.round(margin) : margin, row.currency)}`,
+  )
+}
 
 export function dataTable(options: {
   caption: string
@@ -110,6 +134,7 @@ export function dataTable(options: {
                   : String(value),
             },
             column.render ? column.render(row) : formatValue(column.kind, value, row.currency),
+            noiseNote(column, row, value),
           )
           const top = max[column.key]
           // The share is set through the CSSOM, which a strict style-src policy allows.
@@ -132,6 +157,26 @@ export function dataTable(options: {
   )
 }
 
+/**
+ * The CSV of a differentially private answer keeps each noisy figure's standard deviation in a
+ * column of its own after the figure (`<label> noise sd`), so an export is as honest as the screen.
+ */
+export function withNoiseColumns(columns: readonly Column[], rows: readonly Row[]): Column[] {
+  return columns.flatMap((column) =>
+    column.kind !== 'text' && rows.some((row) => sdOf(row, column.key) !== undefined)
+      ? [
+          column,
+          {
+            key: `${column.key}_sd`,
+            label: `${column.label} noise sd`,
+            kind: column.kind,
+            value: (row: Row) => sdOf(row, column.key) ?? null,
+          },
+        ]
+      : [column],
+  )
+}
+
 export function csvButton(options: {
   title: string
   filename: () => string
@@ -145,8 +190,12 @@ export function csvButton(options: {
       class: 'small csv',
       'aria-label': `Export ${options.title} as CSV`,
       onclick: () => {
-        const columns = options.columns().filter((column) => !column.screenOnly)
-        const lines = options.rows().map((row) => columns.map((column) => cellValue(column, row)))
+        const rows = options.rows()
+        const columns = withNoiseColumns(
+          options.columns().filter((column) => !column.screenOnly),
+          rows,
+        )
+        const lines = rows.map((row) => columns.map((column) => cellValue(column, row)))
         download(options.filename(), toCsv(columns, lines))
       },
     },

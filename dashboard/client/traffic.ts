@@ -7,7 +7,14 @@ import { type Ctx, guarded, type Panel, shell, toggles, unappliedNote } from './
 import { type Column, csvButton, dataTable, type Row, suppressedNote } from './table.ts'
 import { csvFileName, viewQuery } from './view-query.ts'
 
-type SeriesRow = { time: string; pageviews: number; events: number; revenue: number; visitors: number }
+// Differentially private answers release visitors and revenue per closed day: null before.
+type SeriesRow = {
+  time: string
+  pageviews: number
+  events: number
+  revenue: number | null
+  visitors: number | null
+}
 
 /** Traffic over time: a chart (or its table) per hour or per day of the range. */
 export function trafficChart(onData: (released: Released<SeriesRow>, ctx: Ctx) => void): Panel {
@@ -56,7 +63,7 @@ export function trafficChart(onData: (released: Released<SeriesRow>, ctx: Ctx) =
           long: hourly
             ? `${fmtDay(row.time)} ${fmtHour(row.time.replace('T', ' '))} UTC`
             : fmtDay(row.time, { weekday: 'short', month: 'short', day: 'numeric' }),
-          values: { pageviews: row.pageviews, [second.key]: row[second.key as 'events' | 'visitors'] },
+          values: { pageviews: row.pageviews, [second.key]: row[second.key as 'events' | 'visitors'] ?? 0 },
         }))
         shown = {
           columns: [
@@ -115,9 +122,17 @@ export function trafficChart(onData: (released: Released<SeriesRow>, ctx: Ctx) =
         )
         // Days before yesterday keep plain counts per stored group, not sketches (see the README):
         // one person in two groups of such a day counts twice, so their visitors are upper bounds.
-        const finalized = ctx.state.from < addDays(utcDate(new Date()), -1)
+        const dp = released.release === 'differential-privacy'
+        const finalized = !dp && ctx.state.from < addDays(utcDate(new Date()), -1)
         footer.replaceChildren(
-          suppressedNote(released.suppressed, ctx.k) ?? '',
+          suppressedNote(released.suppressed, ctx.k, released.release) ?? '',
+          dp
+            ? h(
+                'p',
+                { class: 'note' },
+                'Visitors and revenue are released per closed UTC day; today shows its closed hours.',
+              )
+            : '',
           finalized && !hourly
             ? h(
                 'p',

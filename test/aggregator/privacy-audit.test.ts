@@ -169,6 +169,24 @@ describe('privacy audit', () => {
     expect(violations.find((v) => v.rule === 'under-k' && v.table === 'released')?.detail).toContain(
       '1 released cells with fewer than 5',
     )
+    // Both cells belong to a claimed period of known measurements.
+    expect(violations.find((v) => v.rule === 'unclaimed-release')).toBeUndefined()
+  })
+
+  it('finds released cells written around the release step', async () => {
+    const cell = { site: 'demo', grain: 'day', grouping: '', measure: 'visitors', value: 900 }
+    await warehouse.client.insert({
+      table: 'released',
+      format: 'JSONEachRow',
+      values: [
+        // A day nobody claimed, and a measurement the release step does not know.
+        { ...cell, day: '2026-11-21', measurement: 'pages', k1: '/a' },
+        { ...cell, day: '2026-11-19', measurement: 'raw_paths', k1: '/b' },
+      ],
+    })
+    const found = (await violationsOf()).find((v) => v.rule === 'unclaimed-release')
+    expect(found).toMatchObject({ table: 'released' })
+    expect(found?.detail).toContain('2 released cells of no known measurement or of a period')
   })
 
   it('runs as `npm run audit`: a readable report and a non-zero exit on a violation', async () => {

@@ -67,7 +67,7 @@ describe('overview figures', () => {
       },
     ]
     const range = { from: '2026-03-01', to: '2026-03-02' }
-    const k5 = (group: { visitors: number; visitors_floor: number }) => groupMeetsK(group, 5)
+    const k5 = (group: Parameters<typeof groupMeetsK>[0]) => groupMeetsK(group, 5)
     expect(buildOverview(range, rows(5), k5)).toMatchObject({ revenue: 50, conversion_rate: 0.25 })
     expect(buildOverview(range, rows(2), k5)).toMatchObject({
       revenue: null,

@@ -3,7 +3,8 @@ import { finalizeSketches } from '../../aggregator/jobs/finalize-sketches.ts'
 import { publishReleases } from '../../aggregator/jobs/publish.ts'
 import { releasePlan } from '../../aggregator/release/budget.ts'
 import { MEASUREMENTS } from '../../aggregator/release/measurements.ts'
-import { releasedDailyHeadline, releasedHeadline } from '../../api/released-overview.ts'
+import { releasedOverview, releasedSeries } from '../../api/released-overview.ts'
+import { type ReleasedFilter, releasedReader } from '../../api/released-reader.ts'
 import { privacyFrom } from '../../schemas/privacy.ts'
 import type { EventRow } from '../../schemas/row.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
@@ -68,6 +69,12 @@ function events(site: string): EventRow[] {
   )
 }
 
+type Range = { site: string; from: string; to: string }
+const releasedHeadline = (w: Warehouse, range: Range, filter: ReleasedFilter) =>
+  releasedOverview(releasedReader(w), { ...range, filter })
+const releasedDailyHeadline = (w: Warehouse, range: Range, filter: ReleasedFilter) =>
+  releasedSeries(releasedReader(w), { ...range, filter }, 'day')
+
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0)
 
 describe('headline figures from released cells', () => {
@@ -76,7 +83,7 @@ describe('headline figures from released cells', () => {
     await publishReleases(warehouse, NOW, { plan: OFF, grains: ['day'] })
     const range = { site: 'exact', ...RANGE }
     const overview = await releasedHeadline(warehouse, range, null)
-    expect(overview).toMatchObject({ visitors: sum(TRUE), visitors_sd: 0, pageviews: 3 * sum(TRUE) })
+    expect(overview).toMatchObject({ visitors: sum(TRUE), pageviews: 3 * sum(TRUE), sd: { visitors: 0 } })
     expect(overview.events.pageview).toBe(3 * sum(TRUE))
     // One filter: the grouping set published for it. Every visitor came from search once.
     const search = await releasedHeadline(warehouse, range, { name: 'source', value: 'search' })
@@ -97,18 +104,20 @@ describe('headline figures from released cells', () => {
     await finalizeSketches(warehouse, NOW)
     const range = { site: 'noisy', ...RANGE }
     const overview = await releasedHeadline(warehouse, range, null)
-    expect(overview.visitors_sd).toBeGreaterThan(0)
+    expect(overview.sd.visitors).toBeGreaterThan(0)
     // Six standard deviations: a false failure once in 500 million runs.
-    expect(Math.abs(overview.visitors - sum(TRUE))).toBeLessThan(6 * overview.visitors_sd)
-    expect(Math.abs(overview.pageviews - 3 * sum(TRUE))).toBeLessThan(6 * overview.pageviews_sd)
+    expect(Math.abs((overview.visitors ?? 0) - sum(TRUE))).toBeLessThan(6 * (overview.sd.visitors ?? 0))
+    expect(Math.abs(overview.pageviews - 3 * sum(TRUE))).toBeLessThan(6 * (overview.sd.pageviews ?? 0))
     const series = await releasedDailyHeadline(warehouse, range, null)
     expect(series.map((point) => point.time)).toEqual(DAYS)
     for (const [d, point] of series.entries()) {
-      expect(Math.abs(point.visitors - (TRUE[d] ?? 0)), point.time).toBeLessThan(6 * point.visitors_sd)
+      expect(Math.abs((point.visitors ?? 0) - (TRUE[d] ?? 0)), point.time).toBeLessThan(
+        6 * (point.sd.visitors ?? 0),
+      )
     }
     // The range's noise is that of its days added up (independent draws).
-    const daily = series[0]?.visitors_sd ?? 0
-    expect(overview.visitors_sd).toBeCloseTo(Math.sqrt(DAYS.length) * daily, 0)
+    const daily = series[0]?.sd.visitors ?? 0
+    expect(overview.sd.visitors).toBeCloseTo(Math.sqrt(DAYS.length) * daily, 0)
     // Post-processing: asking again gives the same figures, so there is nothing to average away.
     expect(await releasedHeadline(warehouse, range, null)).toEqual(overview)
   })

@@ -5,6 +5,7 @@ import {
   EVENTS_PER_VISITOR_DAY,
   ITEMS_PER_ORDER,
   REVENUE_PER_VISITOR_DAY,
+  UNITS_PER_VISITOR_DAY,
 } from '../../schemas/contribution.ts'
 import { row } from '../support/rows.ts'
 
@@ -73,6 +74,30 @@ describe('the contribution bound of a visitor-day', () => {
     // Another visitor, and the same visitor the next day, start with the whole hour.
     expect(bound.admit([report(halfHour, '6')]).kept[0]?.engaged_ms).toBe(halfHour)
     expect(bound.admit([report(halfHour, '5', '2026-11-21 00:00:00')]).kept[0]?.engaged_ms).toBe(halfHour)
+  })
+
+  it('bounds the value of every order type, by revenue or items, and the units purchased', () => {
+    const bound = createContributionBound()
+    const order = (type: 'checkout' | 'refund' | 'purchase', revenue: number, price: number, quantity = 1) =>
+      row({
+        visitor: '11',
+        type,
+        revenue,
+        item_ids: ['p'],
+        item_categories: ['c'],
+        item_prices: [price],
+        item_quantities: [quantity],
+      })
+    // A checkout's revenue counts as a purchase's does, each type on its own.
+    expect(bound.admit([order('checkout', REVENUE_PER_VISITOR_DAY, 1)]).dropped).toBe(0)
+    expect(bound.admit([order('checkout', 1, 1)]).dropped).toBe(1)
+    // Items worth more than the order's revenue weigh by their value; a refund's by its size.
+    expect(bound.admit([order('purchase', 1, REVENUE_PER_VISITOR_DAY + 1)]).dropped).toBe(1)
+    expect(bound.admit([order('refund', -REVENUE_PER_VISITOR_DAY - 1, 1)]).dropped).toBe(1)
+    expect(bound.admit([order('refund', -REVENUE_PER_VISITOR_DAY, 1)]).dropped).toBe(0)
+    // Units: a purchase taking the day past the bound is dropped, a smaller one still fits.
+    expect(bound.admit([order('purchase', 10, 1, UNITS_PER_VISITOR_DAY + 1)]).dropped).toBe(1)
+    expect(bound.admit([order('purchase', 10, 1, UNITS_PER_VISITOR_DAY)]).dropped).toBe(0)
   })
 
   it('fails closed when it remembers as many visitor-days as it may', () => {

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { finalizeSketches } from '../../aggregator/jobs/finalize-sketches.ts'
 import { computeInsights } from '../../aggregator/jobs/insights.ts'
+import { publishReleases } from '../../aggregator/jobs/publish.ts'
+import { releasePlan } from '../../aggregator/release/budget.ts'
+import { MEASUREMENTS } from '../../aggregator/release/measurements.ts'
 import { type SeedReport, seedHistory } from '../../demo/seed.ts'
 import { freePort } from '../../load/lib/clickhouse-server.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
@@ -33,9 +37,14 @@ export type Dashboard = {
  * The real service (collector, read API, dashboard) on a socket over a fresh embedded warehouse,
  * with `days` of the demo's synthetic shop recorded through the collector's HTTP handler (each
  * request stamped at its own past hour), then the insights job run once. A second site, `empty`,
- * has no traffic at all.
+ * has no traffic at all. With `env.DP_EPSILON` set (not `off`), the closed days and hours are
+ * published with noise and the older days' sketches finalized, as the jobs do at a start.
  */
-export async function startDashboard(options: { days: number; perDay: number }): Promise<Dashboard> {
+export async function startDashboard(options: {
+  days: number
+  perDay: number
+  env?: Record<string, string>
+}): Promise<Dashboard> {
   const { warehouse, dispose } = await openTempEmbedded()
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-dashboard-ui-'))
   const port = await freePort()
@@ -52,6 +61,7 @@ export async function startDashboard(options: { days: number; perDay: number }):
       K_ANON: String(K),
       DASHBOARD_TOKEN,
       API_TOKEN,
+      ...options.env,
     },
     { now: () => clock.getStore() ?? new Date(), port },
   )
@@ -74,6 +84,11 @@ export async function startDashboard(options: { days: number; perDay: number }):
     seed: 7,
   })
   await collector.batcher.flush()
+  if (service.config.privacy.mechanism !== 'off') {
+    const now = new Date()
+    await publishReleases(warehouse, now, { plan: releasePlan(MEASUREMENTS, service.config.privacy, K) })
+    await finalizeSketches(warehouse, now)
+  }
   await computeInsights(warehouse, new Date(), { kAnon: K })
 
   return {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { verdict } from '../../api/recommend/decision.ts'
 import { csvCell, toCsv } from '../../dashboard/client/csv.ts'
+import { noiseMargin, sdOf } from '../../dashboard/client/noise.ts'
 import { privacyLine } from '../../dashboard/client/privacy-line.ts'
+import { type Column, cellValue, type Row, withNoiseColumns } from '../../dashboard/client/table.ts'
 import { viewFilters } from '../../dashboard/routes.tsx'
 import { createSession, SESSION_SECONDS, sameSecret, validSession } from '../../dashboard/session.ts'
 import { apiQuery, parseState, previousRange, stateQuery } from '../../dashboard/state.ts'
@@ -162,5 +164,43 @@ describe('the privacy line under the overview', () => {
     const off = { mechanism: 'off', epsilon: null, delta: null, warning: 'w' } as const
     expect(privacyLine({ privacy: off, release: 'k-threshold' }, 5)).toContain('not differentially private')
     expect(privacyLine({}, 5)).toBe('')
+  })
+})
+
+describe('the ± of a differentially private figure', () => {
+  it('shows the 95 % half-width only where the noise exceeds 1 % of the figure', () => {
+    // 1.96 × 13.9 ≈ 27.2: more than 1 % of 1,000, less than 1 % of 30,000.
+    expect(noiseMargin(1_000, 13.9)).toBeCloseTo(27.244, 3)
+    expect(noiseMargin(30_000, 13.9)).toBeNull()
+    expect(noiseMargin(2_724, 13.9)).toBeCloseTo(27.244, 3)
+    expect(noiseMargin(2_725, 13.9)).toBeNull()
+    // No noise stated (the k gate), none added (DP off), or no figure: nothing to show.
+    expect(noiseMargin(1_000, undefined)).toBeNull()
+    expect(noiseMargin(1_000, 0)).toBeNull()
+    expect(noiseMargin(null, 5)).toBeNull()
+    // A figure that the noise took to zero is all noise.
+    expect(noiseMargin(0, 5)).toBeCloseTo(9.8, 5)
+  })
+
+  it('reads the row’s stated noise by figure name, and nothing else', () => {
+    expect(sdOf({ visitors: 10, sd: { visitors: 3.5 } }, 'visitors')).toBe(3.5)
+    expect(sdOf({ visitors: 10, sd: { visitors: 3.5 } }, 'pageviews')).toBeUndefined()
+    expect(sdOf({ visitors: 10 }, 'visitors')).toBeUndefined()
+    expect(sdOf({ visitors: 10, sd: { visitors: '3' } }, 'visitors')).toBeUndefined()
+  })
+})
+
+describe('the CSV of a differentially private answer', () => {
+  it('adds a noise column after each figure that states its noise, and none otherwise', () => {
+    const columns: Column[] = [
+      { key: 'path', label: 'Page', kind: 'text' },
+      { key: 'visitors', label: 'Visitors', kind: 'int' },
+      { key: 'pageviews', label: 'Pageviews', kind: 'int' },
+    ]
+    const noisy = [{ path: '/', visitors: 900, pageviews: 2000, sd: { visitors: 120.5 } }]
+    const out = withNoiseColumns(columns, noisy)
+    expect(out.map((column) => column.label)).toEqual(['Page', 'Visitors', 'Visitors noise sd', 'Pageviews'])
+    expect(out.map((column) => cellValue(column, noisy[0] as Row))).toEqual(['/', 900, 120.5, 2000])
+    expect(withNoiseColumns(columns, [{ path: '/', visitors: 9, pageviews: 20 }])).toEqual(columns)
   })
 })

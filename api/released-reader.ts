@@ -1,0 +1,66 @@
+import type { Warehouse } from '../warehouse/client.ts'
+import type { FilterName } from './params.ts'
+import { getReleased, type ReleasedCell } from './queries/getReleased.ts'
+import { type Figure, sumByKey, sumByTime } from './released-figures.ts'
+
+/**
+ * What a route answering from released figures may read, and nothing else: a released route's
+ * handler receives a `ReleasedReader`, never the warehouse, so it cannot reach a rollup
+ * (api/released-route.ts). Every method reads `released` through getReleased and sums cells,
+ * which is post-processing: asking again, re-slicing or overlapping ranges costs no privacy.
+ *
+ * @example
+ * const pages = await reader.byKey('pages', { site, from, to, filter: null })
+ * for (const [key, measures] of pages) console.log(keyParts(key)[0], measures.get('visitors'))
+ */
+
+/** The filters released grouping sets answer: none, or one of these at a time. */
+export const RELEASED_FILTERS = ['source', 'device', 'country'] as const satisfies readonly FilterName[]
+export type ReleasedFilterName = (typeof RELEASED_FILTERS)[number]
+export type ReleasedFilter = { name: ReleasedFilterName; value: string } | null
+
+export type ReleasedRange = { site: string; from: string; to: string; filter: ReleasedFilter }
+
+export type ReleasedReader = {
+  /** Figures per cell key (see `keyParts`) and measure, summed over the range's days. */
+  byKey(measurement: string, range: ReleasedRange): Promise<Map<string, Map<string, Figure>>>
+  /** Figures per day (`YYYY-MM-DD`) or hour (`YYYY-MM-DDTHH:00:00Z`) and measure, over every key. */
+  byTime(
+    measurement: string,
+    range: ReleasedRange,
+    grain: 'day' | 'hour',
+  ): Promise<Map<string, Map<string, Figure>>>
+  /** The released cells themselves, for post-processing the two above do not cover. */
+  cells(measurement: string, range: ReleasedRange, grain: 'day' | 'hour'): Promise<ReleasedCell[]>
+}
+
+/** The reader over one warehouse; it names only `released` (through getReleased). */
+export function releasedReader(warehouse: Warehouse): ReleasedReader {
+  const cells = (measurement: string, range: ReleasedRange, grain: 'day' | 'hour') =>
+    getReleased(warehouse, {
+      site: range.site,
+      from: range.from,
+      to: range.to,
+      measurement,
+      grain,
+      grouping: range.filter?.name ?? '',
+      groupingValue: range.filter?.value ?? '',
+    })
+  return {
+    cells,
+    byKey: async (measurement, range) => sumByKey(await cells(measurement, range, 'day')),
+    byTime: async (measurement, range, grain) => sumByTime(await cells(measurement, range, grain), grain),
+  }
+}
+
+/** The cell key's columns (`k1`, `k2`, `k3`) from a key of `byKey`. */
+export const keyParts = (key: string): [string, string, string] => JSON.parse(key) as [string, string, string]
+
+/** The one filter of a query that released figures can answer, or null when it has none. */
+export function releasedFilter(query: Partial<Record<FilterName, string | undefined>>): ReleasedFilter {
+  for (const name of RELEASED_FILTERS) {
+    const value = query[name]
+    if (value !== undefined) return { name, value }
+  }
+  return null
+}

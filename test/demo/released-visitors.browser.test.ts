@@ -1,0 +1,83 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addDays } from '../../dashboard/state.ts'
+import { type Dashboard, openSession, signIn, startDashboard } from '../dashboard/support.ts'
+import { launchChromium } from '../support/chromium.ts'
+
+/*
+ * The demo's shop with differential privacy on (DP_EPSILON=1, the default): six days through the
+ * real collector, published and finalized as the jobs do at a start, then read as the dashboard
+ * reads it. The demo knows each day's true distinct visitors (every visit comes from its own
+ * address), so the Visitors card and chart are compared with the truth within the noise they
+ * state, on the finalized days and the recent one alike: no jump where the sketches were destroyed.
+ */
+
+const DAYS = 6
+let dashboard: Dashboard
+let browser: Browser
+
+beforeAll(async () => {
+  dashboard = await startDashboard({ days: DAYS, perDay: 400, env: { DP_EPSILON: '1' } })
+  browser = await launchChromium()
+}, 180_000)
+afterAll(async () => {
+  await browser?.close()
+  await dashboard?.close()
+})
+
+type Point = { time: string; visitors: number | null; sd: Partial<Record<string, number>> }
+type Overview = { current: { visitors: number; sd: Partial<Record<string, number>> }; release: string }
+
+// Six standard deviations: a false failure about once in 500 million comparisons.
+const within = (shown: number, truth: number, sd: number) => Math.abs(shown - truth) <= 6 * Math.max(sd, 0.5)
+
+describe('visitors on the demo, with noise', () => {
+  it('agree with the true sum of daily unique visitors, day by day, finalized or not', async () => {
+    const first = addDays(dashboard.today, -(DAYS - 1))
+    const yesterday = addDays(dashboard.today, -1)
+    const truth = dashboard.report.truth.visitorsByDay
+    const series = await dashboard.api<{ rows: Point[]; release: string }>(
+      `/api/stats/timeseries?site=demo&from=${first}&to=${yesterday}`,
+    )
+    expect(series.release).toBe('differential-privacy')
+    const days = series.rows.map((point) => point.time)
+    expect(days).toEqual(Array.from({ length: DAYS - 1 }, (_, d) => addDays(first, d)))
+    const misses = series.rows.filter(
+      (point) => !within(point.visitors ?? -1, truth.get(point.time) ?? 0, point.sd.visitors ?? 0),
+    )
+    expect(misses.map((point) => `${point.time}: ${point.visitors} vs ${truth.get(point.time)}`)).toEqual([])
+    // Finalized days (before yesterday) and yesterday (sketches kept) agree with the truth alike.
+    const overview = await dashboard.api<Overview>(
+      `/api/stats/overview?site=demo&from=${first}&to=${yesterday}`,
+    )
+    const total = days.reduce((sum, day) => sum + (truth.get(day) ?? 0), 0)
+    expect(overview.current.sd.visitors).toBeGreaterThan(0)
+    expect(within(overview.current.visitors, total, overview.current.sd.visitors ?? 0)).toBe(true)
+    console.info(
+      `visitors ${first}..${yesterday}: true ${total}, shown ${overview.current.visitors} ±${Math.round(1.96 * (overview.current.sd.visitors ?? 0))}`,
+    )
+  })
+
+  it('shows the noise on the dashboard, and awaits the day for today’s visitors', async () => {
+    const { page, context } = await openSession(browser)
+    try {
+      await signIn(page, dashboard.url, `/?site=demo&range=7d`)
+      const visitors = page.locator('[data-card="visitors"] .figure')
+      // ±: the 95 % interval, shown where it exceeds 1 % of a figure (a week of ~2,000 visitors here).
+      await expect.poll(() => visitors.textContent()).toMatch(/^[\d,]+ ±\d+$/)
+      await expect
+        .poll(() => page.locator('#privacy-line').textContent())
+        .toBe('Differentially private figures: ε = 1, δ = 1e-7 per visitor-day.')
+      await page.goto(`${dashboard.url}/?site=demo&range=today`)
+      await expect.poll(() => visitors.textContent()).toBe('—')
+      await expect
+        .poll(() => page.locator('[data-card="visitors"] .delta').textContent())
+        .toBe('released when the day closes')
+      expect(
+        Number(await page.locator('[data-card="pageviews"] .figure').getAttribute('data-value')),
+      ).toBeGreaterThan(0)
+    } finally {
+      await context.close()
+    }
+  })
+})
