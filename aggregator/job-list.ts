@@ -28,7 +28,8 @@ export type AggregatorDeps = {
  * The aggregator's jobs, for the scheduler (cron in UTC). The daily ones run after rotate-salts
  * (00:00), in the order their work depends on: a day is published (noised, once) and only then
  * are its sketches finalized, once their salt is gone; the audit looks after all of it. Publish
- * also runs every hour, for the hour just closed (today's live figures).
+ * also runs every hour, for the hour just closed (today's live figures) and for the ISO week or
+ * month just closed (the lists' coarser grains, from the exact cells each day's publication kept).
  */
 export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: AggregatorDeps): Job[] {
   if (!leads)

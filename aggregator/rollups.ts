@@ -44,6 +44,9 @@ export const ROLLUPS = [
   // (aggregator/jobs/publish.ts). Their rows are cells and claims, not events.
   { table: 'released', time: 'day', sketch: false, events: 'count()' },
   { table: 'release_ledger', time: 'day', sketch: false, events: 'count()' },
+  // The exact per-day cells the coarser grains are published from; the publish job drops a month
+  // of them once its weeks and the month are published, retention at the latest.
+  { table: 'exact_cells', time: 'day', sketch: false, events: 'count()' },
 ] as const
 
 export type Rollup = (typeof ROLLUPS)[number]

@@ -16,11 +16,22 @@ import { getEntryPages } from './queries/getEntryPages.ts'
 import { getExitPages } from './queries/getExitPages.ts'
 import { getLinks, type LinkKind } from './queries/getLinks.ts'
 import { getVisitorKinds } from './queries/getVisitorKinds.ts'
+import {
+  customEventRows,
+  engagementRows,
+  entryPageRows,
+  exitPageRows,
+  linkRows,
+  visitorKindRows,
+} from './released-engagement.ts'
+import { releasedRange } from './released-lists.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 
 /**
  * `/api/stats/*` views of visits and engagement (docs/engagement.md), through the same gate as
- * every other view: each row is a group of visitors, held back below k.
+ * every other view: each row is a group of visitors, held back below k. With differential privacy
+ * on, each view but `/custom-props` answers from its released measurement instead
+ * (api/released-engagement.ts); those measurements are released without filters.
  */
 
 const TRAFFIC = ['source', 'device', 'country'] as const
@@ -35,6 +46,10 @@ const entryPages = releasedRoute({
   query: statsQuery(TRAFFIC, { limit: Limit }),
   row: EntryPageRow,
   handler: (query, ctx) => getEntryPages(ctx.warehouse, query),
+  released: {
+    filters: [],
+    handler: async (query, reader) => entryPageRows(await reader.byKey('entry_exit', releasedRange(query))),
+  },
 })
 
 const exitPages = releasedRoute({
@@ -46,6 +61,10 @@ const exitPages = releasedRoute({
   query: statsQuery(TRAFFIC, { limit: Limit }),
   row: ExitPageRow,
   handler: (query, ctx) => getExitPages(ctx.warehouse, query),
+  released: {
+    filters: [],
+    handler: async (query, reader) => exitPageRows(await reader.byKey('entry_exit', releasedRange(query))),
+  },
 })
 
 const engagement = releasedRoute({
@@ -58,6 +77,10 @@ const engagement = releasedRoute({
   query: statsQuery(TRAFFIC, { limit: Limit }),
   row: EngagementRow,
   handler: (query, ctx) => getEngagement(ctx.warehouse, query),
+  released: {
+    filters: [],
+    handler: async (query, reader) => engagementRows(await reader.byKey('engagement', releasedRange(query))),
+  },
 })
 
 const linkRoute = (path: `/${string}`, kind: LinkKind, summary: string, description: string) =>
@@ -70,6 +93,10 @@ const linkRoute = (path: `/${string}`, kind: LinkKind, summary: string, descript
     query: statsQuery(TRAFFIC, { limit: Limit }),
     row: LinkRow,
     handler: (query, ctx) => getLinks(ctx.warehouse, query, kind),
+    released: {
+      filters: [],
+      handler: async (query, reader) => linkRows(await reader.byKey('links', releasedRange(query)), kind),
+    },
   })
 
 const outbound = linkRoute(
@@ -105,6 +132,11 @@ const visitorKinds = releasedRoute({
       (row): row is typeof row & { kind: 'new' | 'returning' } =>
         row.kind === 'new' || row.kind === 'returning',
     ),
+  released: {
+    filters: [],
+    handler: async (query, reader) =>
+      visitorKindRows(await reader.byKey('visitor_kinds', releasedRange(query))),
+  },
 })
 
 const customEvents = releasedRoute({
@@ -116,6 +148,10 @@ const customEvents = releasedRoute({
   query: statsQuery(TRAFFIC, { limit: Limit }),
   row: CustomEventRow,
   handler: (query, ctx) => getCustomEvents(ctx.warehouse, query),
+  released: {
+    filters: [],
+    handler: async (query, reader) => customEventRows(await reader.byKey('custom', releasedRange(query))),
+  },
 })
 
 const customProps = releasedRoute({
@@ -129,6 +165,7 @@ const customProps = releasedRoute({
     limit: Limit,
   }),
   row: CustomPropRow,
+  // No released measurement holds property values yet: on the k gate, DP on or off.
   handler: (query, ctx) => getCustomProps(ctx.warehouse, query, query.name),
 })
 

@@ -155,6 +155,10 @@ export function openApiDocument(sections: readonly ApiSection[]) {
           description: doc.description,
           security: [{ [section.security]: [] }],
           parameters,
+          // With DP on (docs/privacy.md), a route with a released form answers from it and takes
+          // only these filters, one at a time; without this key it is always served by the k gate.
+          ...(doc.released ? { 'x-released-filters': [...doc.releasedFilters] } : {}),
+          ...(doc.releasedFiltersBy ? { 'x-released-filters-by': doc.releasedFiltersBy } : {}),
           responses: {
             200: {
               description: 'Released figures; groups under K_ANON visitors are held back and counted.',

@@ -1,7 +1,9 @@
+import { PUBLISHED_PERIOD } from '../schemas/constants.ts'
 import type { Warehouse } from '../warehouse/client.ts'
 import type { FilterName } from './params.ts'
-import { getReleased, type ReleasedCell } from './queries/getReleased.ts'
+import { getReleased, type ReleasedCell, type ReleasedQuery } from './queries/getReleased.ts'
 import { type Figure, sumByKey, sumByTime } from './released-figures.ts'
+import { publishedTiles, tileKey, tiles } from './released-tiles.ts'
 
 /**
  * What a route answering from released figures may read, and nothing else: a released route's
@@ -22,7 +24,13 @@ export type ReleasedFilter = { name: ReleasedFilterName; value: string } | null
 export type ReleasedRange = { site: string; from: string; to: string; filter: ReleasedFilter }
 
 export type ReleasedReader = {
-  /** Figures per cell key (see `keyParts`) and measure, summed over the range's days. */
+  /**
+   * Figures per cell key (see `keyParts`) and measure over the range: its whole published months
+   * from month cells, whole published ISO weeks of the rest from week cells, the other days from
+   * day cells (api/released-tiles.ts), summed with their variances. A key held back in a tile
+   * (below that period's threshold) adds nothing for it: a figure is then below the truth
+   * (docs/privacy.md, "Time grains"). Measurements published per day only are read per day.
+   */
   byKey(measurement: string, range: ReleasedRange): Promise<Map<string, Map<string, Figure>>>
   /** Figures per day (`YYYY-MM-DD`) or hour (`YYYY-MM-DDTHH:00:00Z`) and measure, over every key. */
   byTime(
@@ -36,7 +44,7 @@ export type ReleasedReader = {
 
 /** The reader over one warehouse; it names only `released` (through getReleased). */
 export function releasedReader(warehouse: Warehouse): ReleasedReader {
-  const cells = (measurement: string, range: ReleasedRange, grain: 'day' | 'hour') =>
+  const read = (measurement: string, range: ReleasedRange, grain: ReleasedQuery['grain']) =>
     getReleased(warehouse, {
       site: range.site,
       from: range.from,
@@ -46,10 +54,33 @@ export function releasedReader(warehouse: Warehouse): ReleasedReader {
       grouping: range.filter?.name ?? '',
       groupingValue: range.filter?.value ?? '',
     })
+  // The weeks and months inside the range for which `measurement` is published (never filtered).
+  const publishedPeriods = async (measurement: string, range: ReleasedRange): Promise<Set<string>> => {
+    const marks = await Promise.all(
+      (['week', 'month'] as const).map(async (grain) =>
+        (await read(PUBLISHED_PERIOD.measurement, { ...range, filter: null }, grain))
+          .filter((cell) => cell.k1 === measurement)
+          .map((cell) => `${grain}|${cell.day}`),
+      ),
+    )
+    return new Set(marks.flat())
+  }
   return {
-    cells,
-    byKey: async (measurement, range) => sumByKey(await cells(measurement, range, 'day')),
-    byTime: async (measurement, range, grain) => sumByTime(await cells(measurement, range, grain), grain),
+    cells: read,
+    byKey: async (measurement, range) => {
+      const whole = tiles(range.from, range.to).some((tile) => tile.grain !== 'day')
+      const published = whole ? await publishedPeriods(measurement, range) : new Set<string>()
+      const chosen = publishedTiles(range.from, range.to, (tile) => published.has(tileKey(tile)))
+      const wanted = new Set(chosen.map(tileKey))
+      const grains = [...new Set(chosen.map((tile) => tile.grain))]
+      const tileCells = await Promise.all(
+        grains.map(async (grain) =>
+          (await read(measurement, range, grain)).filter((cell) => wanted.has(`${grain}|${cell.day}`)),
+        ),
+      )
+      return sumByKey(tileCells.flat())
+    },
+    byTime: async (measurement, range, grain) => sumByTime(await read(measurement, range, grain), grain),
   }
 }
 

@@ -55,6 +55,11 @@ type RouteBase<Query> = {
 export type ReleasedSpec<Query, Result> = {
   /** Filters its released grouping sets answer; at most one of them per request. */
   filters: readonly ReleasedFilterName[]
+  /**
+   * Where the filters depend on a parameter (`/sources?by=`): the filters for each of its values,
+   * which replace `filters` for that value (stated in the OpenAPI document as well).
+   */
+  filtersBy?: { param: string; values: Readonly<Record<string, readonly ReleasedFilterName[]>> }
   handler(query: Query, released: ReleasedReader): Promise<Result>
 }
 
@@ -116,6 +121,10 @@ export type RouteDoc = {
   names?: readonly string[]
   /** Whether the route answers from released figures when DP is on (`release: "differential-privacy"`). */
   released: boolean
+  /** The filters its released form answers, one at a time (empty when it has none or takes none). */
+  releasedFilters: readonly string[]
+  /** Filters of the released form by the value of one parameter, where they depend on it. */
+  releasedFiltersBy?: ReleasedSpec<unknown, unknown>['filtersBy']
 }
 
 export type RouterDeps = {
@@ -183,6 +192,8 @@ export function releasedRoute(
       row: spec.row,
       ...(spec.shape === 'object' ? { names: spec.names } : {}),
       released: spec.released !== undefined,
+      releasedFilters: spec.released?.filters ?? [],
+      ...(spec.released?.filtersBy ? { releasedFiltersBy: spec.released.filtersBy } : {}),
     },
   } as unknown as ReleasedRoute
 
@@ -193,7 +204,7 @@ export function releasedRoute(
       const query = parseQuery(c, spec, deps.sites)
       c.header('Cache-Control', 'private, no-store')
       if (dp && spec.released) {
-        checkReleasedFilters(spec.path, query, spec.released.filters)
+        checkReleasedFilters(spec.path, query, releasedFiltersOf(spec.released, query))
         const meta = answerMeta(deps.privacy, 'differential-privacy')
         const result = await spec.released.handler(query, reader)
         if (spec.shape === 'list') {
@@ -301,6 +312,16 @@ function parseQuery<Query extends BaseQuery>(
     throw new AppError(400, 'unknown_site', 'site: not a configured site', 'site')
   }
   return parsed.data
+}
+
+/** The filters a released form answers for this query (`filtersBy` where it names the value). */
+function releasedFiltersOf(
+  released: ReleasedSpec<never, unknown>,
+  query: object,
+): readonly ReleasedFilterName[] {
+  const by = released.filtersBy
+  const value = by ? (query as Record<string, unknown>)[by.param] : undefined
+  return (typeof value === 'string' && by?.values[value]) || released.filters
 }
 
 /**

@@ -30,23 +30,24 @@ const currency = z
   .describe('ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set).')
 // Days older than yesterday keep one visitor count per stored row (their sketches are gone).
 const FINALIZED =
-  ' For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound.'
+  ' On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count.'
 const visitors = count.describe(
   `Distinct visitors: the sum over the days of the range of each day’s unique visitors.${FINALIZED}`,
 )
 
-export const PageRow = z.object({ path: z.string(), pageviews: count, visitors })
+export const PageRow = z.object({ path: z.string(), pageviews: count, visitors, sd: Noise.optional() })
 
 export const SourceRow = z.object({
   value: z.string().describe('The value of the `by` dimension; empty when the pageview had none.'),
   pageviews: count,
   visitors,
+  sd: Noise.optional(),
 })
 
 const techRow = <Name extends string>(name: Name, description: string) =>
-  z.object({ [name]: z.string().describe(description), pageviews: count, visitors } as {
+  z.object({ [name]: z.string().describe(description), pageviews: count, visitors, sd: Noise.optional() } as {
     [key in Name]: z.ZodString
-  } & { pageviews: typeof count; visitors: typeof visitors })
+  } & { pageviews: typeof count; visitors: typeof visitors; sd: z.ZodOptional<typeof Noise> })
 
 /** Device classes, closed: the collector assigns one of these to every event. */
 export const Device = z.enum(DEVICES)
@@ -54,7 +55,7 @@ export const Device = z.enum(DEVICES)
 export const SegmentDevice = z.enum([...DEVICES, '*'])
 export const SegmentSource = z.enum([...SOURCES, '*'])
 
-export const DeviceRow = z.object({ device: Device, pageviews: count, visitors })
+export const DeviceRow = z.object({ device: Device, pageviews: count, visitors, sd: Noise.optional() })
 export const BrowserRow = techRow('browser', 'Browser family, never a version.')
 export const OsRow = techRow('os', 'Operating-system family, never a version.')
 export const CountryRow = techRow('country', 'ISO 3166-1 alpha-2; empty when unknown.')

@@ -26,8 +26,9 @@ import {
   releasedSearch,
   releasedTransitions,
 } from './released-commerce.ts'
+import { pageviewList, releasedRange, type Sums } from './released-lists.ts'
 import { releasedOverview, releasedSeries } from './released-overview.ts'
-import { RELEASED_FILTERS, releasedFilter } from './released-reader.ts'
+import { RELEASED_FILTERS, type ReleasedFilterName, releasedFilter } from './released-reader.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import {
   BrowserRow,
@@ -45,11 +46,28 @@ import {
   TransitionRow,
 } from './rows.ts'
 
-/** `/api/stats/*`: the dashboard's views over the rollups, each filtered only by what its rollup holds. */
+/**
+ * `/api/stats/*`: the dashboard's views over the rollups, each filtered only by what its rollup
+ * holds. The lists that have a released measurement (pages, sources, devices, browsers, OS,
+ * countries) answer from it instead when DP is on (`released`, api/released-lists.ts).
+ */
 
 // Rollups without a product dimension cannot answer a category filter.
 const TRAFFIC = ['source', 'device', 'country'] as const
 const COMMERCE = ['source', 'device', 'country', 'category'] as const
+
+// The grouping sets released for each `by` of /sources (aggregator/release/measurements.ts): the
+// source classes by device or country; referrer hosts and campaign tags without filters.
+const SOURCE_FILTERS: Record<SourceDimension, readonly ReleasedFilterName[]> = {
+  source: ['device', 'country'],
+  referrer_host: [],
+  utm_source: [],
+  utm_medium: [],
+  utm_campaign: [],
+}
+
+// The tech views are ordered by visitors first, as getTechBreakdown orders them.
+const techList = (sums: Sums) => pageviewList(sums, 'visitors')
 
 /**
  * The `/api/stats/*` routes. `visitorsNow` is the collector's live count (`/now`). `currencies`
@@ -147,6 +165,13 @@ export function statsRoutes(
     query: statsQuery(TRAFFIC, { limit: Limit }),
     row: PageRow,
     handler: (query, ctx) => getPages(ctx.warehouse, query),
+    released: {
+      filters: TRAFFIC,
+      handler: async (query, reader) =>
+        pageviewList(await reader.byKey('pages', releasedRange(query)), 'pageviews').map(
+          ({ value, ...row }) => ({ path: value, ...row }),
+        ),
+    },
   })
 
   const sources = releasedRoute({
@@ -165,6 +190,12 @@ export function statsRoutes(
     }),
     row: SourceRow,
     handler: (query, ctx) => getSources(ctx.warehouse, query),
+    released: {
+      filters: SOURCE_FILTERS.source,
+      filtersBy: { param: 'by', values: SOURCE_FILTERS },
+      handler: async (query, reader) =>
+        pageviewList(await reader.byKey(`sources.${query.by}`, releasedRange(query)), 'pageviews'),
+    },
   })
 
   const devices = releasedRoute({
@@ -181,6 +212,14 @@ export function statsRoutes(
         device: value as Device,
         ...row,
       })),
+    released: {
+      filters: ['source', 'country'],
+      handler: async (query, reader) =>
+        techList(await reader.byKey('tech.device', releasedRange(query))).map(({ value, ...row }) => ({
+          device: value as Device,
+          ...row,
+        })),
+    },
   })
 
   const browsers = releasedRoute({
@@ -196,6 +235,14 @@ export function statsRoutes(
         browser: value,
         ...row,
       })),
+    released: {
+      filters: [],
+      handler: async (query, reader) =>
+        techList(await reader.byKey('tech.browser', releasedRange(query))).map(({ value, ...row }) => ({
+          browser: value,
+          ...row,
+        })),
+    },
   })
 
   const os = releasedRoute({
@@ -211,6 +258,14 @@ export function statsRoutes(
         os: value,
         ...row,
       })),
+    released: {
+      filters: [],
+      handler: async (query, reader) =>
+        techList(await reader.byKey('tech.os', releasedRange(query))).map(({ value, ...row }) => ({
+          os: value,
+          ...row,
+        })),
+    },
   })
 
   const countries = releasedRoute({
@@ -226,6 +281,14 @@ export function statsRoutes(
         country: value,
         ...row,
       })),
+    released: {
+      filters: ['source', 'device'],
+      handler: async (query, reader) =>
+        techList(await reader.byKey('tech.country', releasedRange(query))).map(({ value, ...row }) => ({
+          country: value,
+          ...row,
+        })),
+    },
   })
 
   const products = releasedRoute({

@@ -7,7 +7,7 @@ import { dashboardUiRoutes } from './routes.tsx'
 import { fileSessionEpoch } from './session-epoch.ts'
 
 export type DashboardDeps = {
-  config: Pick<Config, 'dataDir' | 'kAnon' | 'sites' | 'tokens' | 'trustProxy'>
+  config: Pick<Config, 'dataDir' | 'kAnon' | 'sites' | 'tokens' | 'trustProxy' | 'privacy'>
   logger: Logger
   /** The app's own `request`: the dashboard reads its figures through the read API. */
   readApi: (path: string, init: RequestInit) => Response | Promise<Response>
@@ -32,6 +32,7 @@ export function dashboardRoutes({ config, logger, readApi, attempts }: Dashboard
     insightsWindowDays: DEFAULT_INSIGHTS_WINDOW_DAYS,
     sites: [...config.sites.keys()],
     k: config.kAnon,
+    releasedFigures: config.privacy.mechanism !== 'off',
     trustProxy: config.trustProxy,
     readApi,
     epoch: fileSessionEpoch(config.dataDir),

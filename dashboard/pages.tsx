@@ -122,6 +122,8 @@ export function DashboardPage(props: {
   now: number
   /** The filters each read-API view accepts. */
   filters: Record<string, string[]>
+  /** Released figures take one filter at a time: the first one set applies, the others are noted. */
+  oneFilter?: boolean
 }) {
   const { state } = props
   return (
@@ -225,6 +227,7 @@ export function DashboardPage(props: {
         data-today={props.today}
         data-now={String(props.now)}
         data-filters={JSON.stringify(props.filters)}
+        data-one-filter={props.oneFilter ? 'true' : 'false'}
         tabindex={-1}
       >
         <p id="status" class="status" role="status" aria-live="polite">

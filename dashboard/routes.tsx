@@ -22,6 +22,8 @@ export type DashboardUiDeps = {
   sites: readonly string[]
   /** `K_ANON`, for the "n rows hidden" notes. */
   k: number
+  /** Whether the read API answers from released figures (DP on): one filter at a time. */
+  releasedFigures?: boolean
   /** Whether `X-Forwarded-Proto` is believed (`TRUST_PROXY`), to mark the cookie `Secure` behind TLS. */
   trustProxy: boolean
   /** Calls the read API in this process (the app's own `request`), with tokens the browser never sees. */
@@ -73,7 +75,7 @@ export function dashboardUiRoutes(deps: DashboardUiDeps): Hono {
       .then((response) =>
         response.ok ? response.json() : Promise.reject(new Error(String(response.status))),
       )
-      .then((document: OpenApi) => viewFilters(document))
+      .then((document: OpenApi) => viewFilters(document, deps.releasedFigures ?? false))
       .catch((error: unknown) => {
         accepted = undefined
         throw error
@@ -104,6 +106,7 @@ export function dashboardUiRoutes(deps: DashboardUiDeps): Hono {
         today={today}
         now={at.getTime()}
         filters={filters}
+        oneFilter={deps.releasedFigures ?? false}
       />,
     )
   })
@@ -290,16 +293,39 @@ const passThrough = (answer: Response) =>
     },
   })
 
-type OpenApi = { paths?: Record<string, { get?: { parameters?: { name: string; in: string }[] } }> }
+type OpenApi = {
+  paths?: Record<
+    string,
+    {
+      get?: {
+        parameters?: { name: string; in: string }[]
+        'x-released-filters'?: string[]
+        'x-released-filters-by'?: { param: string; values: Record<string, string[]> }
+      }
+    }
+  >
+}
 
-/** `{ pages: ['source', 'device', 'country'], products: [..., 'category'], ... }` for `/api/stats/*`. */
-export function viewFilters(document: OpenApi): Record<string, FilterName[]> {
+/**
+ * `{ pages: ['source', 'device', 'country'], products: [..., 'category'], ... }` for `/api/stats/*`.
+ * With released figures (DP on), a view with a released form takes the filters of that form
+ * (`x-released-filters`), one at a time; where they depend on a parameter (`x-released-filters-by`),
+ * each value has an entry of its own, e.g. `sources?by=referrer_host`.
+ */
+export function viewFilters(document: OpenApi, released = false): Record<string, FilterName[]> {
   const views: Record<string, FilterName[]> = {}
   for (const [path, item] of Object.entries(document.paths ?? {})) {
     const match = /^\/api\/stats\/([a-z][a-z0-9_-]*)$/.exec(path)
     if (!match?.[1]) continue
-    const names = new Set((item.get?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name))
+    const releasedForm = released ? item.get?.['x-released-filters'] : undefined
+    const names = new Set(
+      releasedForm ?? (item.get?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+    )
     views[match[1]] = FILTERS.filter((name) => names.has(name))
+    const by = released ? item.get?.['x-released-filters-by'] : undefined
+    for (const [value, filters] of Object.entries(by?.values ?? {})) {
+      views[`${match[1]}?${by?.param}=${value}`] = FILTERS.filter((name) => filters.includes(name))
+    }
   }
   return views
 }

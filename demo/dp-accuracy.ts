@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { publishReleases } from '../aggregator/jobs/publish.ts'
 import { releasePlan } from '../aggregator/release/budget.ts'
 import { MEASUREMENTS } from '../aggregator/release/measurements.ts'
+import { keyParts, releasedReader } from '../api/released-reader.ts'
 import { createCollector } from '../collector/collector.ts'
 import { createLogger } from '../core/logger.ts'
 import { loadConfig } from '../schemas/config.ts'
@@ -17,11 +18,21 @@ import { seedHistory } from './seed.ts'
  * into a fresh embedded warehouse, then the publish job with the configured DP_EPSILON/DP_DELTA.
  * Prints the time publishing takes per day, and the released headline figures over the range
  * against the truth read from the sketches before anything is destroyed (the sum of daily
- * distinct visitors, pageviews). Timings on a shared machine are noisy.
+ * distinct visitors, pageviews), and for the dashboard's "30 days" range (ending today, as the
+ * dashboard asks it: ISO weeks and days, docs/privacy.md "Time grains") how many pages, sources
+ * and countries are released, with the true and released visitors of the five largest. A fifth
+ * argument sets how many of the largest to print. Timings on a shared machine are noisy.
  */
 
 const days = Number(process.argv[2] ?? 28)
 const perDay = Number(process.argv[3] ?? 1000)
+const top = Number(process.argv[4] ?? 5)
+// The lists of the dashboard's first views: measurement, rollup and key column (constants).
+const LISTS = [
+  ['pages', 'pages_daily', 'path'],
+  ['sources.source', 'sources_daily', 'source'],
+  ['tech.country', 'tech_daily', 'country'],
+] as const
 const dir = mkdtempSync(join(tmpdir(), 'tally-dp-accuracy-'))
 const origin = 'http://localhost:8787'
 const config = loadConfig({ SITES: `demo=${origin}`, TRUST_PROXY: '1', RATE_LIMIT: '0', DATA_DIR: dir })
@@ -76,7 +87,18 @@ try {
   const error = (shown: number, exact: number) => `${(((shown - exact) / exact) * 100).toFixed(2)} %`
   console.log(`privacy: ${JSON.stringify(config.privacy)}; ${report.visits} visits, ${report.events} events`)
   console.log(`published ${published.published.length} periods (${dayCount} days) in ${Math.round(ms)} ms`)
-  console.log(`  ${dayCount ? Math.round(ms / dayCount) : 0} ms per day of data (hours included)`)
+  const grains = published.published.reduce<Record<string, number>>((count, period) => {
+    count[period.grain] = (count[period.grain] ?? 0) + 1
+    return count
+  }, {})
+  console.log(`  periods per grain: ${JSON.stringify(grains)}`)
+  console.log(
+    `  ${dayCount ? Math.round(ms / dayCount) : 0} ms per day of data (hours, weeks and months included)`,
+  )
+  // One line for `npm run bench` (load/bench/publish.ts), which runs this script.
+  console.log(
+    `publish-cost ${JSON.stringify({ events: report.events, days: dayCount, periods: grains, ms: Math.round(ms) })}`,
+  )
   if (truth && released) {
     console.log(
       `visitors  true ${truth.visitors}  released ${Math.round(released.visitors)} ±${Math.round(1.96 * released.vsd)}  ${error(released.visitors, truth.visitors)}`,
@@ -86,6 +108,30 @@ try {
     )
   }
   console.log(`released day cells: ${lists?.cells}; distinct pages released on some day: ${lists?.pages}`)
+  // The dashboard's "30 days": today and the 29 days before it.
+  const to = now.toISOString().slice(0, 10)
+  const rangeFrom = new Date(now.getTime() - 29 * 86_400_000).toISOString().slice(0, 10)
+  const reader = releasedReader(warehouse)
+  for (const [id, table, column] of LISTS) {
+    const truth = await query<{ key: string; visitors: number }>(
+      `SELECT key, sum(v) AS visitors FROM (
+         SELECT day, ${column} AS key, uniqCombinedMerge(visitors) AS v FROM ${table}
+         WHERE site = 'demo' AND day BETWEEN '${rangeFrom}' AND '${to}' GROUP BY day, key)
+       GROUP BY key ORDER BY visitors DESC, key`,
+    )
+    const shown = await reader.byKey(id, { site: 'demo', from: rangeFrom, to, filter: null })
+    const byName = new Map([...shown].map(([key, measures]) => [keyParts(key)[0], measures.get('visitors')]))
+    console.log(
+      `${id}, ${rangeFrom} to ${to}: ${byName.size} of ${truth.length} released; largest, true vs released ±95 %:`,
+    )
+    for (const row of truth.slice(0, top)) {
+      const figure = byName.get(row.key)
+      const released = figure
+        ? `${Math.round(figure.value)} ±${Math.round(1.96 * figure.stddev)}`
+        : 'held back'
+      console.log(`  ${row.key || '(none)'}  true ${row.visitors}  released ${released}`)
+    }
+  }
 } finally {
   await warehouse.close()
   rmSync(dir, { recursive: true, force: true })

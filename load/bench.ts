@@ -7,6 +7,7 @@ import { ingestSection } from './bench/ingest.ts'
 import { measurer } from './bench/measure.ts'
 import { pinnedSection } from './bench/pinned.ts'
 import { pipelineSection } from './bench/pipeline.ts'
+import { publishSection } from './bench/publish.ts'
 import { readSection } from './bench/read.ts'
 import { recommendSection } from './bench/recommend.ts'
 import type { Results } from './bench/results.ts'
@@ -29,9 +30,11 @@ import { heading, int, machine, table } from './lib/report.ts'
  *   6. the beacon's size;
  *   7. GET /api/v1/recommend at --connections clients over `npm run demo`'s data (28 days);
  *   8. one core against one core: bare node:http and the collector each pinned to the same core,
- *      the load generator (and clickhouse-server) on another, server mode and embedded mode.
+ *      the load generator (and clickhouse-server) on another, server mode and embedded mode;
+ *   9. the cost of publishing released figures: ms per day of data, over a month of demo data
+ *      (every grain: days, hours, ISO weeks, months).
  *
- * Flags: --quick (short runs, small data set), --only http,embedded,pipeline,ingest,read,beacon,recommend,pinned,
+ * Flags: --quick (short runs, small data set), --only http,embedded,pipeline,ingest,read,beacon,recommend,publish,pinned,
  * --seconds S (each HTTP measurement), --rounds R (alternating baseline/collector rounds; the best
  * of each counts), --connections C, --events N (demo events for 3 and 4), --read-requests R, --recommend-per-day N
  * (visits a day of section 7's demo data, 1,000 like `npm run demo`),
@@ -92,6 +95,12 @@ await section('recommend', `7. GET /api/v1/recommend, ${settings.connections} co
     connections: settings.connections,
     seconds: settings.seconds,
   }),
+)
+
+await section(
+  'publish',
+  `9. publishing released figures (${settings.publishDays} days of demo data, ${int(settings.recommendPerDay)} visits a day)`,
+  () => publishSection({ days: settings.publishDays, perDay: settings.recommendPerDay }),
 )
 
 // Last: its exactness check opens the embedded warehouse in this process.

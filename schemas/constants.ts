@@ -36,3 +36,11 @@ export const DEFAULT_INSIGHTS_WINDOW_DAYS = 30
 
 /** The window of "visitors now" (collector/visitors-now.ts, GET /api/stats/now), in minutes. */
 export const VISITORS_NOW_MINUTES = 5
+
+/**
+ * The row of `released` that says a week or a month has been published for a measurement (its id
+ * in `k1`; value 1, no noise): the publish job writes it with the period's cells, and the read
+ * side tiles a range only with periods that have it, falling back to smaller grains for the others. Which periods have closed
+ * is public; it tells nothing about a visitor.
+ */
+export const PUBLISHED_PERIOD = { measurement: 'periods', measure: 'published' } as const

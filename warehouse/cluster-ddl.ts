@@ -49,6 +49,8 @@ export const SHARDING_KEYS: Readonly<Record<string, string>> = {
   // there folds a retried or raced publication into one value per cell.
   released: 'cityHash64(site, day)',
   release_ledger: 'cityHash64(site, day)',
+  // A day's exact cells on one shard, so that `FINAL` there folds a raced publication's copy.
+  exact_cells: 'cityHash64(site, day)',
 }
 
 export class ClusterDdlError extends Error {

@@ -13,7 +13,7 @@ import {
   type Table,
   type Violation,
 } from './checks.ts'
-import { checkReleases } from './release-checks.ts'
+import { checkExactCells, checkReleases } from './release-checks.ts'
 
 /**
  * The privacy audit: inspects the warehouse itself, not the code that writes to it, and reports
@@ -99,6 +99,8 @@ export async function auditWarehouse(
     violations.push(...(await checkSalts(warehouse, dayOffset(now, -1))))
   if (tables.some((table) => table.name === 'release_ledger') && tables.some((t) => t.name === 'released'))
     violations.push(...(await checkReleases(warehouse, options.kAnon)))
+  if (tables.some((table) => table.name === 'exact_cells'))
+    violations.push(...(await checkExactCells(warehouse, dayOffset(now, -2))))
   if (options.saltCacheDir) violations.push(...checkSaltCache(options.saltCacheDir, dayOffset(now, -1)))
 
   return {

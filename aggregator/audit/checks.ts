@@ -22,6 +22,7 @@ export type Rule =
   | 'under-k'
   | 'not-inspected'
   | 'unnoised-release'
+  | 'old-exact-cells'
   | 'unclaimed-release'
 
 export type Violation = { rule: Rule; table: string; column?: string; detail: string }
@@ -55,6 +56,9 @@ export const NOT_EVENT_TABLES = new Set([
   // events or not), thresholded and noised; their count follows the periods, not the events.
   'released',
   'release_ledger',
+  // Exact cells per day, measurement and measure, kept for the coarser grains: aggregates whose
+  // count follows the cells of the lists, not the events (checked by age, release-checks.ts).
+  'exact_cells',
   'schema_migrations',
   'reco_affinity',
   'reco_offers',

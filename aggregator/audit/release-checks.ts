@@ -1,3 +1,4 @@
+import { PUBLISHED_PERIOD } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { isPublicDomain } from '../release/budget.ts'
 import { MEASUREMENTS } from '../release/measurements.ts'
@@ -10,6 +11,9 @@ import type { Violation } from './checks.ts'
  * is a violation wherever it is found, and so is a released cell of a thresholded grouping set
  * whose noisy visitors lie below K_ANON (a publisher that skipped its threshold). Cells of a
  * public domain (event types of the whole site, hours) are released whatever their count.
+ * Exact per-day cells (`exact_cells`) kept for the coarser grains must be gone once the week and
+ * the month of their day have closed and the publish job (hourly) has had two days to publish
+ * them and drop their month.
  *
  * Nothing unreleased may be reachable through the released table either: every cell must belong
  * to a measurement of the list and to a period the release step claimed in the ledger. A cell
@@ -31,7 +35,26 @@ const UNDER_K = `SELECT count() AS n FROM released FINAL
   WHERE measure = 'visitors' AND value < {k:Float64}
     AND has({pairs:Array(String)}, concat(measurement, '|', grouping))`
 
-const KNOWN = MEASUREMENTS.map((entry) => entry.id)
+// The week of a day ends 6 days after its Monday; its month at the next month's 1st.
+const OLD_EXACT = `SELECT toString(min(day)) AS first, toString(max(day)) AS last, count() AS n FROM exact_cells
+  WHERE toMonday(day) + 7 <= {cutoff:Date} AND addMonths(toStartOfMonth(day), 1) <= {cutoff:Date}
+  HAVING n > 0`
+
+/** Exact cells of days whose week and month both closed before `cutoff` (two days ago). */
+export async function checkExactCells(warehouse: Warehouse, cutoff: string): Promise<Violation[]> {
+  const [old] = await select<{ first: string; last: string; n: number }>(warehouse, OLD_EXACT, { cutoff })
+  if (!old || Number(old.n) === 0) return []
+  return [
+    {
+      rule: 'old-exact-cells',
+      table: 'exact_cells',
+      detail: `${old.n} exact cells of days ${old.first} to ${old.last}, whose weeks and months have closed`,
+    },
+  ]
+}
+
+// The measurements of the list, and the row saying a week or month is published (publish-coarse.ts).
+const KNOWN = [...MEASUREMENTS.map((entry) => entry.id), PUBLISHED_PERIOD.measurement]
 
 const UNCLAIMED = `SELECT count() AS n, toString(min(day)) AS first, toString(max(day)) AS last
   FROM released

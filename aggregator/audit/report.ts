@@ -14,6 +14,7 @@ const CHECKS: Record<Rule, string> = {
   'under-k': 'no reco_* row and no thresholded released cell with fewer than k visitors',
   'not-inspected': 'every table could be inspected',
   'unnoised-release': 'every released figure was published with noise (never DP_EPSILON=off)',
+  'old-exact-cells': 'no exact per-day cell kept after every week and month of its day was published',
   'unclaimed-release':
     'every released cell came from the release step: a measurement it knows, for a period it claimed',
 }

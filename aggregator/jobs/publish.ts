@@ -1,11 +1,13 @@
 import { cryptoRandom, type RandomSource } from '../../core/dp/index.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import type { GroupingPlan, ReleasePlan } from '../release/budget.ts'
+import { type GroupingPlan, grainRho, type ReleasePlan } from '../release/budget.ts'
 import { type ExactCell, noiseCells, type ReleasedValue } from '../release/cells.ts'
+import { type ExactRow, exactRows, storeExactRows } from '../release/exact-cells.ts'
 import { exactSql } from '../release/exact-sql.ts'
 import { type Claim, claimedPeriods, claimPeriod, type Period, periodKey } from '../release/ledger.ts'
-import type { Grain } from '../release/measurements.ts'
+import { COARSE_GRAINS, type Grain } from '../release/measurements.ts'
 import { dayOffset, requireQueryParameters, select } from '../sql.ts'
+import { publishCoarsePeriods } from './publish-coarse.ts'
 
 /**
  * publish, hourly and before finalize-sketches: the release step (docs/privacy.md). For every
@@ -21,6 +23,10 @@ import { dayOffset, requireQueryParameters, select } from '../sql.ts'
  * destroys them after. Days finalized before releases existed have no sketches, so no true
  * distinct counts: they are not published at all (fail closed).
  *
+ * Lists are also published per closed ISO week and month (./publish-coarse.ts), from the exact
+ * cells each day's publication stores in `exact_cells` before it claims the day, so that a day
+ * claimed by any publisher already has them.
+ *
  * Needs query parameters (ClickHouse 19+), as finalize-sketches does.
  */
 
@@ -28,7 +34,7 @@ export type PublishOptions = {
   plan: ReleasePlan
   /** Noise randomness; `cryptoRandom()` unless a test injects `seededRandom`. */
   random?: RandomSource
-  /** Which periods: days and hours by default; finalize-sketches asks for days only. */
+  /** Which periods: all grains by default; finalize-sketches asks for days only. */
   grains?: readonly Grain[]
   /**
    * Claims no new period after this long, so that a run ends soon after a shutdown asks (the
@@ -71,35 +77,92 @@ export async function publishReleases(
       closedHours(now).map((hour): Period => ({ site, grain: 'hour', ...hour })),
     ),
   ]
-  const grains = options.grains ?? ['day', 'hour']
+  const grains = options.grains ?? ['day', 'hour', ...COARSE_GRAINS]
   const started = Date.now()
+  const overBudget = () => options.budgetMs !== undefined && Date.now() - started > options.budgetMs
   const report: PublishReport = { published: [], skipped: 0 }
+  // Days that could be published and were not claimed by this run or another: a week or month
+  // holding one waits for the next run.
+  const pending = new Set(
+    periods.filter((period) => period.grain === 'day' && !claimed.has(periodKey(period))).map(periodKey),
+  )
   for (const period of periods) {
     if (!grains.includes(period.grain) || claimed.has(periodKey(period))) continue
-    if (options.budgetMs !== undefined && Date.now() - started > options.budgetMs) break
-    const claim = await claimPeriod(warehouse, period, plan)
+    if (overBudget()) break
+    const exact = await readExact(warehouse, period, plan)
+    // Before the claim: whoever claims a day has stored its exact cells, so a week or month
+    // published by any instance after that claim finds them.
+    await storeExactRows(warehouse, exact.kept)
+    const claim = await claimPeriod(warehouse, period, plan, grainRho(plan, period.grain))
+    // Claimed here or by another publisher, which stored the exact cells before its claim too.
+    pending.delete(periodKey(period))
     if (!claim) {
       report.skipped++
       continue
     }
-    report.published.push(await publishPeriod(warehouse, period, claim, plan, random))
+    report.published.push(await publishPeriod(warehouse, period, claim, exact.cells, random))
+  }
+  const coarse = COARSE_GRAINS.filter(
+    (grain) => grains.includes(grain) && plan.groupings.some((item) => item.grain === grain),
+  )
+  if (coarse.length > 0 && !overBudget()) {
+    const more = await publishCoarsePeriods(warehouse, now, {
+      plan,
+      grains: coarse,
+      pending,
+      overBudget,
+      publish: (period, claim, exact, extra) => publishPeriod(warehouse, period, claim, exact, random, extra),
+    })
+    report.published.push(...more.published)
+    report.skipped += more.skipped
   }
   return report
 }
 
+type PeriodExact = {
+  /** The exact cells of each grouping set published at the period's own grain. */
+  cells: Array<{ grouping: GroupingPlan; exact: ExactCell[] }>
+  /** For a day: the exact cells of the lists published at coarser grains, to store. */
+  kept: ExactRow[]
+}
+
+/** Reads, once per grouping set, the exact cells a period's publication needs. */
+async function readExact(warehouse: Warehouse, period: Period, plan: ReleasePlan): Promise<PeriodExact> {
+  const own = plan.groupings.filter((item) => item.grain === period.grain)
+  const coarse =
+    period.grain === 'day' ? plan.groupings.filter((item) => COARSE_GRAINS.some((g) => g === item.grain)) : []
+  const keyOf = (item: GroupingPlan) => `${item.measurement.id}|${item.grouping}`
+  const wanted = new Map<string, GroupingPlan>()
+  for (const item of [...own, ...coarse]) if (!wanted.has(keyOf(item))) wanted.set(keyOf(item), item)
+  const keep = new Set(coarse.map(keyOf))
+  const result: PeriodExact = { cells: [], kept: [] }
+  for (const [key, item] of wanted) {
+    const exact = await exactCells(warehouse, item, period)
+    for (const grouping of own.filter((other) => keyOf(other) === key)) result.cells.push({ grouping, exact })
+    if (keep.has(key)) {
+      const measures = item.measurement.measures.map((measure) => measure.name)
+      result.kept.push(
+        ...exactRows(period.site, period.day, item.measurement.id, item.grouping, measures, exact),
+      )
+    }
+  }
+  return result
+}
+
+/** Noises and thresholds a period's exact cells and inserts what is released, once. */
 async function publishPeriod(
   warehouse: Warehouse,
   period: Period,
   claim: Claim,
-  plan: ReleasePlan,
+  exact: ReadonlyArray<{ grouping: GroupingPlan; exact: readonly ExactCell[] }>,
   random: RandomSource,
+  extra: readonly ReleasedValue[] = [],
 ): Promise<PublishedPeriod> {
-  const values: ReleasedValue[] = []
+  const values: ReleasedValue[] = [...extra]
   let cells = 0
   let heldBack = 0
-  for (const grouping of plan.groupings.filter((item) => item.measurement.grain === period.grain)) {
-    const exact = await exactCells(warehouse, grouping, period)
-    const noised = noiseCells(grouping, exact, random)
+  for (const { grouping, exact: cellsOfGrouping } of exact) {
+    const noised = noiseCells(grouping, cellsOfGrouping, random)
     values.push(...noised.rows)
     cells += noised.released
     heldBack += noised.heldBack

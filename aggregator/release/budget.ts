@@ -7,7 +7,13 @@ import {
   standardDeviation,
 } from '../../core/dp/index.ts'
 import type { Privacy } from '../../schemas/privacy.ts'
-import type { GroupingName, Measure, Measurement } from './measurements.ts'
+import {
+  type Grain,
+  type GroupingName,
+  type Measure,
+  type Measurement,
+  publishedGrains,
+} from './measurements.ts'
 
 /**
  * The day's budget, split over every released measurement (docs/privacy.md, "The budget").
@@ -19,6 +25,10 @@ import type { GroupingName, Measure, Measurement } from './measurements.ts'
  * conversion takes half of δ, and the partition selection (the noisy thresholds on visitor
  * counts, which release a cell or not) the other half, split evenly over the grouping sets that
  * threshold. σ_i follows from ρ_i = ρ·w_i/Σw.
+ *
+ * A list published at several grains (day, ISO week, month) is one mechanism per grain: a
+ * visitor-day is in one day, one week and one month, and moves each grain's vector of cells by
+ * the same L2 sensitivity, so each grain costs its own ρ_i out of the same total.
  */
 
 export type MeasurePlan = {
@@ -33,6 +43,8 @@ export type MeasurePlan = {
 export type GroupingPlan = {
   readonly measurement: Measurement
   readonly grouping: GroupingName
+  /** The period this plan's cells are published for. */
+  readonly grain: Grain
   readonly measures: readonly MeasurePlan[]
   /** A cell is released when its noisy visitors reach this; null: a public domain, all released. */
   readonly threshold: number | null
@@ -45,7 +57,8 @@ export type ReleasePlan = {
   readonly groupings: readonly GroupingPlan[]
 }
 
-const itemKey = (id: string, grouping: string, measure: string) => `${id}|${grouping}|${measure}`
+const itemKey = (id: string, grouping: string, measure: string, grain: Grain) =>
+  `${id}|${grouping}|${measure}|${grain}`
 
 const groupingsOf = (entry: Measurement): GroupingName[] => Object.keys(entry.groupings) as GroupingName[]
 
@@ -64,40 +77,55 @@ export function releasePlan(
 ): ReleasePlan {
   const weights: Record<string, number> = {}
   for (const entry of measurements) {
-    for (const grouping of groupingsOf(entry)) {
-      for (const measure of entry.measures) {
-        weights[itemKey(entry.id, grouping, measure.name)] = (entry.groupings[grouping] ?? 0) * measure.weight
+    for (const [grain, share] of publishedGrains(entry)) {
+      for (const grouping of groupingsOf(entry)) {
+        for (const measure of entry.measures) {
+          weights[itemKey(entry.id, grouping, measure.name, grain)] =
+            (entry.groupings[grouping] ?? 0) * measure.weight * share
+        }
       }
     }
   }
   const on = privacy.mechanism !== 'off'
   const total = on ? rhoFor(privacy.epsilon, privacy.delta / 2) : 0
   const shares = on ? splitBudget(total, weights) : {}
+  // Each grain's grouping sets select partitions of their own, so each takes a share of δ.
   const thresholded = measurements.flatMap((entry) =>
-    groupingsOf(entry).filter((grouping) => !isPublicDomain(entry, grouping)),
+    publishedGrains(entry).flatMap(() =>
+      groupingsOf(entry).filter((grouping) => !isPublicDomain(entry, grouping)),
+    ),
   ).length
   const selectionDelta = on ? privacy.delta / 2 / Math.max(1, thresholded) : 0
 
   const groupings = measurements.flatMap((entry) =>
-    groupingsOf(entry).map((grouping): GroupingPlan => {
-      const measures = entry.measures.map((measure): MeasurePlan => {
-        if (!on) return { measure, noise: null, rho: 0, stddev: 0 }
-        const rho = shares[itemKey(entry.id, grouping, measure.name)] as number
-        // Sums (revenue) are rounded to whole units and noised as integers like the counts.
-        const noise: NoiseSpec = { mechanism: 'discrete-gaussian', sigma: gaussianSigma(rho, measure.l2) }
-        return { measure, noise, rho, stddev: standardDeviation(noise) }
-      })
-      const visitors = measures.find((plan) => plan.measure.kind === 'visitors')
-      return {
-        measurement: entry,
-        grouping,
-        measures,
-        threshold: thresholdFor(entry, grouping, visitors, selectionDelta, kAnon),
-      }
-    }),
+    publishedGrains(entry).flatMap(([grain]) =>
+      groupingsOf(entry).map((grouping): GroupingPlan => {
+        const measures = entry.measures.map((measure): MeasurePlan => {
+          if (!on) return { measure, noise: null, rho: 0, stddev: 0 }
+          const rho = shares[itemKey(entry.id, grouping, measure.name, grain)] as number
+          // Sums (revenue) are rounded to whole units and noised as integers like the counts.
+          const noise: NoiseSpec = { mechanism: 'discrete-gaussian', sigma: gaussianSigma(rho, measure.l2) }
+          return { measure, noise, rho, stddev: standardDeviation(noise) }
+        })
+        const visitors = measures.find((plan) => plan.measure.kind === 'visitors')
+        return {
+          measurement: entry,
+          grouping,
+          grain,
+          measures,
+          threshold: thresholdFor(entry, grouping, visitors, selectionDelta, kAnon),
+        }
+      }),
+    ),
   )
   return { privacy, rho: total, groupings }
 }
+
+/** The ρ that one period of `grain` spends: the sum over the plans published at that grain. */
+export const grainRho = (plan: ReleasePlan, grain: Grain): number =>
+  plan.groupings
+    .filter((item) => item.grain === grain)
+    .reduce((sum, item) => sum + item.measures.reduce((total, measure) => total + measure.rho, 0), 0)
 
 function thresholdFor(
   entry: Measurement,

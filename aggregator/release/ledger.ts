@@ -39,18 +39,23 @@ const CLAIMED = `SELECT DISTINCT site, grain, toString(day) AS period_day, slot 
 
 const MAX_UINT32 = 4_294_967_295
 
-/** Claims `period`; returns the claim when this publisher is the one to publish it, else null. */
+/**
+ * Claims `period`; returns the claim when this publisher is the one to publish it, else null.
+ * `rho` is recorded with the claim: the budget of the grain's mechanism the period belongs to
+ * (the day's hours together are one mechanism), the whole day's plan when not given.
+ */
 export async function claimPeriod(
   warehouse: Warehouse,
   period: Period,
   plan: ReleasePlan,
+  rho: number = plan.rho,
 ): Promise<Claim | null> {
   const token = randomBytes(16).toString('hex')
   const { privacy } = plan
   await run(warehouse, CLAIM, {
     ...period,
     token,
-    rho: plan.rho,
+    rho,
     epsilon: privacy.epsilon ?? 0,
     delta: privacy.delta ?? 0,
     mechanism: privacy.mechanism,

@@ -26,7 +26,13 @@ import { EVENT_TYPES, type EventType } from '../../schemas/events.ts'
  * never input (test/aggregator/release-measurements.test.ts checks them against an allow-list).
  */
 
-export type Grain = 'day' | 'hour'
+/** The periods released figures are published for (`grain` in `released` and the ledger). */
+export type Grain = 'day' | 'hour' | 'week' | 'month'
+/** The grain a rollup is read at: a day of a daily rollup, an hour of an hourly one. */
+export type SourceGrain = 'day' | 'hour'
+/** Grains published from the exact per-day cells kept in `exact_cells` (ISO weeks, months). */
+export type CoarseGrain = 'week' | 'month'
+export const COARSE_GRAINS: readonly CoarseGrain[] = ['week', 'month']
 export type GroupingName = '' | 'source' | 'device' | 'country' | 'category'
 
 export type Measure = {
@@ -51,7 +57,13 @@ export type Measurement = {
   readonly where: string
   /** Grouping sets and their weights: '' is the measurement without filters. */
   readonly groupings: Partial<Record<GroupingName, number>>
-  readonly grain: Grain
+  readonly grain: SourceGrain
+  /**
+   * For a daily list: the grains it is published at, each a budget multiplier on the entry's
+   * weights (docs/privacy.md, "Time grains"). Each grain is its own mechanism over the
+   * visitor-day, so each costs its share of ρ. Absent: published at its source grain only.
+   */
+  readonly grains?: Partial<Record<'day' | CoarseGrain, number>>
   readonly measures: readonly Measure[]
   /**
    * A public domain for `k1` (event types, say): every value is released, zero or not, with no
@@ -64,7 +76,14 @@ export type Measurement = {
 const VISITORS = 'uniqCombinedMerge(visitors)'
 const PAGEVIEW: EventType[] = ['pageview']
 const FILTERS = { '': 4, source: 1, device: 1, country: 1 } as const
-const LISTS = { '': 2, source: 0.5, device: 0.5, country: 0.5 } as const
+const LISTS = { '': 3, source: 0.25, device: 0.25, country: 0.25 } as const
+/**
+ * The grains a list is published at, as multipliers of its weights. A list's daily cells pass
+ * their threshold only for groups of many hundreds of visitors a day, so most of a list's share
+ * goes to its weeks, which answer the ranges people ask for (the last 7, 28 or 30 days), and to
+ * its months; the day keeps a little, for the largest groups of a short range.
+ */
+export const LIST_GRAINS = { day: 0.1, week: 2, month: 0.5 } as const
 
 const visitors = (types: readonly EventType[], weight: number, domain?: number): Measure => ({
   name: 'visitors',
@@ -98,7 +117,8 @@ const pageviewList = (
   where: '',
   groupings,
   grain: 'day',
-  measures: [pageviews('sumMerge(pageviews)', 1), visitors(PAGEVIEW, 1)],
+  grains: LIST_GRAINS,
+  measures: [pageviews('sumMerge(pageviews)', 0.5), visitors(PAGEVIEW, 1)],
 })
 
 // --- Visits and engagement (docs/engagement.md) ------------------------------------------------
@@ -162,6 +182,7 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     where: '',
     groupings: ONLY_ALL,
     grain: 'day',
+    grains: LIST_GRAINS,
     measures: [
       visitors(PAGEVIEW, 0.5),
       count('entries', 'sumMerge(entries)', PAGES, 0.5),
@@ -178,6 +199,7 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     where: '',
     groupings: ONLY_ALL,
     grain: 'day',
+    grains: LIST_GRAINS,
     measures: [
       visitors(['pageview', 'engagement'], 0.5),
       count('pageviews', 'sumMerge(pageviews)', PAGES, 0.25),
@@ -195,6 +217,7 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     where: '',
     groupings: ONLY_ALL,
     grain: 'day',
+    grains: LIST_GRAINS,
     measures: [count('events', 'sumMerge(events)', eventsBound(LINKS), 0.5), visitors(LINKS, 0.5)],
   },
   {
@@ -216,6 +239,7 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     where: '',
     groupings: ONLY_ALL,
     grain: 'day',
+    grains: LIST_GRAINS,
     measures: [count('events', 'sumMerge(events)', eventsBound(['custom']), 0.5), visitors(['custom'], 0.5)],
   },
 ]
@@ -380,7 +404,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     groupings: FILTERS,
     grain: 'day',
     measures: [
-      visitors(EVENT_TYPES, 4, 1),
+      visitors(EVENT_TYPES, 5, 1),
       pageviews("sumMergeIf(events, type = 'pageview')", 4),
       {
         name: 'revenue',
@@ -417,18 +441,24 @@ export const MEASUREMENTS: readonly Measurement[] = [
     measures: [{ name: 'events', kind: 'count', sql: 'sumMerge(events)', l2: perTypeL2, weight: 1 }],
   },
   pageviewList('pages', 'pages_daily', 'path'),
-  pageviewList('sources.source', 'sources_daily', 'source', { '': 1, device: 0.25, country: 0.25 }),
-  pageviewList('sources.referrer_host', 'sources_daily', 'referrer_host', { '': 0.5 }),
-  pageviewList('sources.utm_source', 'sources_daily', 'utm_source', { '': 0.5 }),
-  pageviewList('sources.utm_medium', 'sources_daily', 'utm_medium', { '': 0.5 }),
-  pageviewList('sources.utm_campaign', 'sources_daily', 'utm_campaign', { '': 0.5 }),
+  pageviewList('sources.source', 'sources_daily', 'source', { '': 2, device: 0.25, country: 0.25 }),
+  pageviewList('sources.referrer_host', 'sources_daily', 'referrer_host', { '': 0.3 }),
+  pageviewList('sources.utm_source', 'sources_daily', 'utm_source', { '': 0.3 }),
+  pageviewList('sources.utm_medium', 'sources_daily', 'utm_medium', { '': 0.3 }),
+  pageviewList('sources.utm_campaign', 'sources_daily', 'utm_campaign', { '': 0.3 }),
   pageviewList('tech.device', 'tech_daily', 'device', { '': 1, source: 0.25, country: 0.25 }),
-  pageviewList('tech.browser', 'tech_daily', 'browser', { '': 0.5 }),
-  pageviewList('tech.os', 'tech_daily', 'os', { '': 0.5 }),
-  pageviewList('tech.country', 'tech_daily', 'country', { '': 1, source: 0.25, device: 0.25 }),
+  pageviewList('tech.browser', 'tech_daily', 'browser', { '': 0.3 }),
+  pageviewList('tech.os', 'tech_daily', 'os', { '': 0.3 }),
+  pageviewList('tech.country', 'tech_daily', 'country', { '': 2, source: 0.25, device: 0.25 }),
   ...ENGAGEMENT_MEASUREMENTS,
   ...COMMERCE_MEASUREMENTS,
 ]
+
+/** The grains `entry` is published at, with their budget multipliers. */
+export function publishedGrains(entry: Measurement): Array<[Grain, number]> {
+  if (!entry.grains) return [[entry.grain, 1]]
+  return (Object.entries(entry.grains) as Array<[Grain, number]>).filter(([, weight]) => weight > 0)
+}
 
 /** The measurement named `id`; throws on an unknown one (a read or a test naming a typo). */
 export function measurement(id: string): Measurement {

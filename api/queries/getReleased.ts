@@ -10,7 +10,7 @@ import { runQuery } from './common.ts'
  */
 
 export type ReleasedCell = {
-  /** The UTC day of the cell (`YYYY-MM-DD`) and, for hourly cells, its hour. */
+  /** The cell's period: its UTC day (a week's Monday, a month's 1st) and, for hourly cells, its hour. */
   day: string
   slot: number
   k1: string
@@ -24,7 +24,8 @@ export type ReleasedCell = {
 export type ReleasedQuery = {
   site: string
   measurement: string
-  grain: 'day' | 'hour'
+  grain: 'day' | 'hour' | 'week' | 'month'
+  /** Periods whose first day lies in `from`..`to`. */
   from: string
   to: string
   /** '' (no filter) or the filter the figures are narrowed by, with its value. */

@@ -702,21 +702,24 @@ export interface components {
             /** @description Browser family, never a version. */
             browser: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         CountryRow: {
             /** @description ISO 3166-1 alpha-2; empty when unknown. */
             country: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         CustomEventRow: {
             name: string;
             events: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         CustomPropRow: {
             name: string;
@@ -724,7 +727,7 @@ export interface components {
             /** @description Scrubbed of personal data by the collector. */
             prop_value: string;
             events: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
         };
         /**
@@ -737,8 +740,9 @@ export interface components {
         DeviceRow: {
             device: components["schemas"]["Device"];
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         EngagementRow: {
             path: string;
@@ -747,13 +751,15 @@ export interface components {
             time_on_page: number;
             /** @description Mean deepest scroll per view, percent of the page. */
             scroll_depth: number;
-            /** @description Share of views scrolled to at least 25 % of the page. */
-            reached_25: number;
+            /** @description Share of views scrolled to at least 25 % of the page; null on a differentially private answer, whose released figures hold only the 50 % and 100 % marks. */
+            reached_25: number | null;
             reached_50: number;
-            reached_75: number;
+            /** @description As reached_25, at 75 %. */
+            reached_75: number | null;
             reached_100: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         EntryPageRow: {
             path: string;
@@ -761,8 +767,9 @@ export interface components {
             visits: number;
             /** @description Share of those visits that saw no other page. */
             bounce_rate: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         Error: {
             /** @description Stable code: invalid, unknown_site, unsupported_filter, unauthorized, not_ready, … */
@@ -1239,8 +1246,9 @@ export interface components {
             pageviews: number;
             /** @description exits / pageviews. */
             exit_rate: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         FunnelRow: {
             /** @enum {string} */
@@ -1250,7 +1258,7 @@ export interface components {
             revenue: number;
             /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
             currency: string;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. On differentially private answers, from the nearest earlier step whose visitors’ 95 % interval excludes zero (every step is listed, a step without events as a noisy zero). */
             drop_off: number | null;
@@ -1285,8 +1293,9 @@ export interface components {
             target: string;
             /** @description Clicks (or, for not-found, views of the missing page). */
             events: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         /** @description Standard deviation of the noise of each noisy figure of this row, by figure name (differentially private answers only). */
         Noise: {
@@ -1311,7 +1320,7 @@ export interface components {
             revenue: number;
             /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
             currency: string;
-            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed; on differentially private answers, the distinct visitors of any of its impressions, clicks, carts, checkouts and purchases. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed; on differentially private answers, the distinct visitors of any of its impressions, clicks, carts, checkouts and purchases. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -1319,14 +1328,15 @@ export interface components {
             /** @description Operating-system family, never a version. */
             os: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         OverviewRow: {
             from: string;
             to: string;
             pageviews: number;
-            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. Differentially private answers count published days only, and are null when none of the range is published yet (today alone): visitors are released per closed day. */
+            /** @description Visitors who viewed a page: the sum over the days of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. Differentially private answers count published days only, and are null when none of the range is published yet (today alone): visitors are released per closed day. */
             visitors: number | null;
             /** @description Events per type; a type done by fewer than K_ANON visitors is left out. */
             events: {
@@ -1351,8 +1361,9 @@ export interface components {
         PageRow: {
             path: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         ProductRow: {
             product_id: string;
@@ -1368,7 +1379,7 @@ export interface components {
             revenue: number;
             /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
             currency: string;
-            /** @description Distinct visitors who viewed, carted, checked out or bought the product. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors who viewed, carted, checked out or bought the product. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -1442,7 +1453,7 @@ export interface components {
             searches: number;
             /** @description Searches that found nothing. */
             zero_results: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -1472,7 +1483,7 @@ export interface components {
             revenue: number | null;
             /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
             currency: string;
-            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. Differentially private answers: null for an hour or a day not yet published (visitors are released per closed day). */
+            /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. Differentially private answers: null for an hour or a day not yet published (visitors are released per closed day). */
             visitors: number | null;
             /** @description Visits that began in the bucket. */
             visits: number;
@@ -1482,8 +1493,9 @@ export interface components {
             /** @description The value of the `by` dimension; empty when the pageview had none. */
             value: string;
             pageviews: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         /** @description Groups held back: fewer than K_ANON visitors. null on a differentially private answer: groups whose noisy visitors missed the release threshold were never published, so how many there were is not known. */
         Suppressed: number | null;
@@ -1493,7 +1505,7 @@ export interface components {
             to_product: string;
             to_category: string;
             transitions: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. For days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
         };
@@ -1504,8 +1516,9 @@ export interface components {
              */
             kind: "new" | "returning";
             visits: number;
-            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (an upper bound for finalized days that pool several stored rows). */
+            /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
     };
     responses: never;

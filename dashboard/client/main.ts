@@ -51,6 +51,7 @@ const serverNow = Number(root.dataset.now ?? Date.now())
 const now = () => new Date(serverNow + performance.now())
 const today = () => utcDate(now())
 const accepted = JSON.parse(root.dataset.filters ?? '{}') as Record<string, FilterName[]>
+const oneFilter = root.dataset.oneFilter === 'true'
 const sites = Array.from(
   (form.elements.namedItem('site') as HTMLSelectElement).options,
   (option) => option.value,
@@ -233,7 +234,13 @@ async function refresh(only?: Panel[]) {
     state,
     signal: controller.signal,
     k,
-    accepts: (view) => accepted[view] ?? ['source', 'device', 'country'],
+    accepts: (view) => {
+      const all = accepted[view] ?? accepted[view.split('?')[0] ?? ''] ?? ['source', 'device', 'country']
+      // Released figures take one filter at a time: the first one set that the view holds.
+      const first = oneFilter ? all.find((name) => state[name]) : undefined
+      return first ? [first] : all
+    },
+    oneFilter,
     setFilter,
   }
   const mine = ++generation

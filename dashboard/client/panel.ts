@@ -11,6 +11,8 @@ export type Ctx = {
   accepts: (view: string) => readonly FilterName[]
   /** Narrows every view by one more filter (clicking a device, a country, a category). */
   setFilter: (name: FilterName, value: string) => void
+  /** Released figures (DP on): a view applies one filter at a time. */
+  oneFilter?: boolean
 }
 
 export type Panel = {
@@ -64,10 +66,15 @@ export function unappliedNote(ctx: Ctx, view: string, what = 'these figures'): H
   )
   if (missing.length === 0) return null
   const names = missing.map((name) => FILTER_WORDS[name]).join(' and ')
+  const applied = accepted.find((name) => ctx.state[name])
   return h(
     'p',
     { class: 'note unapplied' },
-    `Not narrowed by ${names}: ${what} are not recorded by ${names}.`,
+    !ctx.oneFilter
+      ? `Not narrowed by ${names}: ${what} are not recorded by ${names}.`
+      : applied
+        ? `Not narrowed by ${names}: ${what} are released figures, narrowed by one filter at a time (${FILTER_WORDS[applied]}).`
+        : `Not narrowed by ${names}: ${what} are released figures, not published by ${names}.`,
   )
 }
 

@@ -46,7 +46,10 @@ export function tablePanel(spec: {
           last = ctx
           cache = new Map()
         }
-        const query = viewQuery(ctx, spec.view, { ...(spec.extra?.(ctx) ?? {}), ...(tab.params ?? {}) })
+        const query = viewQuery(ctx, filterKey(spec.view, tab.params), {
+          ...(spec.extra?.(ctx) ?? {}),
+          ...(tab.params ?? {}),
+        })
         cacheKey = query.toString()
         const released = cache.get(cacheKey) ?? (await getRows<Row>(spec.view, query, ctx.signal))
         cache.set(cacheKey, released)
@@ -84,10 +87,18 @@ export function tablePanel(spec: {
               })
             : h('p', { class: 'empty' }, spec.empty ?? 'Nothing to show for this range.'),
         )
-        notes.replaceChildren(unappliedNote(ctx, spec.view) ?? '')
+        notes.replaceChildren(unappliedNote(ctx, filterKey(spec.view, tab.params)) ?? '')
         footer.replaceChildren(suppressedNote(released.suppressed, ctx.k, released.release) ?? '')
       },
       () => last && void load(last),
     )
   return { element: section, load }
+}
+
+/**
+ * The key of a view's accepted filters: the view, or for a tab grouped `by` one dimension the view
+ * and that dimension (`sources?by=referrer_host`), whose released figures may take other filters.
+ */
+function filterKey(view: string, params: Record<string, string> | undefined): string {
+  return params?.by ? `${view}?by=${params.by}` : view
 }

@@ -115,6 +115,18 @@ export type RecommendSection =
     }
   | { skipped: string }
 
+/** Section 9 (load/bench/publish.ts): one publication of every period of the demo data. */
+export type PublishSection = {
+  events: number
+  /** Closed days of data published. */
+  days: number
+  perDay: number
+  /** Periods published per grain (day, hour, week, month). */
+  periods: Record<string, number>
+  ms: number
+  msPerDay: number
+}
+
 export type Results = {
   machine: Machine
   settings: Settings
@@ -125,6 +137,7 @@ export type Results = {
   ingest?: IngestFigures
   read?: ReadSection
   recommend?: RecommendSection
+  publish?: PublishSection
   pinned?: PinnedSection
   /** The 1-minute load average when each section started: above the core count, other processes took CPU. */
   loadAverage: Record<string, number>

@@ -14,6 +14,7 @@ export const SECTIONS = [
   'ingest',
   'read',
   'recommend',
+  'publish',
   'pinned',
 ] as const
 export type Section = (typeof SECTIONS)[number]
@@ -36,6 +37,8 @@ export type Settings = {
   readRequests: number
   /** Visits a day of the demo data section 7 records (as `npm run demo --per-day`). */
   recommendPerDay: number
+  /** Days of demo data section 9 publishes (a month; a week with --quick). */
+  publishDays: number
 }
 
 export type BenchOptions = {
@@ -83,6 +86,7 @@ export function readOptions(): BenchOptions {
       days: 30,
       readRequests: num(values['read-requests'], 'read-requests', quick ? 10 : 40),
       recommendPerDay: num(values['recommend-per-day'], 'recommend-per-day', quick ? 300 : 1000),
+      publishDays: quick ? 7 : 30,
     },
     sections,
     profile: values.profile === true,

@@ -5,7 +5,7 @@ import type { Results } from './results.ts'
 /** Each figure beside its goal or baseline: what the README's performance table is written from. */
 export function summaryRows(results: Results): string[][] {
   const rows: string[][] = [['measure', 'result', 'goal / baseline']]
-  const { http, embedded, pipeline, ingest, read, beacon, recommend } = results
+  const { http, embedded, pipeline, ingest, read, beacon, recommend, publish } = results
   if (http) {
     const c = http.collector.best
     const b = http.baseline.best
@@ -166,5 +166,11 @@ export function summaryRows(results: Results): string[][] {
       ])
     }
   }
+  if (publish)
+    rows.push([
+      `9. publishing released figures, ms per day of data (${publish.days} days, ${int(publish.perDay)} visits a day)`,
+      publish.msPerDay.toFixed(0),
+      `days, hours, weeks and months: ${int(publish.ms)} ms in all`,
+    ])
   return rows
 }

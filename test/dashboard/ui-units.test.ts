@@ -146,6 +146,41 @@ describe('the filters a view accepts', () => {
       }),
     ).toEqual({ pages: ['source', 'device', 'country'], products: ['country', 'category'] })
   })
+
+  it('with released figures, are those of the released form where a view has one', () => {
+    const parameter = (name: string) => ({ name, in: 'query' })
+    const document = {
+      paths: {
+        '/api/stats/pages': {
+          get: {
+            parameters: ['site', 'source', 'device', 'country'].map(parameter),
+            'x-released-filters': ['source', 'device', 'country'],
+          },
+        },
+        '/api/stats/products': {
+          get: { parameters: ['site', 'category', 'country'].map(parameter), 'x-released-filters': [] },
+        },
+        '/api/stats/custom-props': { get: { parameters: ['site', 'source'].map(parameter) } },
+        '/api/stats/sources': {
+          get: {
+            parameters: ['site', 'source', 'device', 'country', 'by'].map(parameter),
+            'x-released-filters': ['device', 'country'],
+            'x-released-filters-by': { param: 'by', values: { source: ['device'], utm_source: [] } },
+          },
+        },
+      },
+    }
+    expect(viewFilters(document, true)).toEqual({
+      pages: ['source', 'device', 'country'],
+      products: [],
+      'custom-props': ['source'],
+      sources: ['device', 'country'],
+      'sources?by=source': ['device'],
+      'sources?by=utm_source': [],
+    })
+    // Served by the k gate (DP off), every view takes what its parameters hold.
+    expect(viewFilters(document, false).products).toEqual(['country', 'category'])
+  })
 })
 
 describe('the privacy line under the overview', () => {

@@ -30,8 +30,9 @@ const ROLLUPS = [
 ]
 const BOOKKEEPING = ['schema_migrations', 'salts']
 // The released (noisy) figures and the publish job's ledger of the periods it claimed (`claimed_at`
-// says when the job ran, not when anyone did anything).
-const RELEASED = ['released', 'release_ledger']
+// says when the job ran, not when anyone did anything), and the exact per-day cells it keeps until
+// the weeks and months of their days are published.
+const RELEASED = ['released', 'release_ledger', 'exact_cells']
 // Snapshots of releasable insights, written by the insights job: already thresholded, no events.
 const SNAPSHOTS = ['reco_affinity', 'reco_offers', 'reco_segments']
 
