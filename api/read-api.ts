@@ -7,12 +7,17 @@ import { type ApiSection, openApiDocument } from './openapi.ts'
 import { RECO_ROUTES } from './reco-routes.ts'
 import { recommendRoute } from './recommend/recommend-route.ts'
 import { releasedRouter } from './released-route.ts'
-import { STATS_ROUTES } from './stats-routes.ts'
+import { statsRoutes } from './stats-routes.ts'
 
 export type ReadApiDeps = {
-  config: Pick<Config, 'dataDir' | 'kAnon' | 'privacy' | 'recommendProbBest' | 'sites' | 'tokens'>
+  config: Pick<
+    Config,
+    'currencies' | 'dataDir' | 'kAnon' | 'privacy' | 'recommendProbBest' | 'sites' | 'tokens'
+  >
   warehouse: Warehouse
   logger: Logger
+  /** The collector's live count of recent visitors per site (`/api/stats/now`); none counts nobody. */
+  visitorsNow?: (site: string) => number
   /** Throttles wrong bearer tokens per client (composed by the server, which knows the client). */
   attempts?: Attempts
   /** Runs around `GET /api/v1/recommend`, which `first` serves ahead of the server's middleware. */
@@ -41,13 +46,14 @@ export function readApiRoutes(deps: ReadApiDeps): { first: Hono; routes: Hono } 
   }
   const token = (configured: string | undefined, file: string) =>
     resolveToken({ configured, dataDir: config.dataDir, file, logger })
+  const stats = statsRoutes(config.currencies, deps.visitorsNow)
   const sections: ApiSection[] = [
     {
       prefix: '/api/stats',
       security: 'dashboardToken',
       tag: 'dashboard',
       operationPrefix: 'stats',
-      routes: STATS_ROUTES,
+      routes: stats,
     },
     {
       prefix: '/api/v1',
@@ -73,7 +79,7 @@ export function readApiRoutes(deps: ReadApiDeps): { first: Hono; routes: Hono } 
     .route(
       '/api/stats',
       releasedRouter(
-        STATS_ROUTES,
+        stats,
         bearerAuth(token(config.tokens.dashboard, 'dashboard-token'), 'tally-dashboard', deps.attempts),
         routerDeps,
       ),

@@ -59,7 +59,8 @@ const byFigures =
     return 0
   }
 
-type Product = z.infer<typeof ProductRow>
+// The route adds the site's currency (stats-routes.ts).
+type Product = Omit<z.infer<typeof ProductRow>, 'currency'>
 const PRODUCT_COUNTS = [
   'views',
   'carts',
@@ -81,7 +82,7 @@ export async function releasedProducts(query: StatsQuery, reader: ReleasedReader
     .sort(byFigures<Product>(['views', 'visitors'], ['product_id', 'category']))
 }
 
-type FunnelStep = z.infer<typeof FunnelRow>
+type FunnelStep = Omit<z.infer<typeof FunnelRow>, 'currency'>
 
 /**
  * Every step of the funnel, in order: the steps are a public list, each released every day. A
@@ -185,7 +186,7 @@ function learnCategories(
   for (const [id, name] of found) if (!into.has(id)) into.set(id, name)
 }
 
-type Offer = z.infer<typeof OfferRow>
+type Offer = Omit<z.infer<typeof OfferRow>, 'currency'>
 const OFFER_COUNTS = ['impressions', 'clicks', 'carts', 'checkouts', 'purchases', 'visitors'] as const
 
 /** Impressions, clicks and what followed, per offer and variant. */

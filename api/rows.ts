@@ -22,7 +22,13 @@ export const Noise = z
   .describe(
     'Standard deviation of the noise of each noisy figure of this row, by figure name (differentially private answers only).',
   )
-const money = z.number().describe('Sum of order values, in the currencies the shop sent, unconverted.')
+const money = z
+  .number()
+  .describe('Sum of order values, rounded to cents, in the row’s `currency` (never converted).')
+const currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/)
+  .describe('ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set).')
 // Days older than yesterday keep one visitor count per stored row (their sketches are gone).
 const FINALIZED =
   ' On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count.'
@@ -65,6 +71,7 @@ export const ProductRow = z.object({
   purchases: count,
   quantity: count.describe('Units purchased.'),
   revenue: money,
+  currency,
   visitors: visitors.describe(
     `Distinct visitors who viewed, carted, checked out or bought the product.${FINALIZED}`,
   ),
@@ -75,6 +82,7 @@ export const FunnelRow = z.object({
   step: z.enum(FUNNEL_STEPS),
   events: count,
   revenue: money,
+  currency,
   visitors,
   drop_off: z
     .number()
@@ -110,6 +118,7 @@ export const OfferRow = z.object({
   checkouts: count,
   purchases: count,
   revenue: money,
+  currency,
   visitors: visitors.describe(
     `Distinct visitors of the variant’s most common event type (normally impressions), per day, summed; on differentially private answers, the distinct visitors of any of its impressions, clicks, carts, checkouts and purchases.${FINALIZED}`,
   ),
@@ -133,6 +142,7 @@ export const SeriesRow = z.object({
     .describe(
       'Purchase revenue. Differentially private answers release revenue per day: null for an hour, or a day not yet published.',
     ),
+  currency,
   visitors: count
     .nullable()
     .describe(
@@ -155,6 +165,7 @@ export const OverviewRow = z.object({
     .record(z.string(), count)
     .describe('Events per type; a type done by fewer than K_ANON visitors is left out.'),
   revenue: money.nullable().describe('Purchase revenue; null when fewer than K_ANON visitors bought.'),
+  currency,
   conversion_rate: z
     .number()
     .nullable()
@@ -169,6 +180,18 @@ export const OverviewRow = z.object({
     .nullable()
     .describe('Mean seconds per visit while its pages were visible and focused.'),
   sd: Noise.optional(),
+})
+
+/** `GET /api/stats/now`: the collector's live count (now-route.ts). */
+export const NowRow = z.object({
+  visitors: z
+    .number()
+    .int()
+    .min(0)
+    .describe(
+      'Distinct visitors with an accepted event in the last `minutes`, as counted by the process that answers (not summed across processes).',
+    ),
+  minutes: z.number().int().min(1).describe('The window, ending now.'),
 })
 
 const computedAt = z.string().describe('When the insights job computed this snapshot (ISO 8601, UTC).')

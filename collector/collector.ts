@@ -18,6 +18,7 @@ import { createRateLimiter } from './rate-limit.ts'
 import { eventRoutes } from './routes/event.ts'
 import { eventNodeRoute, type NodeIngest } from './routes/event-node.ts'
 import { createScrubCache } from './scrub-cache.ts'
+import { createVisitorsNow } from './visitors-now.ts'
 import type { Batcher } from './write-buffer/batcher.ts'
 import { createWriteBuffer } from './write-buffer/write-buffer.ts'
 
@@ -65,6 +66,8 @@ export type Collector = {
   /** The beacon script and `/metrics`. */
   routes: Hono
   salts: SaltStore
+  /** Distinct visitors of the last minutes, per site, in this process's memory (visitors-now.ts). */
+  visitorsNow: (site: string) => number
   metrics: Metrics
   batcher: Batcher
   health(): { name: string; status: 'ok' | 'degraded'; detail: Record<string, unknown> }
@@ -104,7 +107,9 @@ export function createCollector(deps: CollectorDeps): Collector {
     return salts.forDay(day)
   }
 
+  const visitorsNow = createVisitorsNow({ now })
   const routeDeps = {
+    visitorsNow,
     processEvent: createEventPipeline({
       sites: deps.config.sites,
       queryParams: deps.config.queryParams,
@@ -128,6 +133,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       dropped: (reason: Dropped['drop'], n: number) => count.dropped({ reason }, n),
       refused: (reason: 'rate_limited' | 'timeout' | 'unavailable', n: number) =>
         count.refused({ reason }, n),
+      clipped: (n: number) => count.clipped({}, n),
     },
   }
   const ingest = eventRoutes({
@@ -150,6 +156,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     ingestNode,
     routes,
     salts,
+    visitorsNow: (site) => visitorsNow.count(site),
     metrics,
     batcher: buffer.batcher,
     health: buffer.health,

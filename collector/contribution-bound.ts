@@ -1,4 +1,5 @@
 import {
+  ENGAGED_SECONDS_PER_VISITOR_DAY,
   EVENTS_PER_VISITOR_DAY,
   ITEMS_PER_ORDER,
   ORDER_TYPES,
@@ -17,7 +18,9 @@ import type { EventRow } from '../schemas/row.ts'
  * day the salt behind those hashes stops being used, so nothing here outlives the salt. Events
  * past a bound are dropped and counted as `contribution_bound`; orders keep at most
  * ITEMS_PER_ORDER items, and each order type its bounded value (revenue or items, the larger) and
- * purchases their bounded units. The map holds at most `maxVisitors` visitor-days: past that, events of
+ * purchases their bounded units. Engagement reports share ENGAGED_SECONDS_PER_VISITOR_DAY: the
+ * report that crosses it is clipped to what is left (counted as `clipped`), and later ones with
+ * engaged time are dropped, their time being past the bound. The map holds at most `maxVisitors` visitor-days: past that, events of
  * visitors it does not know are dropped too (fail closed), so a flood of fake visitors costs
  * bounded memory and no bound is lifted.
  *
@@ -26,8 +29,11 @@ import type { EventRow } from '../schemas/row.ts'
  */
 
 export type ContributionBound = {
-  /** The rows within the bounds (orders cut to their first items), and how many were dropped. */
-  admit(rows: readonly EventRow[]): { kept: EventRow[]; dropped: number }
+  /**
+   * The rows within the bounds (orders cut to their first items, engagement reports to the day's
+   * engaged time left), how many were dropped and how many engagement reports were clipped.
+   */
+  admit(rows: readonly EventRow[]): { kept: EventRow[]; dropped: number; clipped: number }
   /** Visitor-days currently remembered. */
   readonly size: number
 }
@@ -38,8 +44,11 @@ const TYPE_INDEX = new Map<string, number>(EVENT_TYPES.map((type, index) => [typ
 
 const ORDER_INDEX = new Map<string, number>(ORDER_TYPES.map((type, index) => [type, index]))
 
-// Per order type its value so far, then the units purchased: one small array per visitor-day.
+// Per order type its value so far, then the units purchased, then the engaged milliseconds: one
+// small array per visitor-day.
 const UNITS = ORDER_TYPES.length
+const ENGAGED = UNITS + 1
+const ENGAGED_MS_PER_DAY = ENGAGED_SECONDS_PER_VISITOR_DAY * 1000
 
 type Tally = { events: Uint16Array; value: Float64Array }
 
@@ -47,6 +56,7 @@ type Tally = { events: Uint16Array; value: Float64Array }
 export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): ContributionBound {
   let day = ''
   let tallies = new Map<string, Tally>()
+  let clipped = 0
 
   function admitOne(row: EventRow): EventRow | null {
     const rowDay = row.hour.slice(0, 10)
@@ -59,7 +69,7 @@ export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): Con
     let tally = tallies.get(key)
     if (!tally) {
       if (tallies.size >= maxVisitors) return null
-      tally = { events: new Uint16Array(EVENT_TYPES.length), value: new Float64Array(UNITS + 1) }
+      tally = { events: new Uint16Array(EVENT_TYPES.length), value: new Float64Array(ENGAGED + 1) }
       tallies.set(key, tally)
     }
     const index = TYPE_INDEX.get(row.type)
@@ -72,20 +82,31 @@ export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): Con
     const units = row.type === 'purchase' ? kept.item_quantities.reduce((sum, units) => sum + units, 0) : 0
     if (order !== undefined && (tally.value[order] ?? 0) + value > REVENUE_PER_VISITOR_DAY) return null
     if ((tally.value[UNITS] ?? 0) + units > UNITS_PER_VISITOR_DAY) return null
+    const left = ENGAGED_MS_PER_DAY - (tally.value[ENGAGED] ?? 0)
+    if (row.type === 'engagement' && row.engaged_ms > 0 && left <= 0) return null
     tally.events[index] = (tally.events[index] ?? 0) + 1
     if (order !== undefined) tally.value[order] = (tally.value[order] ?? 0) + value
     tally.value[UNITS] = (tally.value[UNITS] ?? 0) + units
+    if (row.type === 'engagement') {
+      const engaged = Math.min(row.engaged_ms, left)
+      tally.value[ENGAGED] = (tally.value[ENGAGED] ?? 0) + engaged
+      if (engaged < row.engaged_ms) {
+        clipped++
+        return { ...kept, engaged_ms: engaged }
+      }
+    }
     return kept
   }
 
   return {
     admit(rows) {
+      clipped = 0
       const kept: EventRow[] = []
       for (const row of rows) {
         const admitted = admitOne(row)
         if (admitted) kept.push(admitted)
       }
-      return { kept, dropped: rows.length - kept.length }
+      return { kept, dropped: rows.length - kept.length, clipped }
     },
     get size() {
       return tallies.size

@@ -23,6 +23,10 @@ export function collectorCounters(metrics: Metrics) {
     ),
     dropped,
     refused,
+    clipped: metrics.counter(
+      'tally_engagement_clipped_total',
+      'Engagement reports cut to the engaged seconds their visitor-day had left (contribution bound).',
+    ),
     flushed: metrics.counter('tally_events_flushed_total', 'Events written to the warehouse.'),
     flushErrors: metrics.counter('tally_flush_errors_total', 'Failed writes to the warehouse (retried).'),
     retries: metrics.counter(

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { Currencies } from './currency.ts'
 import { SiteId } from './events.ts'
 import { DpDelta, DpEpsilon, privacyFrom } from './privacy.ts'
 
@@ -129,6 +130,7 @@ export const ConfigSchema = z
     SITES: Sites,
     QUERY_PARAMS: QueryParams,
     PAYMENT_HOSTS: PaymentHosts,
+    CURRENCIES: Currencies,
     K_ANON: int(2, 1000, 5),
     // The P(best) at which /api/v1/recommend and the dashboard call a variant recommended.
     RECOMMEND_PROB_BEST: z.coerce.number().min(0.5).max(0.9999).default(0.95),
@@ -174,6 +176,15 @@ export const ConfigSchema = z
         message: 'needs CLICKHOUSE_CLUSTER: replicated tables are made on a cluster',
       })
     }
+    for (const site of env.CURRENCIES.keys()) {
+      if (!env.SITES.has(site)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['CURRENCIES'],
+          message: `names ${site}, which is not one of SITES`,
+        })
+      }
+    }
     if (env.DP_EPSILON === 'off' && env.NODE_ENV === 'production') {
       ctx.addIssue({
         code: 'custom',
@@ -208,6 +219,8 @@ export const ConfigSchema = z
     sites: env.SITES,
     queryParams: env.QUERY_PARAMS,
     paymentHosts: env.PAYMENT_HOSTS,
+    /** Per site, the ISO 4217 currency of its order values (currencyOf: DEFAULT_CURRENCY if unnamed). */
+    currencies: env.CURRENCIES as ReadonlyMap<string, string>,
     kAnon: env.K_ANON,
     recommendProbBest: env.RECOMMEND_PROB_BEST,
     /** The guarantee of released figures per visitor-day (docs/privacy.md). */

@@ -34,6 +34,9 @@ export type FunnelStep = (typeof FUNNEL_STEPS)[number]
 /** Days of released figures the insights job reads, ending yesterday. */
 export const DEFAULT_INSIGHTS_WINDOW_DAYS = 30
 
+/** The window of "visitors now" (collector/visitors-now.ts, GET /api/stats/now), in minutes. */
+export const VISITORS_NOW_MINUTES = 5
+
 /**
  * The row of `released` that says a week or a month has been published for a measurement (its id
  * in `k1`; value 1, no noise): the publish job writes it with the period's cells, and the read

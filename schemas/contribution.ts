@@ -33,7 +33,8 @@ export const EVENTS_PER_VISITOR_DAY: Readonly<Record<EventType, number>> = {
 /**
  * Engaged seconds per visitor-day that count for time on page and visit duration. A report holds
  * at most 30 minutes (collector/visits.ts); the day's total is what the released sums' noise is
- * calibrated to. Not yet enforced by the collector across a day's reports: see docs/engagement.md.
+ * calibrated to. The collector clips the report that crosses it and drops later ones
+ * (collector/contribution-bound.ts).
  */
 export const ENGAGED_SECONDS_PER_VISITOR_DAY = 3_600
 

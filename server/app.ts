@@ -43,6 +43,7 @@ export function createApp(deps: AppDeps): Hono {
     logger: deps.logger,
     attempts,
     aroundFirst: securityHeaders(),
+    visitorsNow: deps.collector.visitorsNow,
   })
   // First, so that the middleware below never runs for them: event intake (see Collector.ingest)
   // and GET /api/v1/recommend, called on every page view, which gets its security headers and

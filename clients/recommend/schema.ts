@@ -444,6 +444,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats/now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visitors now: distinct visitors over the last minutes
+         * @description A live count kept only in the collector’s memory and thresholded at K_ANON (below it, `now` is null). Not a released figure of the differentially private release; with several processes, the count of the one that answers.
+         */
+        get: operations["statsNow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/recommend": {
         parameters: {
             query?: never;
@@ -1234,8 +1254,10 @@ export interface components {
             /** @enum {string} */
             step: "product_view" | "add_to_cart" | "checkout" | "shipping_info" | "payment_info" | "purchase" | "refund";
             events: number;
-            /** @description Sum of order values, in the currencies the shop sent, unconverted. */
+            /** @description Sum of order values, rounded to cents, in the row’s `currency` (never converted). */
             revenue: number;
+            /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
+            currency: string;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             /** @description Share of the previous step’s visitors not seen at this step; null for the first step and when the previous step is held back. On differentially private answers, from the nearest earlier step whose visitors’ 95 % interval excludes zero (every step is listed, a step without events as a noisy zero). */
@@ -1279,6 +1301,12 @@ export interface components {
         Noise: {
             [key: string]: number;
         };
+        NowRow: {
+            /** @description Distinct visitors with an accepted event in the last `minutes`, as counted by the process that answers (not summed across processes). */
+            visitors: number;
+            /** @description The window, ending now. */
+            minutes: number;
+        };
         OfferRow: {
             offer_id: string;
             variant: string;
@@ -1288,8 +1316,10 @@ export interface components {
             carts: number;
             checkouts: number;
             purchases: number;
-            /** @description Sum of order values, in the currencies the shop sent, unconverted. */
+            /** @description Sum of order values, rounded to cents, in the row’s `currency` (never converted). */
             revenue: number;
+            /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
+            currency: string;
             /** @description Distinct visitors of the variant’s most common event type (normally impressions), per day, summed; on differentially private answers, the distinct visitors of any of its impressions, clicks, carts, checkouts and purchases. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
@@ -1314,6 +1344,8 @@ export interface components {
             };
             /** @description Purchase revenue; null when fewer than K_ANON visitors bought. */
             revenue: number | null;
+            /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
+            currency: string;
             /** @description Visitors who bought over visitors; null when fewer than K_ANON visitors bought. */
             conversion_rate: number | null;
             /** @description Visits begun in the period; null (with the next three) below K_ANON visitors. */
@@ -1343,8 +1375,10 @@ export interface components {
             purchases: number;
             /** @description Units purchased. */
             quantity: number;
-            /** @description Sum of order values, in the currencies the shop sent, unconverted. */
+            /** @description Sum of order values, rounded to cents, in the row’s `currency` (never converted). */
             revenue: number;
+            /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
+            currency: string;
             /** @description Distinct visitors who viewed, carted, checked out or bought the product. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. */
             visitors: number;
             sd?: components["schemas"]["Noise"];
@@ -1452,6 +1486,8 @@ export interface components {
             events: number;
             /** @description Purchase revenue. Differentially private answers release revenue per day: null for an hour, or a day not yet published. */
             revenue: number | null;
+            /** @description ISO 4217 code of the site’s order values (CURRENCIES; EUR when not set). */
+            currency: string;
             /** @description interval=day: visitors who viewed a page that day. interval=hour: an upper bound (the hour’s events, at most the day’s visitors), since visitors are counted per day. On a k-threshold answer, for days older than yesterday, whose visitors are kept as one count per stored row, a group that spans several rows (several sources, devices or countries, say) adds their counts: an upper bound. Groups are held back by a lower bound. On a differentially private answer, each day’s released (noisy) distinct count. Differentially private answers: null for an hour or a day not yet published (visitors are released per closed day). */
             visitors: number | null;
             /** @description Visits that began in the bucket. */
@@ -3318,6 +3354,79 @@ export interface operations {
                 content: {
                     "application/json": {
                         rows: components["schemas"]["CustomPropRow"][];
+                        suppressed: components["schemas"]["Suppressed"];
+                        /** @description The guarantee of released figures, per visitor-day. */
+                        privacy: {
+                            /** @constant */
+                            mechanism: "discrete-gaussian";
+                            /** @description ε per visitor-day. */
+                            epsilon: number;
+                            /** @description δ per visitor-day. */
+                            delta: number;
+                        } | {
+                            /** @constant */
+                            mechanism: "off";
+                            epsilon: null;
+                            delta: null;
+                            warning: string;
+                        };
+                        /**
+                         * @description differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.
+                         * @enum {string}
+                         */
+                        release: "differential-privacy" | "k-threshold";
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed or not supported; `field` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The figures have not been computed yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    statsNow: {
+        parameters: {
+            query: {
+                /** @description Site id, as configured in SITES. */
+                site: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released figures; groups under K_ANON visitors are held back and counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        now: components["schemas"]["NowRow"] | null;
                         suppressed: components["schemas"]["Suppressed"];
                         /** @description The guarantee of released figures, per visitor-day. */
                         privacy: {

@@ -5,6 +5,7 @@ import type { ContributionBound } from '../contribution-bound.ts'
 import type { HeaderReader } from '../opt-out.ts'
 import { type Dropped, type RequestFacts, screenRequest } from '../pipeline.ts'
 import type { RateLimiter } from '../rate-limit.ts'
+import type { VisitorsNow } from '../visitors-now.ts'
 import type { Batcher } from '../write-buffer/batcher.ts'
 
 export const MAX_BODY_BYTES = 64 * 1024
@@ -14,6 +15,8 @@ export type AcceptDeps = {
   processEvent: ReturnType<typeof import('../pipeline.ts').createEventPipeline>
   /** The visitor-day contribution bound (../contribution-bound.ts); none: every event is kept. */
   bound?: ContributionBound
+  /** "Visitors now" (../visitors-now.ts): told of the rows accepted, in memory only. */
+  visitorsNow?: Pick<VisitorsNow, 'record'>
   saltFor: (now: Date) => Promise<Uint8Array>
   batcher: Batcher
   allowedOrigins: ReadonlySet<string>
@@ -27,6 +30,8 @@ export type AcceptDeps = {
     dropped: (reason: Dropped['drop'], n: number) => void
     /** Requests refused before their events were looked at: rate limit, slow body, no salt. */
     refused?: (reason: 'rate_limited' | 'timeout' | 'unavailable', n: number) => void
+    /** Engagement reports cut to the engaged time their visitor-day had left. */
+    clipped?: (n: number) => void
   }
 }
 
@@ -157,8 +162,9 @@ export function createAccept(deps: AcceptDeps): Accept {
     }
     // Past a visitor-day's contribution bound, events are dropped (and counted), not refused: the
     // sender has done nothing wrong and must not retry them.
-    const bounded = deps.bound ? deps.bound.admit(rows) : { kept: rows, dropped: 0 }
+    const bounded = deps.bound ? deps.bound.admit(rows) : { kept: rows, dropped: 0, clipped: 0 }
     if (bounded.dropped > 0) deps.count.dropped('contribution_bound', bounded.dropped)
+    if (bounded.clipped > 0) deps.count.clipped?.(bounded.clipped)
     if (bounded.kept.length === 0) return accepted(answer, 0)
     const offered = await deps.batcher.offer(bounded.kept)
     if (!offered.ok) {
@@ -176,6 +182,7 @@ export function createAccept(deps: AcceptDeps): Accept {
       )
     }
     deps.count.accepted(bounded.kept.length)
+    deps.visitorsNow?.record(bounded.kept)
     return accepted(answer, bounded.kept.length)
   }
 

@@ -43,7 +43,9 @@ export function funnelPanel(): Panel {
             kind: 'money',
             // Only orders carry revenue: views and carts show none rather than a zero.
             render: (row) =>
-              row.step === 'checkout' || row.step === 'purchase' ? fmtMoney(Number(row.revenue)) : '–',
+              row.step === 'checkout' || row.step === 'purchase'
+                ? fmtMoney(Number(row.revenue), row.currency)
+                : '–',
           },
         ],
       },

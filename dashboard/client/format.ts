@@ -9,7 +9,20 @@ const percentFine = new Intl.NumberFormat(undefined, { style: 'percent', maximum
 export const fmtInt = (value: number): string => integer.format(value)
 export const fmtCompact = (value: number): string =>
   Math.abs(value) < 10_000 ? integer.format(value) : compact.format(value)
-export const fmtMoney = (value: number): string => money.format(value)
+const moneyIn = new Map<string, Intl.NumberFormat>()
+/**
+ * An amount in its site's currency (the answer's `currency`, an ISO 4217 code); without one, a
+ * plain amount with cents.
+ */
+export function fmtMoney(value: number, currency?: unknown): string {
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) return money.format(value)
+  let format = moneyIn.get(currency)
+  if (!format) {
+    format = new Intl.NumberFormat(undefined, { style: 'currency', currency })
+    moneyIn.set(currency, format)
+  }
+  return format.format(value)
+}
 /** A rate in [0, 1] as a percentage. */
 export const fmtRate = (value: number): string =>
   (value !== 0 && Math.abs(value) < 0.1 ? percentFine : percent).format(value)

@@ -15,6 +15,8 @@ type Overview = {
   visitors: number
   events: Record<string, number>
   revenue: number | null
+  /** ISO 4217 code of the site's order values. */
+  currency?: string
   conversion_rate: number | null
   visits: number | null
   views_per_visit: number | null
@@ -54,7 +56,7 @@ const CARDS: {
   { key: 'revenue', label: 'Revenue', kind: 'money' },
 ]
 
-const show = (kind: (typeof CARDS)[number]['kind'], value: number): string =>
+const show = (kind: (typeof CARDS)[number]['kind'], value: number, currency?: string): string =>
   kind === 'int'
     ? fmtInt(value)
     : kind === 'rate'
@@ -63,7 +65,7 @@ const show = (kind: (typeof CARDS)[number]['kind'], value: number): string =>
         ? value.toFixed(2)
         : kind === 'duration'
           ? fmtDuration(value)
-          : fmtMoney(value)
+          : fmtMoney(value, currency)
 
 /** The overview cards: visitors, pageviews, conversion and revenue against the previous range. */
 export function overviewCards(): Panel {
@@ -73,15 +75,17 @@ export function overviewCards(): Panel {
     'aria-label': 'Overview',
     'aria-busy': 'true',
   })
+  const live = h('p', { class: 'live', id: 'visitors-now', 'aria-live': 'polite', hidden: true })
   const note = h('div', { class: 'notes', id: 'overview-note' })
   const guarantee = h('p', { class: 'note', id: 'privacy-line' })
-  const element = h('div', { class: 'overview' }, section, note, guarantee)
+  const element = h('div', { class: 'overview' }, live, section, note, guarantee)
   const load = (ctx: Ctx): Promise<void> =>
     guarded(
       section,
       section,
       ctx,
       async () => {
+        void visitorsNow(live, ctx)
         const answer = await getJson<OverviewAnswer>('overview', viewQuery(ctx, 'overview'), ctx.signal)
         const { current, previous } = answer
         const days = daysBetween(ctx.state.from, ctx.state.to)
@@ -94,7 +98,7 @@ export function overviewCards(): Panel {
             const text =
               value === null || value === undefined
                 ? '—'
-                : `${show(card.kind, value)}${margin === null ? '' : ` ±${show(card.kind, card.kind === 'int' ? Math.round(margin) : margin)}`}`
+                : `${show(card.kind, value, current?.currency)}${margin === null ? '' : ` ±${show(card.kind, card.kind === 'int' ? Math.round(margin) : margin, current?.currency)}`}`
             let delta: HTMLElement
             if (value === null || value === undefined || before === null || before === undefined) {
               delta = h(
@@ -160,4 +164,28 @@ export function overviewCards(): Panel {
       () => void load(ctx),
     )
   return { element, load }
+}
+
+type NowAnswer = { now: { visitors: number; minutes: number } | null }
+
+/**
+ * "N visitors now": the collector's live count of the last minutes (GET /api/stats/now), or
+ * "fewer than K" when the k gate holds it back. Left out when it cannot be read.
+ */
+async function visitorsNow(line: HTMLElement, ctx: Ctx): Promise<void> {
+  try {
+    const answer = await getJson<NowAnswer>('now', new URLSearchParams({ site: ctx.state.site }), ctx.signal)
+    const count = answer.now?.visitors
+    line.dataset.value = count === undefined ? '' : String(count)
+    line.replaceChildren(
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      count === undefined
+        ? `Fewer than ${ctx.k} visitors now`
+        : `${fmtInt(count)} ${count === 1 ? 'visitor' : 'visitors'} now`,
+      h('span', { class: 'muted' }, ` (last ${answer.now?.minutes ?? 5} minutes)`),
+    )
+    line.hidden = false
+  } catch {
+    line.hidden = true
+  }
 }

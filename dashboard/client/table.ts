@@ -30,14 +30,15 @@ export type Column = {
 export const cellValue = (column: Column, row: Row): CsvCell =>
   column.value ? column.value(row) : (row[column.key] as CsvCell)
 
-export function formatValue(kind: Kind, value: CsvCell): string {
+/** `currency`: the row's ISO 4217 code, for a `money` value. */
+export function formatValue(kind: Kind, value: CsvCell, currency?: unknown): string {
   if (value === null || value === undefined || value === '') return kind === 'text' ? '' : '–'
   const number = Number(value)
   switch (kind) {
     case 'int':
       return fmtInt(number)
     case 'money':
-      return fmtMoney(number)
+      return fmtMoney(number, currency)
     case 'rate':
       return fmtRate(number)
     default:
@@ -65,6 +66,9 @@ export function suppressedNote(suppressed: number, k: number, release?: string):
   )
 }
 
+/** Tables of more columns than this are stacked, a card per row, on a phone (styles.css). */
+const STACK_PAST = 4
+
 /** "± n" after a released figure whose noise is more than 1 % of it (./noise.ts). */
 function noiseNote(column: Column, row: Row, value: CsvCell): HTMLElement | '' {
   if (column.kind === 'text' || column.render) return ''
@@ -73,7 +77,7 @@ function noiseNote(column: Column, row: Row, value: CsvCell): HTMLElement | '' {
   return h(
     'span',
     { class: 'noise', title: '95 % interval of the privacy noise' },
-    ` ±${formatValue(column.kind, column.kind === 'int' ? Math.round(margin) : margin)}`,
+    ` ±${formatValue(column.kind, column.kind === 'int' ? Math.round(margin) : margin, row.currency)}`,
   )
 }
 
@@ -119,14 +123,17 @@ export function dataTable(options: {
               scope: index === 0 ? 'row' : null,
               class: [column.kind === 'text' ? 'label' : 'num', column.bar ? 'bar' : ''].join(' ').trim(),
               'data-key': column.key,
-              title: column.kind === 'text' && typeof value === 'string' && value.length > 28 ? value : null,
+              // A label cut short by its column keeps its whole text here.
+              title: column.kind === 'text' && typeof value === 'string' && value ? value : null,
+              // A phone shows a wide table's rows as stacked cards, each value under its name.
+              'data-label': column.label,
               'data-value': column.screenOnly
                 ? null
                 : value === undefined || value === null
                   ? ''
                   : String(value),
             },
-            column.render ? column.render(row) : formatValue(column.kind, value),
+            column.render ? column.render(row) : formatValue(column.kind, value, row.currency),
             noiseNote(column, row, value),
           )
           const top = max[column.key]
@@ -140,7 +147,13 @@ export function dataTable(options: {
   return h(
     'div',
     { class: 'table-scroll' },
-    h('table', {}, h('caption', { class: 'sr-only' }, options.caption), head, body),
+    h(
+      'table',
+      { class: columns.length > STACK_PAST ? 'stack' : null },
+      h('caption', { class: 'sr-only' }, options.caption),
+      head,
+      body,
+    ),
   )
 }
 

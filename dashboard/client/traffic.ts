@@ -43,7 +43,8 @@ export function trafficChart(onData: (released: Released<SeriesRow>, ctx: Ctx) =
         const byTime = new Map(released.rows.map((row) => [row.time, row]))
         // Every bucket of the range, so that a quiet day reads as zero rather than as a missing point.
         const buckets: string[] = []
-        for (let day = ctx.state.from; day <= ctx.state.to; day = addDays(day, 1)) {
+        const start = chartStart(ctx, hourly, released.rows)
+        for (let day = start; day <= ctx.state.to; day = addDays(day, 1)) {
           if (!hourly) buckets.push(day)
           else
             for (let hour = 0; hour < 24; hour++)
@@ -109,7 +110,16 @@ export function trafficChart(onData: (released: Released<SeriesRow>, ctx: Ctx) =
           }),
         )
         draw()
-        notes.replaceChildren(unappliedNote(ctx, 'timeseries') ?? '')
+        notes.replaceChildren(
+          start > ctx.state.from
+            ? h(
+                'p',
+                { class: 'note', id: 'chart-start' },
+                `No data before ${fmtDay(start)}: the chart starts on the first day with data.`,
+              )
+            : '',
+          unappliedNote(ctx, 'timeseries') ?? '',
+        )
         // Days before yesterday keep plain counts per stored group, not sketches (see the README):
         // one person in two groups of such a day counts twice, so their visitors are upper bounds.
         const dp = released.release === 'differential-privacy'
@@ -135,4 +145,21 @@ export function trafficChart(onData: (released: Released<SeriesRow>, ctx: Ctx) =
       () => last && void load(last),
     )
   return { element: section, load }
+}
+
+/**
+ * The first day the chart shows. A preset range (the default 30 days, say) that reaches back
+ * before the site's first released day starts on that day, as Plausible's graph does from a
+ * site's first stats: a new site does not open on a month of zeros. A range picked by hand is
+ * shown whole, and an hourly chart (one or two days) always is.
+ */
+export function chartStart(
+  ctx: Pick<Ctx, 'state'>,
+  hourly: boolean,
+  rows: readonly { time: string }[],
+): string {
+  if (hourly || ctx.state.range === 'custom' || rows.length === 0) return ctx.state.from
+  // Dates as text sort as dates.
+  const first = rows.map((row) => row.time).sort()[0] ?? ctx.state.from
+  return first > ctx.state.from ? first.slice(0, 10) : ctx.state.from
 }

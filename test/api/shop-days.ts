@@ -44,7 +44,8 @@ export type ShopDays = {
 
 export async function openShopDays(): Promise<ShopDays> {
   const { warehouse, dispose } = await openTempEmbedded()
-  const service = await startReadService(warehouse, { K_ANON: '2' })
+  // The shop sells in dollars: every answer with revenue says so.
+  const service = await startReadService(warehouse, { K_ANON: '2', CURRENCIES: 'shop=USD' })
 
   service.setNow('2026-03-10T10:15:00Z')
   await send(service.url, A, [

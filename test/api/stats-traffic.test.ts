@@ -34,6 +34,7 @@ describe('GET /api/stats traffic views over events sent through the collector', 
           offer_click: 2,
         },
         revenue: 119.8,
+        currency: 'USD',
         conversion_rate: 0.5,
         // These events say nothing of visits (no visit_page): no visit, which describes nobody.
         visits: 0,
@@ -64,6 +65,7 @@ describe('GET /api/stats traffic views over events sent through the collector', 
         offer_impression: 2,
       },
       revenue: 79.8,
+      currency: 'USD',
       conversion_rate: 0.5,
       visits: 0,
       views_per_visit: 0,
@@ -75,21 +77,63 @@ describe('GET /api/stats traffic views over events sent through the collector', 
   it('timeseries by day and by hour', async () => {
     expect(await stats('timeseries')).toEqual({
       rows: [
-        { time: '2026-03-10', pageviews: 7, events: 28, revenue: 79.9, visitors: 4, visits: 0 },
-        { time: '2026-03-11', pageviews: 2, events: 5, revenue: 39.9, visitors: 2, visits: 0 },
+        {
+          time: '2026-03-10',
+          pageviews: 7,
+          events: 28,
+          revenue: 79.9,
+          currency: 'USD',
+          visitors: 4,
+          visits: 0,
+        },
+        {
+          time: '2026-03-11',
+          pageviews: 2,
+          events: 5,
+          revenue: 39.9,
+          currency: 'USD',
+          visitors: 2,
+          visits: 0,
+        },
       ],
       suppressed: 0,
     })
     expect(await stats('timeseries', '&interval=hour')).toEqual({
       rows: [
-        { time: '2026-03-10T10:00:00Z', pageviews: 7, events: 28, revenue: 79.9, visitors: 4, visits: 0 },
-        { time: '2026-03-11T09:00:00Z', pageviews: 2, events: 5, revenue: 39.9, visitors: 2, visits: 0 },
+        {
+          time: '2026-03-10T10:00:00Z',
+          pageviews: 7,
+          events: 28,
+          revenue: 79.9,
+          currency: 'USD',
+          visitors: 4,
+          visits: 0,
+        },
+        {
+          time: '2026-03-11T09:00:00Z',
+          pageviews: 2,
+          events: 5,
+          revenue: 39.9,
+          currency: 'USD',
+          visitors: 2,
+          visits: 0,
+        },
       ],
       suppressed: 0,
     })
     // Filtered to mobile (C: 5 events, D: 7), the 11th had nobody: only the 10th remains.
     expect(await stats('timeseries', '&device=mobile')).toEqual({
-      rows: [{ time: '2026-03-10', pageviews: 3, events: 12, revenue: 40, visitors: 2, visits: 0 }],
+      rows: [
+        {
+          time: '2026-03-10',
+          pageviews: 3,
+          events: 12,
+          revenue: 40,
+          currency: 'USD',
+          visitors: 2,
+          visits: 0,
+        },
+      ],
       suppressed: 0,
     })
   })

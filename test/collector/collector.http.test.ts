@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ENGAGED_SECONDS_PER_VISITOR_DAY } from '../../schemas/contribution.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { CHROME_UA, postEvents } from '../support/http.ts'
 import { parseMetrics } from '../support/metrics.ts'
@@ -161,6 +162,35 @@ describe('POST /api/event over a real socket', () => {
     expect((await postEvents(service.url, pageview('/again'), firefox)).json).toEqual({ accepted: 0 })
     const text = await (await fetch(`${service.url}/metrics`)).text()
     expect(text).toMatch(/tally_events_dropped_total\{reason="contribution_bound"\} 6/)
+  })
+
+  it("caps a visitor-day's engaged seconds: clips the report that crosses the cap, drops the rest", async () => {
+    // Another user agent again: a visitor whose day starts here.
+    const safari = {
+      'user-agent':
+        'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+    }
+    const report = (ms: number) => ({
+      type: 'engagement',
+      site: 'shop',
+      url: `${SHOP}/read`,
+      ms,
+      scroll: 10,
+      scroll_from: 0,
+    })
+    const before = parseMetrics(await (await fetch(`${service.url}/metrics`)).text())
+    const minutes = [30, 20, 30, 1]
+    for (const minute of minutes) await postEvents(service.url, report(minute * 60_000), safari)
+    const after = parseMetrics(await (await fetch(`${service.url}/metrics`)).text())
+    expect(after.tally_engagement_clipped_total).toBe((before.tally_engagement_clipped_total ?? 0) + 1)
+    const boundKey = 'tally_events_dropped_total{reason="contribution_bound"}'
+    expect(after[boundKey]).toBe((before[boundKey] ?? 0) + 1)
+    await service.flush()
+    const [stored] = await query<{ engaged_ms: string }>(
+      "SELECT sumMerge(engaged_ms) AS engaged_ms FROM engagement_daily WHERE site = 'shop' AND path = '/read'",
+    )
+    // 30 + 20 + the 10 minutes left of the hour; the last minute is past the cap.
+    expect(Number(stored?.engaged_ms)).toBe(ENGAGED_SECONDS_PER_VISITOR_DAY * 1000)
   })
 
   it('reports health with the warehouse and migrations', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createContributionBound } from '../../collector/contribution-bound.ts'
 import {
+  ENGAGED_SECONDS_PER_VISITOR_DAY,
   EVENTS_PER_VISITOR_DAY,
   ITEMS_PER_ORDER,
   REVENUE_PER_VISITOR_DAY,
@@ -51,6 +52,28 @@ describe('the contribution bound of a visitor-day', () => {
     // The next purchase would take the day past the revenue bound.
     expect(bound.admit([purchase(200)]).dropped).toBe(1)
     expect(bound.admit([purchase(50)]).kept).toHaveLength(1)
+  })
+
+  it('caps the engaged seconds of a visitor-day: clips the report that crosses it, drops those after', () => {
+    const bound = createContributionBound()
+    const report = (engaged_ms: number, visitor = '5', hour = '2026-11-20 10:00:00') =>
+      row({ visitor, hour, type: 'engagement', engaged_ms, scroll: 40 })
+    const halfHour = 30 * 60 * 1000
+    // 50 minutes pass whole.
+    const first = bound.admit([report(halfHour), report(20 * 60 * 1000)])
+    expect(first).toMatchObject({ dropped: 0, clipped: 0 })
+    expect(first.kept.map((item) => item.engaged_ms)).toEqual([halfHour, 20 * 60 * 1000])
+    // The next half hour is clipped to the 10 minutes left; later time is dropped.
+    const second = bound.admit([report(halfHour), report(5_000)])
+    expect(second).toMatchObject({ dropped: 1, clipped: 1 })
+    expect(second.kept.map((item) => item.engaged_ms)).toEqual([10 * 60 * 1000])
+    const kept = [...first.kept, ...second.kept].reduce((sum, item) => sum + item.engaged_ms, 0)
+    expect(kept).toBe(ENGAGED_SECONDS_PER_VISITOR_DAY * 1000)
+    // A report of scroll alone adds no time and still counts for scroll depth.
+    expect(bound.admit([report(0)])).toMatchObject({ dropped: 0, clipped: 0 })
+    // Another visitor, and the same visitor the next day, start with the whole hour.
+    expect(bound.admit([report(halfHour, '6')]).kept[0]?.engaged_ms).toBe(halfHour)
+    expect(bound.admit([report(halfHour, '5', '2026-11-21 00:00:00')]).kept[0]?.engaged_ms).toBe(halfHour)
   })
 
   it('bounds the value of every order type, by revenue or items, and the units purchased', () => {

@@ -25,7 +25,11 @@ describe('the dashboard in a browser', () => {
     await expect
       .poll(() => page.locator('#privacy-line').textContent())
       .toBe('Noise is switched off (DP_EPSILON=off): these figures are not differentially private.')
-    await expectSeries(page, params, 'day')
+    // Ten days of data in a 30-day preset: the chart starts on the first of them, and says so.
+    await expectSeries(page, params, 'day', true)
+    const first = String((await stats('timeseries', params)).rows[0]?.time)
+    expect(first > params.from).toBe(true)
+    expect(await page.locator('#chart-start').textContent()).toMatch(/^No data before .+: the chart starts/)
 
     // The sources view by each of its dimensions.
     for (const by of ['referrer_host', 'utm_campaign', 'utm_source', 'utm_medium']) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_RECOMMEND_PROB_BEST } from '../../api/recommend/decision.ts'
 import { ConfigError, loadConfig } from '../../schemas/config.ts'
+import { currencyOf, DEFAULT_CURRENCY } from '../../schemas/currency.ts'
 import { runToExit } from '../support/run.ts'
 
 describe('config', () => {
@@ -16,6 +17,22 @@ describe('config', () => {
     expect(config.trustProxy).toBe(false)
     expect(config.workers).toBe(1)
     expect(config.worker).toBeUndefined()
+  })
+
+  it('reads a currency per site, EUR for a site not named, and refuses a code that is not ISO 4217', () => {
+    const sites = { SITES: 'shop=https://shop.example,demo=http://localhost:8787' }
+    const config = loadConfig({ ...sites, CURRENCIES: 'shop=USD' })
+    expect(currencyOf(config.currencies, 'shop')).toBe('USD')
+    expect(currencyOf(config.currencies, 'demo')).toBe(DEFAULT_CURRENCY)
+    expect(DEFAULT_CURRENCY).toBe('EUR')
+    for (const bad of ['shop=usd', 'shop=XYZ', 'shop', 'shop=EURO']) {
+      expect(() => loadConfig({ ...sites, CURRENCIES: bad })).toThrow(
+        /^invalid configuration: CURRENCIES: ".*" is not siteId=currency, an ISO 4217 code/,
+      )
+    }
+    expect(() => loadConfig({ ...sites, CURRENCIES: 'other=USD' })).toThrow(
+      /^invalid configuration: CURRENCIES: names other, which is not one of SITES/,
+    )
   })
 
   it('switches to a ClickHouse server when CLICKHOUSE_URL is set', () => {

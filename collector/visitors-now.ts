@@ -1,0 +1,75 @@
+import { createHmac, randomBytes } from 'node:crypto'
+import { VISITORS_NOW_MINUTES } from '../schemas/constants.ts'
+import type { EventRow } from '../schemas/row.ts'
+
+/**
+ * "Visitors now": distinct visitors of a site over the last few minutes, in this process's memory
+ * only (docs/engagement.md, "Visitors now"). Nothing here is written to the warehouse, the
+ * write-ahead log or a log line, and only counts leave it.
+ *
+ * What is kept is not the daily visitor hash but a keyed hash of it under a key drawn at start and
+ * never stored, cut to 8 bytes, in one set per site and minute; a set is dropped as soon as its
+ * minute leaves the window, so a visitor is forgotten at most `minutes` after their last event.
+ * A set holds at most `maxPerMinute` entries (past that, more visitors are not counted: the count
+ * errs low and memory stays bounded under a flood).
+ *
+ * Per process: with WORKERS > 1 or several collectors each process counts the visitors whose
+ * events it received, and the read API answers with the count of the process that serves the
+ * request. Counts are not summed across processes (a sum would count a visitor twice).
+ */
+export type VisitorsNow = {
+  /** Notes the visitors of rows just accepted. */
+  record(rows: readonly EventRow[]): void
+  /** Distinct visitors of `site` over the window ending now. */
+  count(site: string): number
+  /** The window, in minutes. */
+  readonly minutes: number
+}
+
+const MAX_PER_MINUTE = 100_000
+
+/** A counter of recent visitors for one process; `now` is injected for tests. */
+export function createVisitorsNow(
+  options: { now?: () => Date; minutes?: number; maxPerMinute?: number } = {},
+): VisitorsNow {
+  const now = options.now ?? (() => new Date())
+  const minutes = options.minutes ?? VISITORS_NOW_MINUTES
+  const maxPerMinute = options.maxPerMinute ?? MAX_PER_MINUTE
+  const key = randomBytes(32)
+  // minute (epoch minutes) -> site -> keyed hashes seen in that minute
+  const buckets = new Map<number, Map<string, Set<string>>>()
+
+  const minuteOf = (date: Date) => Math.floor(date.getTime() / 60_000)
+  const forgetBefore = (current: number) => {
+    for (const minute of buckets.keys()) if (minute <= current - minutes) buckets.delete(minute)
+  }
+  const keyed = (site: string, visitor: string) =>
+    createHmac('sha256', key).update(`${site}|${visitor}`).digest('base64').slice(0, 11)
+
+  return {
+    minutes,
+    record(rows) {
+      const current = minuteOf(now())
+      forgetBefore(current)
+      let sites = buckets.get(current)
+      if (!sites) {
+        sites = new Map()
+        buckets.set(current, sites)
+      }
+      for (const row of rows) {
+        let seen = sites.get(row.site)
+        if (!seen) {
+          seen = new Set()
+          sites.set(row.site, seen)
+        }
+        if (seen.size < maxPerMinute) seen.add(keyed(row.site, row.visitor))
+      }
+    },
+    count(site) {
+      forgetBefore(minuteOf(now()))
+      const union = new Set<string>()
+      for (const sites of buckets.values()) for (const hash of sites.get(site) ?? []) union.add(hash)
+      return union.size
+    },
+  }
+}
