@@ -1,6 +1,5 @@
 import { z } from 'zod'
 import { POOLED_SCOPE } from '../schemas/held-back.ts'
-import { heldBackGroups } from './held-back.ts'
 import { Limit, recoQuery, SegmentIdParam } from './params.ts'
 import { getAffinity } from './queries/getAffinity.ts'
 import { getHeldBack } from './queries/getHeldBack.ts'
@@ -22,12 +21,9 @@ import { upliftOrNull } from './uplift.ts'
 const conservative = <Row extends { visitors: number }>(rows: Row[]) =>
   rows.map((row) => ({ ...row, visitors_floor: row.visitors }))
 
-// What the insights job held back from each list never reached reco_*: its count is added to the
-// rows, as groups the gate holds back (held-back.ts), so `suppressed` counts it.
-const withHeld = <Row>(rows: Row[], held: number | undefined): Row[] => [
-  ...rows,
-  ...heldBackGroups<Row>(held ?? 0),
-]
+// What the insights job held back from each list never reached reco_*: the route adds its count
+// to `suppressed` (released-route.ts).
+const withHeld = <Row>(rows: Row[], held: number | undefined) => ({ rows, heldBack: held ?? 0 })
 
 const affinity = releasedRoute({
   path: '/affinity',

@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import { FUNNEL_STEPS } from '../schemas/constants.ts'
 import type { StatsQuery } from './params.ts'
+import { money as toCents } from './queries/common.ts'
 import { type Figure, noiseOf, shown } from './released-figures.ts'
 import { keyParts, type ReleasedRange, type ReleasedReader, releasedFilter } from './released-reader.ts'
 import type { FunnelRow, OfferRow, ProductRow, SearchRow, TransitionRow } from './rows.ts'
@@ -25,7 +26,8 @@ const rangeOf = (query: StatsQuery): ReleasedRange => ({
   filter: releasedFilter(query),
 })
 
-const money = (figure: Figure | undefined): number => Math.round((figure?.value ?? 0) * 100) / 100
+// Money to the cent, as the k path's rows (queries/common.ts).
+const money = (figure: Figure | undefined): number => toCents(figure?.value ?? 0)
 
 /** The counts and money of `names` from a cell, and their noise. */
 function figures<Count extends string, Money extends string = never>(

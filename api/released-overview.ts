@@ -1,5 +1,7 @@
+import { money } from './queries/common.ts'
 import type { ReleasedCell } from './queries/getReleased.ts'
 import { type Figure, noiseOf, shown } from './released-figures.ts'
+import { ratio } from './released-lists.ts'
 import type { ReleasedRange, ReleasedReader } from './released-reader.ts'
 
 /**
@@ -142,16 +144,12 @@ function sums(cells: Omit<HeadlineCells, 'published'>): Sums {
   return result
 }
 
-/**
- * A ratio of two noisy sums, clamped to [low, high], with its standard deviation by the delta
- * method (independent noise): Var(a/b) ≈ (Var a + (a/b)² Var b) / b².
- */
-function ratio(top: Sum, bottom: Sum, places: number, low = 0, high = Number.POSITIVE_INFINITY) {
+/** A ratio of two noisy sums (released-lists.ts `ratio`), clamped to [low, high]; none without a whole. */
+function rateOf(top: Sum, bottom: Sum, places: number, low = 0, high = Number.POSITIVE_INFINITY) {
   if (bottom.value < 1) return { value: null, sd: 0 }
-  const raw = top.value / bottom.value
-  const sd = Math.sqrt(top.variance + raw * raw * bottom.variance) / bottom.value
-  const value = Math.round(Math.min(high, Math.max(low, raw)) * 10 ** places) / 10 ** places
-  return { value, sd: Math.round(sd * 10 ** (places + 1)) / 10 ** (places + 1) }
+  const { value, stddev } = ratio(figure(top), figure(bottom))
+  const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits
+  return { value: round(Math.min(high, Math.max(low, value)), places), sd: round(stddev, places + 1) }
 }
 
 /** The overview of a range from released cells (see above). */
@@ -159,10 +157,10 @@ export async function releasedOverview(reader: ReleasedReader, range: ReleasedRa
   const cells = await headlineCells(reader, range)
   const total = sums(cells)
   const anyDay = cells.published.size > 0
-  const conversion = ratio(total.buyers, total.visitors, 4, 0, 1)
-  const perVisit = ratio(total.visitPageviews, total.dayVisits, 2)
-  const bounce = ratio(total.bounces, total.dayVisits, 4, 0, 1)
-  const duration = ratio(total.engaged, total.dayVisits, 0)
+  const conversion = rateOf(total.buyers, total.visitors, 4, 0, 1)
+  const perVisit = rateOf(total.visitPageviews, total.dayVisits, 2)
+  const bounce = rateOf(total.bounces, total.dayVisits, 4, 0, 1)
+  const duration = rateOf(total.engaged, total.dayVisits, 0)
   const types = [...total.events.keys()].sort()
   return {
     from: range.from,
@@ -170,7 +168,7 @@ export async function releasedOverview(reader: ReleasedReader, range: ReleasedRa
     pageviews: shown(figure(total.pageviews)),
     visitors: anyDay ? shown(figure(total.visitors)) : null,
     events: Object.fromEntries(types.map((type) => [type, shown(figure(total.events.get(type) as Sum))])),
-    revenue: anyDay ? Math.max(0, Math.round(total.revenue.value * 100) / 100) : null,
+    revenue: anyDay ? Math.max(0, money(total.revenue.value)) : null,
     conversion_rate: anyDay ? (conversion.value ?? 0) : null,
     visits: shown(figure(total.visits)),
     views_per_visit: perVisit.value,
@@ -249,7 +247,7 @@ function point(time: string, total: Sums, published: boolean): SeriesPoint {
     time,
     pageviews: shown(figure(total.pageviews)),
     events: shown(figure(events)),
-    revenue: published ? Math.max(0, Math.round(total.revenue.value * 100) / 100) : null,
+    revenue: published ? Math.max(0, money(total.revenue.value)) : null,
     visitors: published ? shown(figure(total.visitors)) : null,
     visits: shown(figure(total.visits)),
     sd: {

@@ -66,7 +66,14 @@ export type ReleasedSpec<Query, Result> = {
 export type ListRouteSpec<Query extends ListQuery, Row extends RowSchema> = RouteBase<Query> & {
   shape: 'list'
   row: Row
-  handler(query: Query, ctx: ReadContext): Promise<Array<Gated<Row>>>
+  /**
+   * The rows to pass through the gate; or those with `heldBack`, the groups already held back
+   * upstream (the insights job keeps only their number), which `suppressed` counts as well.
+   */
+  handler(
+    query: Query,
+    ctx: ReadContext,
+  ): Promise<Array<Gated<Row>> | { rows: Array<Gated<Row>>; heldBack: number }>
   /** Rows in the order to show, every one released; the route applies `limit`. */
   released?: ReleasedSpec<Query, Array<z.infer<Row>>>
 }
@@ -221,9 +228,13 @@ export function releasedRoute(
         recommendProbBest: deps.recommendProbBest,
       }
       if (spec.shape === 'list') {
-        const released = release(await spec.handler(query as ListQuery, ctx), deps.k)
+        const answer = await spec.handler(query as ListQuery, ctx)
+        const [rows, upstream] = Array.isArray(answer) ? [answer, 0] : [answer.rows, answer.heldBack]
+        const released = release(rows, deps.k)
         const limit = (query as ListQuery).limit ?? released.rows.length
-        return c.json({ rows: released.rows.slice(0, limit), suppressed: released.suppressed, ...meta })
+        const suppressed =
+          released.suppressed + (Number.isSafeInteger(upstream) && upstream > 0 ? upstream : 0)
+        return c.json({ rows: released.rows.slice(0, limit), suppressed, ...meta })
       }
       if (spec.shape === 'one') {
         const { groups, answer } = await spec.handler(query, ctx)
