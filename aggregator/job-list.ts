@@ -86,7 +86,7 @@ export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: Agg
       name: 'insights',
       schedule: '*/15 * * * *',
       runAtStart: true,
-      run: (now) => computeInsights(warehouse, now, { kAnon: config.kAnon }),
+      run: (now) => computeInsights(warehouse, now, { kAnon: config.kAnon, privacy: config.privacy }),
     },
     {
       name: 'privacy-audit',

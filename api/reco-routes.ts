@@ -7,7 +7,7 @@ import { getOfferInsights } from './queries/getOfferInsights.ts'
 import { getSegments } from './queries/getSegments.ts'
 import { offerDecisions } from './recommend/decision.ts'
 import { recommendRoute } from './recommend/recommend-route.ts'
-import { type ReleasedRoute, releasedRoute } from './released-route.ts'
+import { type ReadContext, type ReleasedRoute, releasedRoute } from './released-route.ts'
 import { AffinityRow, RecoOfferRow, SegmentRow } from './rows.ts'
 import { upliftOrNull } from './uplift.ts'
 
@@ -21,6 +21,9 @@ import { upliftOrNull } from './uplift.ts'
 const conservative = <Row extends { visitors: number }>(rows: Row[]) =>
   rows.map((row) => ({ ...row, visitors_floor: row.visitors }))
 
+// A differentially private snapshot's rows carry their noise as `sd`; a k-threshold one's are exact.
+const noisy = (ctx: ReadContext) => ctx.release === 'differential-privacy'
+
 // What the insights job held back from each list never reached reco_*: the route adds its count
 // to `suppressed` (released-route.ts).
 const withHeld = <Row>(rows: Row[], held: number | undefined) => ({ rows, heldBack: held ?? 0 })
@@ -31,6 +34,7 @@ const affinity = releasedRoute({
   description:
     'From the latest insights run: for `product`, the next products ranked by lift. `suppressed` includes the pairs the insights job held back under K_ANON (for a product with no pair released, those of all such products, pooled).',
   shape: 'list',
+  snapshot: true,
   query: recoQuery({
     product: z.string().min(1).max(128).describe('Product id, as the shop sends it.'),
     limit: Limit,
@@ -38,17 +42,21 @@ const affinity = releasedRoute({
   row: AffinityRow,
   handler: async (query, ctx) => {
     const [rows, held] = await Promise.all([
-      getAffinity(ctx.warehouse, query),
+      getAffinity(ctx.warehouse, { ...query, release: ctx.release }),
       getHeldBack(ctx.warehouse, {
         site: query.site,
         list: 'affinity',
         scope: query.product,
         also: POOLED_SCOPE,
+        release: ctx.release,
       }),
     ])
+    const shaped = rows.map(({ transitions_sd, visitors_sd, ...row }) =>
+      noisy(ctx) ? { ...row, sd: { transitions: transitions_sd, visitors: visitors_sd } } : row,
+    )
     // A product none of whose pairs was written is never named in the counts: it reads the pool
     // of all such products' held-back pairs.
-    return withHeld(conservative(rows), held.get(rows.length > 0 ? query.product : POOLED_SCOPE))
+    return withHeld(conservative(shaped), held.get(rows.length > 0 ? query.product : POOLED_SCOPE))
   },
 })
 
@@ -58,6 +66,7 @@ const offers = releasedRoute({
   description:
     'From the latest insights run: conversion with its Wilson interval, uplift against control, probability of being best and the decision, per offer and variant. `suppressed` includes the variants the insights job held back under K_ANON, so a segment with no rows says how many it has.',
   shape: 'list',
+  snapshot: true,
   query: recoQuery({
     segment: SegmentIdParam,
     limit: Limit,
@@ -65,17 +74,29 @@ const offers = releasedRoute({
   row: RecoOfferRow,
   handler: async (query, ctx) => {
     const [rows, held] = await Promise.all([
-      getOfferInsights(ctx.warehouse, query),
-      getHeldBack(ctx.warehouse, { site: query.site, list: 'offers', scope: query.segment }),
+      getOfferInsights(ctx.warehouse, { ...query, release: ctx.release }),
+      getHeldBack(ctx.warehouse, {
+        site: query.site,
+        list: 'offers',
+        scope: query.segment,
+        release: ctx.release,
+      }),
     ])
     // Decided over the rows the gate will release, so a held-back row never counts as a variant.
     const released = rows.filter((row) =>
       ctx.meetsK({ visitors: row.visitors, visitors_floor: row.visitors }),
     )
     const decisions = offerDecisions(released, ctx.recommendProbBest)
-    const decided = upliftOrNull(rows).map((row) => ({
+    const decided = upliftOrNull(rows).map(({ impressions_sd, conversions_sd, ...row }) => ({
       ...row,
       decision: decisions.get(row.offer_id) ?? ('alone' as const),
+      ...(noisy(ctx)
+        ? {
+            clicks: null,
+            revenue: null,
+            sd: { impressions: impressions_sd, conversions: conversions_sd, visitors: impressions_sd },
+          }
+        : {}),
     }))
     return withHeld(conservative(decided), held.get(query.segment))
   },
@@ -87,14 +108,18 @@ const segments = releasedRoute({
   description:
     'From the latest insights run: device × country × source × category of interest, coarsened (`*`) until each holds K_ANON visitors. `suppressed` includes the cells still under K_ANON with every dimension coarsened away.',
   shape: 'list',
+  snapshot: true,
   query: recoQuery({ limit: Limit }),
   row: SegmentRow,
   handler: async (query, ctx) => {
     const [rows, held] = await Promise.all([
-      getSegments(ctx.warehouse, query),
-      getHeldBack(ctx.warehouse, { site: query.site, list: 'segments', scope: '' }),
+      getSegments(ctx.warehouse, { ...query, release: ctx.release }),
+      getHeldBack(ctx.warehouse, { site: query.site, list: 'segments', scope: '', release: ctx.release }),
     ])
-    return withHeld(conservative(rows), held.get(''))
+    const shaped = rows.map(({ visitors_sd, ...row }) =>
+      noisy(ctx) ? { ...row, sd: { visitors: visitors_sd } } : row,
+    )
+    return withHeld(conservative(shaped), held.get(''))
   },
 })
 

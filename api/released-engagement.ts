@@ -1,4 +1,4 @@
-import { noiseOf } from './released-figures.ts'
+import { noiseOf } from '../warehouse/released/figures.ts'
 import { counts, ordered, ratio, releasedKeys, type Sums, share } from './released-lists.ts'
 
 /**

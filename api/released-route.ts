@@ -6,8 +6,9 @@ import type { Privacy } from '../schemas/privacy.ts'
 import type { Warehouse } from '../warehouse/client.ts'
 import { AnswerMeta, answerMeta } from './answer-meta.ts'
 import { FILTER_NAMES, type FilterName } from './params.ts'
+import type { SnapshotRelease } from './queries/common.ts'
 import { type Group, groupMeetsK, release } from './release.ts'
-import { type ReleasedFilterName, type ReleasedReader, releasedReader } from './released-reader.ts'
+import { type ReleasedFilterName, type ReleasedReader, releasedReader } from '../warehouse/released/reader.ts'
 
 /**
  * The only way to declare a read-API route. `releasedRoute` takes a zod query schema, a zod row
@@ -33,6 +34,8 @@ export type ReadContext = {
   meetsK(group: Group): boolean
   /** RECOMMEND_PROB_BEST: the P(best) at which /api/v1/recommend says `recommended`. */
   recommendProbBest: number
+  /** The insights snapshots a `snapshot` route may read: those of the service's release mode. */
+  release: SnapshotRelease
 }
 
 type RowSchema = z.ZodType<{ visitors: number | null }>
@@ -49,6 +52,12 @@ type RouteBase<Query> = {
   query: z.ZodType<Query>
   /** For dashboard views: the filters its rollup can answer; the others are refused by name. */
   filters?: readonly FilterName[]
+  /**
+   * The route reads the insights snapshots (reco_*). With DP on they hold only post-processed
+   * released cells (aggregator/insights/snapshot.ts), and the route reads only those (`release`):
+   * its rows are answered as released, without the k gate and with `suppressed: null`.
+   */
+  snapshot?: true
 }
 
 /** How a route answers from released figures only (see above). */
@@ -207,6 +216,7 @@ export function releasedRoute(
   BUILDERS.set(route, (deps) => {
     const reader = releasedReader(deps.warehouse)
     const dp = deps.privacy.mechanism !== 'off' && spec.released !== undefined
+    const dpSnapshot = deps.privacy.mechanism !== 'off' && spec.snapshot === true
     return async (c: Context) => {
       const query = parseQuery(c, spec, deps.sites)
       c.header('Cache-Control', 'private, no-store')
@@ -221,12 +231,15 @@ export function releasedRoute(
         }
         return c.json({ ...(result as object), suppressed: null, ...meta })
       }
-      const meta = answerMeta(deps.privacy, 'k-threshold')
       const ctx: ReadContext = {
         warehouse: deps.warehouse,
-        meetsK: (group) => groupMeetsK(group, deps.k),
+        // A snapshot of released cells was thresholded when published: nothing to hold back.
+        meetsK: dpSnapshot ? () => true : (group) => groupMeetsK(group, deps.k),
         recommendProbBest: deps.recommendProbBest,
+        release: dpSnapshot ? 'differential-privacy' : 'k-threshold',
       }
+      if (dpSnapshot) return c.json(await snapshotAnswer(spec, query, ctx, answerMeta(deps.privacy, ctx.release)))
+      const meta = answerMeta(deps.privacy, 'k-threshold')
       if (spec.shape === 'list') {
         const answer = await spec.handler(query as ListQuery, ctx)
         const [rows, upstream] = Array.isArray(answer) ? [answer, 0] : [answer.rows, answer.heldBack]
@@ -259,6 +272,31 @@ export function releasedRoute(
     }
   })
   return route
+}
+
+/** A `snapshot` route's answer with DP on: its rows as read, minus the floor the gate would test. */
+async function snapshotAnswer(
+  spec:
+    | ListRouteSpec<ListQuery, RowSchema>
+    | ObjectRouteSpec<BaseQuery, RowSchema, string>
+    | OneRouteSpec<BaseQuery, { visitors: number }, unknown>,
+  query: ListQuery,
+  ctx: ReadContext,
+  meta: AnswerMeta,
+): Promise<object> {
+  const strip = <Row extends { visitors_floor?: number }>({ visitors_floor: _, ...row }: Row) => row
+  if (spec.shape === 'list') {
+    const answer = await spec.handler(query, ctx)
+    const rows = (Array.isArray(answer) ? answer : answer.rows).map(strip)
+    return { rows: rows.slice(0, query.limit ?? rows.length), suppressed: null, ...meta }
+  }
+  if (spec.shape === 'one') {
+    const { groups, answer } = await spec.handler(query, ctx)
+    return { ...(answer(groups.map(strip)) as object), suppressed: null, ...meta }
+  }
+  const groups = await spec.handler(query, ctx)
+  const body = Object.fromEntries(spec.names.map((name) => [name, groups[name] ? strip(groups[name]) : null]))
+  return { ...body, suppressed: null, ...meta }
 }
 
 /**

@@ -198,7 +198,7 @@ const computedAt = z.string().describe('When the insights job computed this snap
 
 // The insights job's counts err low, since they decide what it may release.
 const recoVisitors = count.describe(
-  'Distinct visitors: a lower bound of the sum over the days of each day’s unique visitors.',
+  'Distinct visitors: a lower bound of the sum over the days of each day’s unique visitors. In a differentially private snapshot, the released (noisy) figure: for offers and segments, the visitor-days exposed to the offer.',
 )
 
 export const AffinityRow = z.object({
@@ -208,6 +208,7 @@ export const AffinityRow = z.object({
   transitions: count,
   visitors: recoVisitors,
   lift: z.number(),
+  sd: Noise.optional(),
   computed_at: computedAt,
 })
 
@@ -226,10 +227,14 @@ export const RecoOfferRow = z.object({
   offer_id: z.string(),
   variant: z.string(),
   is_control: z.boolean(),
-  impressions: count,
-  clicks: count,
-  conversions: count,
-  revenue: z.number(),
+  impressions: count.describe(
+    'Impressions; in a differentially private snapshot, the visitor-days that saw the variant (noisy).',
+  ),
+  clicks: count.nullable().describe('Clicks; null in a differentially private snapshot (not released).'),
+  conversions: count.describe(
+    'Purchases credited to the variant; in a differentially private snapshot, the visitor-days of `impressions` with one (noisy).',
+  ),
+  revenue: z.number().nullable().describe('Revenue; null in a differentially private snapshot (not released).'),
   visitors: recoVisitors,
   conversion_rate: z.number(),
   ci_low: z.number().describe('Wilson interval, lower bound.'),
@@ -248,7 +253,13 @@ export const RecoOfferRow = z.object({
     .describe(
       'The decision on this row’s offer in the segment, as /api/v1/recommend answers it there: `recommended` when its most probable best variant reached RECOMMEND_PROB_BEST with at least two of the offer’s variants released, `leading` short of that, `alone` with one variant released. The same on every row of an offer.',
     ),
+  sd: Noise.optional(),
   computed_at: computedAt,
 })
 
-export const SegmentRow = z.object({ ...segmentFields, visitors: recoVisitors, computed_at: computedAt })
+export const SegmentRow = z.object({
+  ...segmentFields,
+  visitors: recoVisitors,
+  sd: Noise.optional(),
+  computed_at: computedAt,
+})

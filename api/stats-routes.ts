@@ -28,7 +28,7 @@ import {
 } from './released-commerce.ts'
 import { pageviewList, releasedRange, type Sums } from './released-lists.ts'
 import { releasedOverview, releasedSeries } from './released-overview.ts'
-import { RELEASED_FILTERS, type ReleasedFilterName, releasedFilter } from './released-reader.ts'
+import { RELEASED_FILTERS, type ReleasedFilterName, releasedFilter } from '../warehouse/released/reader.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import {
   BrowserRow,

@@ -1,19 +1,18 @@
 import { DEFAULT_INSIGHTS_WINDOW_DAYS } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { alterTarget } from '../../warehouse/cluster-tables.ts'
-import { type HeldBack, heldBack } from '../insights/held-back.ts'
-import { rankAffinities } from '../insights/lift.ts'
-import { heldBackArms, offerInsights } from '../insights/offers.ts'
-import { readArmDays, readCells, readTransitions } from '../insights/read.ts'
-import { coarsen } from '../insights/segments.ts'
+import type { Privacy } from '../../schemas/privacy.ts'
+import { kSnapshot, releasedSnapshot } from '../insights/snapshot.ts'
 import { dayOffset, requireQueryParameters, run, select, utcSeconds } from '../sql.ts'
 
 /**
  * insights, every 15 minutes, at start, and on demand (`computeInsights` is what an admin
  * endpoint calls): offer performance per segment and product affinity over the last
  * `windowDays` days, written as one snapshot to the `reco_*` tables (schemas/migrations/0008).
- * Every row written has at least `kAnon` visitors, so the tables can be read directly. How many
- * groups each list held back is written with it, as counts only (reco_held_back, 0040).
+ * With DP_EPSILON=off every row written has at least `kAnon` visitors and how many groups each
+ * list held back is written with it, as counts only (reco_held_back, 0040); with DP on the rows
+ * are a post-processing of released cells (insights/snapshot.ts). Each snapshot says which
+ * (`release`, 0041), and readers take only their own mode's.
  *
  * Several instances may run it at once: each writes a snapshot stamped with its own clock, the
  * newest wins for readers, and older snapshots are deleted after each write. A run that finds a
@@ -22,7 +21,12 @@ import { dayOffset, requireQueryParameters, run, select, utcSeconds } from '../s
  * delete runs `ON CLUSTER` on the local ones.
  */
 
-export type InsightsConfig = { kAnon: number; windowDays?: number }
+export type InsightsConfig = {
+  kAnon: number
+  windowDays?: number
+  /** With DP on, the snapshot is made from released cells only (insights/snapshot.ts). */
+  privacy?: Privacy
+}
 
 export type InsightsReport = {
   computedAt: string
@@ -76,94 +80,23 @@ export async function computeInsights(
   const newer = await select<{ n: number }>(warehouse, NEWER_SNAPSHOTS, { at })
   if (newer.some((row) => Number(row.n) > 0)) return { ...report, skipped: true }
 
-  const cells = await readCells(warehouse, window)
-  const coarsening = coarsen(cells, config.kAnon)
-  const armDays = await readArmDays(warehouse, window)
-  const offers = offerInsights(armDays, coarsening, config.kAnon)
-  const transitions = await readTransitions(warehouse, window)
-  const affinities = rankAffinities(transitions, config.kAnon)
-  const held = heldBack({
-    sites: [...cells, ...transitions].map((group) => group.site),
-    coarsening,
-    heldArms: heldBackArms(armDays, coarsening, config.kAnon),
-    transitions,
-    kAnon: config.kAnon,
-  })
-
-  await insert(
-    warehouse,
-    'reco_segments',
-    coarsening.segments.map((segment) => ({
-      site: segment.site,
-      segment: segment.id,
-      ...segment.dims,
-      visitors: segment.visitors,
-      computed_at: at,
-    })),
-  )
-  await insert(
-    warehouse,
-    'reco_offers',
-    offers.map((offer) => ({
-      site: offer.segment.site,
-      segment: offer.segment.id,
-      ...offer.segment.dims,
-      offer_id: offer.offerId,
-      variant: offer.variant,
-      is_control: offer.isControl ? 1 : 0,
-      impressions: offer.impressions,
-      clicks: offer.clicks,
-      conversions: offer.conversions,
-      revenue: offer.revenue,
-      visitors: offer.visitors,
-      conversion_rate: offer.conversionRate,
-      ci_low: offer.ciLow,
-      ci_high: offer.ciHigh,
-      uplift: offer.uplift,
-      prob_best: offer.probBest,
-      is_best: offer.isBest ? 1 : 0,
-      computed_at: at,
-    })),
-  )
-  await insert(
-    warehouse,
-    'reco_affinity',
-    affinities.map((affinity) => ({
-      site: affinity.site,
-      product_id: affinity.from,
-      next_product_id: affinity.to,
-      next_category: affinity.toCategory,
-      rank: affinity.rank,
-      transitions: affinity.transitions,
-      visitors: affinity.visitors,
-      lift: affinity.lift,
-      computed_at: at,
-    })),
-  )
+  const dp = config.privacy !== undefined && config.privacy.mechanism !== 'off'
+  const rows = dp
+    ? await releasedSnapshot(warehouse, window, config.kAnon)
+    : await kSnapshot(warehouse, window, config.kAnon)
+  const stamp = (values: Record<string, unknown>[]) => values.map((row) => ({ ...row, computed_at: at }))
+  await insert(warehouse, 'reco_segments', stamp(rows.reco_segments))
+  await insert(warehouse, 'reco_offers', stamp(rows.reco_offers))
+  await insert(warehouse, 'reco_affinity', stamp(rows.reco_affinity))
   // Last: a reader that finds this snapshot's counts finds its rows written too.
-  await insert(
-    warehouse,
-    'reco_held_back',
-    held.map((row) => ({ ...row, computed_at: at })),
-  )
+  await insert(warehouse, 'reco_held_back', stamp(rows.reco_held_back))
   // The new snapshot is complete before an old one goes, so a reader always finds one.
   for (const table of RECO_TABLES) {
     const [older] = await select<{ n: number }>(warehouse, OLDER_ROWS(table), { at })
     if (Number(older?.n ?? 0) > 0) await run(warehouse, DELETE_OLDER(alterTarget(warehouse, table)), { at })
   }
-  return {
-    ...report,
-    segments: coarsening.segments.length,
-    suppressedCells: coarsening.suppressedCells,
-    heldVariants: sumHeld(held, 'offers'),
-    heldPairs: sumHeld(held, 'affinity'),
-    offers: offers.length,
-    affinities: affinities.length,
-  }
+  return { ...report, ...rows.counts }
 }
-
-const sumHeld = (rows: readonly HeldBack[], list: HeldBack['list']) =>
-  rows.reduce((sum, row) => sum + (row.list === list ? row.held : 0), 0)
 
 async function insert(
   warehouse: Warehouse,

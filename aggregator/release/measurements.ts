@@ -394,6 +394,43 @@ const COMMERCE_MEASUREMENTS: readonly Measurement[] = [
   },
 ]
 
+/**
+ * The recommendation service's arms (docs/privacy.md, "The recommendation service"): per offer and
+ * variant, site-wide and per device, the visitor-days that saw it (`exposed`, which decides the
+ * release) and those of them with a purchase credited to it (`converted`). Counting visitor-days
+ * rather than impressions and purchases cuts the sensitivity to √(cells a visitor-day reaches):
+ * ≤ 10 impressions, so √10 for `exposed`; ≤ 2 purchases, √2 for `converted`. Published per ISO week
+ * only, which the insights job reads (its snapshot changes when a week closes): a conversion rate
+ * needs weeks of data to tell variants apart, and a day's cells would spend the budget on noise.
+ * The weights give `converted` per device and week σ ≈ 21 at ε = 1, enough to tell a variant
+ * converting 10 % from one at 4 % on a month of a few hundred exposed visitors a day.
+ */
+const OFFER_ARMS: Measurement = {
+  id: 'offer_arms',
+  table: 'offers_daily',
+  keys: ['offer_id', 'variant'],
+  where: "type IN ('offer_impression', 'purchase')",
+  groupings: { '': 1, device: 4 },
+  grain: 'day',
+  grains: { week: 1 },
+  measures: [
+    measure(
+      'exposed',
+      'visitors',
+      "uniqCombinedMergeIf(visitors, type = 'offer_impression')",
+      Math.sqrt(EVENTS_PER_VISITOR_DAY.offer_impression),
+      1.8,
+    ),
+    measure(
+      'converted',
+      'count',
+      "uniqCombinedMergeIf(visitors, type = 'purchase')",
+      Math.sqrt(EVENTS_PER_VISITOR_DAY.purchase),
+      3.2,
+    ),
+  ],
+}
+
 export const MEASUREMENTS: readonly Measurement[] = [
   {
     // The headline: the day's distinct visitors and pageviews (the overview cards, the chart).
@@ -405,7 +442,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     grain: 'day',
     measures: [
       visitors(EVENT_TYPES, 5, 1),
-      pageviews("sumMergeIf(events, type = 'pageview')", 4),
+      pageviews("sumMergeIf(events, type = 'pageview')", 4.8),
       {
         name: 'revenue',
         kind: 'sum',
@@ -452,6 +489,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
   pageviewList('tech.country', 'tech_daily', 'country', { '': 2, source: 0.25, device: 0.25 }),
   ...ENGAGEMENT_MEASUREMENTS,
   ...COMMERCE_MEASUREMENTS,
+  OFFER_ARMS,
 ]
 
 /** The grains `entry` is published at, with their budget multipliers. */

@@ -168,8 +168,18 @@ const SNAPSHOT_TABLES = {
   reco_segments: 'reco_segments',
   reco_held_back: 'reco_held_back',
 }
+/**
+ * The site's latest snapshot of the reader's own release mode (`{release:String}`, migration 0041):
+ * a snapshot written under the other mode is never read. Queries repeat the condition outside.
+ */
 export const LATEST_SNAPSHOT = (table: keyof typeof SNAPSHOT_TABLES) =>
-  `SELECT max(computed_at) FROM ${SNAPSHOT_TABLES[table]} WHERE site = {site:String}`
+  `SELECT max(computed_at) FROM ${SNAPSHOT_TABLES[table]} WHERE site = {site:String} AND release = {release:String}`
+
+/** How the snapshot a reader takes was released: the service's own mode. */
+export type SnapshotRelease = 'k-threshold' | 'differential-privacy'
+
+/** Standard deviations as stored (0: an exact figure), rounded to a tenth as released figures are. */
+export const sdOf = (value: unknown): number => Math.round(Number(value) * 10) / 10
 
 /** `YYYY-MM-DD hh:mm:ss` (UTC, as ClickHouse prints a DateTime('UTC')) to ISO 8601. */
 export const isoTime = (value: string): string => `${value.replace(' ', 'T')}Z`

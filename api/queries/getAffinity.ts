@@ -1,5 +1,5 @@
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, runQuery } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, runQuery, type SnapshotRelease, sdOf } from './common.ts'
 
 export type AffinityRow = {
   next_product_id: string
@@ -8,13 +8,17 @@ export type AffinityRow = {
   transitions: number
   visitors: number
   lift: number
+  /** The noise of `transitions` and `visitors` (0 in a k-threshold snapshot). */
+  transitions_sd: number
+  visitors_sd: number
   computed_at: string
 }
 
 const SQL = `
-SELECT next_product_id, next_category, rank, transitions, visitors, lift, toString(computed_at) AS computed_text
+SELECT next_product_id, next_category, rank, transitions, visitors, lift, transitions_sd, visitors_sd,
+  toString(computed_at) AS computed_text
 FROM reco_affinity FINAL
-WHERE site = {site:String} AND product_id = {product:String}
+WHERE site = {site:String} AND product_id = {product:String} AND release = {release:String}
   AND computed_at = (${LATEST_SNAPSHOT('reco_affinity')})
 ORDER BY rank, next_product_id`
 
@@ -23,9 +27,13 @@ type Stored = Omit<AffinityRow, 'computed_at'> & { computed_text: string }
 /** The products most often viewed next after `product`, from the latest insights run. */
 export async function getAffinity(
   warehouse: Warehouse,
-  query: { site: string; product: string },
+  query: { site: string; product: string; release: SnapshotRelease },
 ): Promise<AffinityRow[]> {
-  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site, product: query.product })
+  const rows = await runQuery<Stored>(warehouse, SQL, {
+    site: query.site,
+    product: query.product,
+    release: query.release,
+  })
   return rows.map((row) => ({
     next_product_id: row.next_product_id,
     next_category: row.next_category,
@@ -33,6 +41,8 @@ export async function getAffinity(
     transitions: Number(row.transitions),
     visitors: Number(row.visitors),
     lift: Number(row.lift),
+    transitions_sd: sdOf(row.transitions_sd),
+    visitors_sd: sdOf(row.visitors_sd),
     computed_at: isoTime(row.computed_text),
   }))
 }

@@ -1,11 +1,11 @@
 import type { HeldList } from '../../schemas/held-back.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { LATEST_SNAPSHOT, runQuery } from './common.ts'
+import { LATEST_SNAPSHOT, runQuery, type SnapshotRelease } from './common.ts'
 
 const SQL = `
 SELECT scope, sum(held) AS held
 FROM reco_held_back FINAL
-WHERE site = {site:String} AND list = {list:String} AND scope IN ({scope:String}, {also:String})
+WHERE site = {site:String} AND list = {list:String} AND release = {release:String} AND scope IN ({scope:String}, {also:String})
   AND computed_at = (${LATEST_SNAPSHOT('reco_held_back')})
 GROUP BY scope`
 
@@ -16,7 +16,7 @@ GROUP BY scope`
  */
 export async function getHeldBack(
   warehouse: Warehouse,
-  query: { site: string; list: HeldList; scope: string; also?: string },
+  query: { site: string; list: HeldList; scope: string; also?: string; release: SnapshotRelease },
 ): Promise<Map<string, number>> {
   const also = query.also ?? query.scope
   const rows = await runQuery<{ scope: string; held: number }>(warehouse, SQL, {
@@ -24,6 +24,7 @@ export async function getHeldBack(
     list: query.list,
     scope: query.scope,
     also,
+    release: query.release,
   })
   const held = new Map([
     [query.scope, 0],

@@ -1,6 +1,6 @@
 import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, money, runQuery } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, money, runQuery, type SnapshotRelease, sdOf } from './common.ts'
 
 export type OfferInsightRow = {
   segment: string
@@ -22,15 +22,18 @@ export type OfferInsightRow = {
   uplift: number
   prob_best: number
   is_best: boolean
+  /** The noise of `impressions` and `conversions` (0 in a k-threshold snapshot). */
+  impressions_sd: number
+  conversions_sd: number
   computed_at: string
 }
 
 const SQL = `
 SELECT segment, device, country, source, category, offer_id, variant, is_control,
   impressions, clicks, conversions, revenue, visitors, conversion_rate, ci_low, ci_high, uplift,
-  prob_best, is_best, toString(computed_at) AS computed_text
+  prob_best, is_best, impressions_sd, conversions_sd, toString(computed_at) AS computed_text
 FROM reco_offers FINAL
-WHERE site = {site:String} AND segment = {segment:String}
+WHERE site = {site:String} AND segment = {segment:String} AND release = {release:String}
   AND computed_at = (${LATEST_SNAPSHOT('reco_offers')})
 ORDER BY is_best DESC, prob_best DESC, offer_id, variant`
 
@@ -43,9 +46,13 @@ type Stored = Omit<OfferInsightRow, 'is_control' | 'is_best' | 'computed_at'> & 
 /** Offer performance in one segment, best first, from the latest insights run. */
 export async function getOfferInsights(
   warehouse: Warehouse,
-  query: { site: string; segment: string },
+  query: { site: string; segment: string; release: SnapshotRelease },
 ): Promise<OfferInsightRow[]> {
-  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site, segment: query.segment })
+  const rows = await runQuery<Stored>(warehouse, SQL, {
+    site: query.site,
+    segment: query.segment,
+    release: query.release,
+  })
   return rows.map((row) => ({
     segment: row.segment,
     device: row.device,
@@ -67,6 +74,8 @@ export async function getOfferInsights(
     uplift: Number(row.uplift),
     prob_best: Number(row.prob_best),
     is_best: Number(row.is_best) === 1,
+    impressions_sd: sdOf(row.impressions_sd),
+    conversions_sd: sdOf(row.conversions_sd),
     computed_at: isoTime(row.computed_text),
   }))
 }

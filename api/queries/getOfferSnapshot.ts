@@ -1,6 +1,6 @@
 import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, runQuery } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, runQuery, type SnapshotRelease, sdOf } from './common.ts'
 
 /** One offer variant of one segment in the latest insights snapshot. */
 export type OfferSnapshotRow = {
@@ -16,14 +16,17 @@ export type OfferSnapshotRow = {
   conversions: number
   visitors: number
   prob_best: number
+  /** The noise of `impressions` and `conversions` (0 in a k-threshold snapshot). */
+  impressions_sd: number
+  conversions_sd: number
   computed_at: string
 }
 
 const SQL = `
 SELECT segment, device, country, source, category, offer_id, variant, is_control, impressions,
-  conversions, visitors, prob_best, toString(computed_at) AS computed_text
+  conversions, visitors, prob_best, impressions_sd, conversions_sd, toString(computed_at) AS computed_text
 FROM reco_offers FINAL
-WHERE site = {site:String} AND computed_at = (${LATEST_SNAPSHOT('reco_offers')})
+WHERE site = {site:String} AND release = {release:String} AND computed_at = (${LATEST_SNAPSHOT('reco_offers')})
 ORDER BY segment, offer_id, variant`
 
 type Stored = Omit<OfferSnapshotRow, 'is_control' | 'computed_at'> & {
@@ -34,9 +37,9 @@ type Stored = Omit<OfferSnapshotRow, 'is_control' | 'computed_at'> & {
 /** Every offer variant of every segment of the site's latest insights run: what /recommend caches. */
 export async function getOfferSnapshot(
   warehouse: Warehouse,
-  query: { site: string },
+  query: { site: string; release: SnapshotRelease },
 ): Promise<OfferSnapshotRow[]> {
-  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site })
+  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site, release: query.release })
   return rows.map((row) => ({
     segment: row.segment,
     device: row.device,
@@ -50,6 +53,8 @@ export async function getOfferSnapshot(
     conversions: Number(row.conversions),
     visitors: Number(row.visitors),
     prob_best: Number(row.prob_best),
+    impressions_sd: sdOf(row.impressions_sd),
+    conversions_sd: sdOf(row.conversions_sd),
     computed_at: isoTime(row.computed_text),
   }))
 }

@@ -1,6 +1,6 @@
 import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, runQuery } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, runQuery, type SnapshotRelease, sdOf } from './common.ts'
 
 export type SegmentRow = {
   segment: string
@@ -9,20 +9,22 @@ export type SegmentRow = {
   source: SegmentSource
   category: string
   visitors: number
+  /** The noise of `visitors` (0 in a k-threshold snapshot). */
+  visitors_sd: number
   computed_at: string
 }
 
 const SQL = `
-SELECT segment, device, country, source, category, visitors, toString(computed_at) AS computed_text
+SELECT segment, device, country, source, category, visitors, visitors_sd, toString(computed_at) AS computed_text
 FROM reco_segments FINAL
-WHERE site = {site:String} AND computed_at = (${LATEST_SNAPSHOT('reco_segments')})
+WHERE site = {site:String} AND release = {release:String} AND computed_at = (${LATEST_SNAPSHOT('reco_segments')})
 ORDER BY visitors DESC, segment`
 
 type Stored = Omit<SegmentRow, 'computed_at'> & { computed_text: string }
 
 /** The segments the insights job settled on (coarsened until each has k visitors). */
-export async function getSegments(warehouse: Warehouse, query: { site: string }): Promise<SegmentRow[]> {
-  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site })
+export async function getSegments(warehouse: Warehouse, query: { site: string; release: SnapshotRelease }): Promise<SegmentRow[]> {
+  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site, release: query.release })
   return rows.map((row) => ({
     segment: row.segment,
     device: row.device,
@@ -30,6 +32,7 @@ export async function getSegments(warehouse: Warehouse, query: { site: string })
     source: row.source,
     category: row.category,
     visitors: Number(row.visitors),
+    visitors_sd: sdOf(row.visitors_sd),
     computed_at: isoTime(row.computed_text),
   }))
 }

@@ -1,14 +1,16 @@
 import type { Warehouse } from '../../warehouse/client.ts'
-import { runQuery } from './common.ts'
+import { runQuery, type SnapshotRelease } from './common.ts'
 
 // `computed_at` leads the table's sort key after `site`, so this reads one granule's index.
-const SQL = `SELECT toString(max(computed_at)) AS at FROM reco_offers WHERE site = {site:String}`
+const SQL = `SELECT toString(max(computed_at)) AS at FROM reco_offers
+  WHERE site = {site:String} AND release = {release:String}`
 
 /**
  * The `computed_at` of the site's latest offers snapshot, as stored (`1970-01-01 00:00:00` when
  * there is none): the cheap check that tells a cached snapshot from a newer one.
  */
-export async function getSnapshotVersion(warehouse: Warehouse, query: { site: string }): Promise<string> {
-  const [row] = await runQuery<{ at: string }>(warehouse, SQL, { site: query.site })
+export async function getSnapshotVersion(warehouse: Warehouse, query: { site: string; release: SnapshotRelease },
+): Promise<string> {
+  const [row] = await runQuery<{ at: string }>(warehouse, SQL, { site: query.site, release: query.release })
   return row?.at ?? ''
 }

@@ -16,6 +16,9 @@ export type ReleasedArm = {
   variant: string
   impressions: number
   conversions: number
+  /** Their noise, in a differentially private snapshot: Thompson sampling widens the posterior. */
+  impressions_sd?: number
+  conversions_sd?: number
   prob_best: number | null
   visitors: number
 }

@@ -3,6 +3,7 @@ import { AppError } from '../../core/errors.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { FILTERS, recoQuery } from '../params.ts'
 import { getOfferSnapshot } from '../queries/getOfferSnapshot.ts'
+import type { SnapshotRelease } from '../queries/common.ts'
 import { getSnapshotVersion } from '../queries/getSnapshotVersion.ts'
 import { type ReadContext, type ReleasedRoute, releasedRoute } from '../released-route.ts'
 import { Recommendation } from './answer-schema.ts'
@@ -21,20 +22,26 @@ import { cryptoRandom } from './thompson.ts'
 /** How often a process asks the warehouse whether the insights job wrote a newer snapshot. */
 export const SNAPSHOT_CHECK_MS = 1000
 
-const caches = new WeakMap<Warehouse, SnapshotCache<SnapshotIndex>>()
+const caches = new WeakMap<Warehouse, Map<SnapshotRelease, SnapshotCache<SnapshotIndex>>>()
 
 function cacheFor(ctx: ReadContext): SnapshotCache<SnapshotIndex> {
-  const { warehouse } = ctx
-  let cache = caches.get(warehouse)
+  const { warehouse, release } = ctx
+  const byRelease = caches.get(warehouse) ?? new Map<SnapshotRelease, SnapshotCache<SnapshotIndex>>()
+  caches.set(warehouse, byRelease)
+  let cache = byRelease.get(release)
   if (!cache) {
     cache = snapshotCache(
       {
-        version: (site) => getSnapshotVersion(warehouse, { site }),
-        load: async (site) => indexSnapshot(await getOfferSnapshot(warehouse, { site }), ctx.meetsK),
+        version: (site) => getSnapshotVersion(warehouse, { site, release }),
+        load: async (site) =>
+          indexSnapshot(await getOfferSnapshot(warehouse, { site, release }), ctx.meetsK, {
+            // A differentially private snapshot has its own released site-wide segment.
+            siteTotals: release === 'k-threshold',
+          }),
       },
       { checkEveryMs: SNAPSHOT_CHECK_MS },
     )
-    caches.set(warehouse, cache)
+    byRelease.set(release, cache)
   }
   return cache
 }
@@ -67,6 +74,7 @@ export const recommendRoute: ReleasedRoute = releasedRoute<RecommendQuery, Candi
   description:
     'Resolves the visitor’s segment on the server (the cell itself, then category, source, country and device replaced by * in that order, then the site-wide total over every segment) and answers the variant to show, the decision a client acts on, P(best), and the Thompson-sampling allocation over the released variants. Answered from the latest insights snapshot held in memory.',
   shape: 'one',
+  snapshot: true,
   query,
   row: Recommendation,
   handler: async (params, ctx) => {

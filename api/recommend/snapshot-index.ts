@@ -21,6 +21,9 @@ export type Candidate = {
   is_control: boolean
   impressions: number
   conversions: number
+  /** The noise of the two counts above (0 when they are exact). */
+  impressions_sd: number
+  conversions_sd: number
   prob_best: number | null
   visitors: number
   visitors_floor: number
@@ -46,6 +49,7 @@ export const armsKey = (scope: string, offer: string): string => `${scope}\u0000
 export function indexSnapshot(
   rows: readonly OfferSnapshotRow[],
   releasable: (group: { visitors: number; visitors_floor: number }) => boolean,
+  options: { siteTotals: boolean } = { siteTotals: true },
 ): SnapshotIndex {
   const arms = new Map<string, Candidate[]>()
   const site = new Map<string, Candidate>()
@@ -62,11 +66,13 @@ export function indexSnapshot(
       is_control: row.is_control,
       impressions: row.impressions,
       conversions: row.conversions,
+      impressions_sd: row.impressions_sd,
+      conversions_sd: row.conversions_sd,
       prob_best: row.prob_best,
       visitors: row.visitors,
       visitors_floor: row.visitors,
     })
-    if (!releasable({ visitors: row.visitors, visitors_floor: row.visitors })) continue
+    if (!options.siteTotals || !releasable({ visitors: row.visitors, visitors_floor: row.visitors })) continue
     // Segments pool disjoint sets of cells, so their impressions and conversions add up to the
     // site's over every released cell. One visitor may sit in two cells of a day (two categories),
     // so the visitors' sum is shown as an upper bound and the largest segment is the floor.
@@ -78,6 +84,8 @@ export function indexSnapshot(
       is_control: row.is_control,
       impressions: 0,
       conversions: 0,
+      impressions_sd: 0,
+      conversions_sd: 0,
       prob_best: null,
       visitors: 0,
       visitors_floor: 0,

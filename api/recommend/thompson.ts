@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto'
+import { effectiveArm } from '../../core/dp/noisy-arm.ts'
 
 /**
  * Thompson sampling over Beta posteriors of conversion rates, as pure functions of an injected
@@ -11,7 +12,8 @@ import { randomFillSync } from 'node:crypto'
 /** Uniform numbers in [0, 1). */
 export type RandomSource = () => number
 
-export type Arm = { conversions: number; impressions: number }
+/** An arm's counts; with their noise when they are released figures (then the posterior widens). */
+export type Arm = { conversions: number; impressions: number; conversions_sd?: number; impressions_sd?: number }
 
 export const DEFAULT_DRAWS = 4000
 
@@ -33,7 +35,17 @@ export function cryptoRandom(): RandomSource {
   }
 }
 
-export function posterior({ conversions, impressions }: Arm): { a: number; b: number } {
+export function posterior(arm: Arm): { a: number; b: number } {
+  // Noisy counts: the moment-matched Beta, which adds the noise's variance to the sampling's.
+  const { conversions, impressions } =
+    arm.conversions_sd || arm.impressions_sd
+      ? effectiveArm({
+          conversions: arm.conversions,
+          impressions: arm.impressions,
+          conversionsSd: arm.conversions_sd ?? 0,
+          impressionsSd: arm.impressions_sd ?? 0,
+        })
+      : arm
   const trials = Math.max(impressions, 0)
   const successes = Math.min(Math.max(conversions, 0), trials)
   return { a: 1 + successes, b: 1 + trials - successes }

@@ -3,7 +3,7 @@ import { checkExactCells, checkReleases } from '../../aggregator/audit/release-c
 import { publishReleases } from '../../aggregator/jobs/publish.ts'
 import { type ReleasePlan, releasePlan } from '../../aggregator/release/budget.ts'
 import { MEASUREMENTS } from '../../aggregator/release/measurements.ts'
-import { keyParts, releasedReader } from '../../api/released-reader.ts'
+import { keyParts, releasedReader } from '../../warehouse/released/reader.ts'
 import { seededRandom } from '../../core/dp/index.ts'
 import { addDays, daysBetween } from '../../core/periods.ts'
 import { privacyFrom } from '../../schemas/privacy.ts'

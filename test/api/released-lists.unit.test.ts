@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ReleasedCell } from '../../api/queries/getReleased.ts'
+import type { ReleasedCell } from '../../warehouse/released/cells.ts'
 import {
   customEventRows,
   engagementRows,
@@ -8,7 +8,7 @@ import {
   linkRows,
   visitorKindRows,
 } from '../../api/released-engagement.ts'
-import { sumByKey } from '../../api/released-figures.ts'
+import { sumByKey } from '../../warehouse/released/figures.ts'
 import { pageviewList, ratio, share } from '../../api/released-lists.ts'
 
 /*

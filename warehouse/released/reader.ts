@@ -1,9 +1,8 @@
-import { PUBLISHED_PERIOD } from '../schemas/constants.ts'
-import type { Warehouse } from '../warehouse/client.ts'
-import type { FilterName } from './params.ts'
-import { getReleased, type ReleasedCell, type ReleasedQuery } from './queries/getReleased.ts'
-import { type Figure, sumByKey, sumByTime } from './released-figures.ts'
-import { publishedTiles, tileKey, tiles } from './released-tiles.ts'
+import { PUBLISHED_PERIOD } from '../../schemas/constants.ts'
+import type { Warehouse } from '../client.ts'
+import { getReleased, type ReleasedCell, type ReleasedQuery } from './cells.ts'
+import { type Figure, sumByKey, sumByTime } from './figures.ts'
+import { publishedTiles, tileKey, tiles } from './tiles.ts'
 
 /**
  * What a route answering from released figures may read, and nothing else: a released route's
@@ -17,7 +16,7 @@ import { publishedTiles, tileKey, tiles } from './released-tiles.ts'
  */
 
 /** The filters released grouping sets answer: none, or one of these at a time. */
-export const RELEASED_FILTERS = ['source', 'device', 'country'] as const satisfies readonly FilterName[]
+export const RELEASED_FILTERS = ['source', 'device', 'country'] as const 
 export type ReleasedFilterName = (typeof RELEASED_FILTERS)[number]
 export type ReleasedFilter = { name: ReleasedFilterName; value: string } | null
 
@@ -27,7 +26,7 @@ export type ReleasedReader = {
   /**
    * Figures per cell key (see `keyParts`) and measure over the range: its whole published months
    * from month cells, whole published ISO weeks of the rest from week cells, the other days from
-   * day cells (api/released-tiles.ts), summed with their variances. A key held back in a tile
+   * day cells (./tiles.ts), summed with their variances. A key held back in a tile
    * (below that period's threshold) adds nothing for it: a figure is then below the truth
    * (docs/privacy.md, "Time grains"). Measurements published per day only are read per day.
    */
@@ -88,7 +87,7 @@ export function releasedReader(warehouse: Warehouse): ReleasedReader {
 export const keyParts = (key: string): [string, string, string] => JSON.parse(key) as [string, string, string]
 
 /** The one filter of a query that released figures can answer, or null when it has none. */
-export function releasedFilter(query: Partial<Record<FilterName, string | undefined>>): ReleasedFilter {
+export function releasedFilter(query: Partial<Record<ReleasedFilterName, string | undefined>>): ReleasedFilter {
   for (const name of RELEASED_FILTERS) {
     const value = query[name]
     if (value !== undefined) return { name, value }

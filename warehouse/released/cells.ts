@@ -1,5 +1,4 @@
-import type { Warehouse } from '../../warehouse/client.ts'
-import { runQuery } from './common.ts'
+import type { Warehouse } from '../client.ts'
 
 /**
  * The read of released figures: the cells of one measurement, one grouping set and one grain
@@ -44,15 +43,20 @@ ORDER BY period, slot, k1, k2, k3, measure
 LIMIT 1000000`
 
 export async function getReleased(warehouse: Warehouse, query: ReleasedQuery): Promise<ReleasedCell[]> {
-  const rows = await runQuery<Omit<ReleasedCell, 'day'> & { period: string }>(warehouse, SQL, {
-    site: query.site,
-    measurement: query.measurement,
-    grain: query.grain,
-    from: query.from,
-    to: query.to,
-    grouping: query.grouping,
-    grouping_value: query.groupingValue,
+  const result = await warehouse.client.query({
+    query: SQL,
+    query_params: {
+      site: query.site,
+      measurement: query.measurement,
+      grain: query.grain,
+      from: query.from,
+      to: query.to,
+      grouping: query.grouping,
+      grouping_value: query.groupingValue,
+    },
+    format: 'JSONEachRow',
   })
+  const rows = await result.json<Omit<ReleasedCell, 'day'> & { period: string }>()
   return rows.map(({ period, ...row }) => ({
     ...row,
     day: period,
@@ -60,4 +64,18 @@ export async function getReleased(warehouse: Warehouse, query: ReleasedQuery): P
     value: Number(row.value),
     stddev: Number(row.stddev),
   }))
+}
+
+const SITES = `
+SELECT DISTINCT site FROM released
+WHERE measurement = {measurement:String} AND day BETWEEN {from:Date} AND {to:Date}
+ORDER BY site`
+
+/** The sites with released cells of `measurement` in a period starting in `from`..`to`. */
+export async function releasedSites(
+  warehouse: Warehouse,
+  query: { measurement: string; from: string; to: string },
+): Promise<string[]> {
+  const result = await warehouse.client.query({ query: SITES, query_params: query, format: 'JSONEachRow' })
+  return (await result.json<{ site: string }>()).map((row) => row.site)
 }

@@ -1,4 +1,4 @@
-import type { ReleasedCell } from './queries/getReleased.ts'
+import type { ReleasedCell } from './cells.ts'
 
 /**
  * Post-processing of released cells into the figures an answer shows. A range's figure is the

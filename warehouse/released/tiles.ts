@@ -1,4 +1,4 @@
-import { addDays, type CalendarGrain, periodEnd, periodStart } from '../core/periods.ts'
+import { addDays, type CalendarGrain, periodEnd, periodStart } from '../../core/periods.ts'
 
 /**
  * How a range of days is answered from released periods (docs/privacy.md, "Time grains"): the

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { effectiveArm, noisyInterval, noisyMoments } from '../../aggregator/insights/noisy-arm.ts'
-import { posterior, probBest } from '../../aggregator/insights/prob-best.ts'
-import { seededRandom } from '../support/seeded-random.ts'
+import { effectiveArm, noisyInterval, noisyMoments } from '../../../core/dp/noisy-arm.ts'
+import { posterior, probBest } from '../../../aggregator/insights/prob-best.ts'
+import { seededRandom } from '../../support/seeded-random.ts'
 
 /*
- * Offer posteriors from released (noisy) counts (aggregator/insights/noisy-arm.ts): exact counts
+ * Offer posteriors from released (noisy) counts (core/dp/noisy-arm.ts): exact counts
  * give the usual Beta(1 + c, 1 + n − c); noise widens the posterior by its own variance, so P(best)
  * is not overconfident and the interval covers the true rate as often as it says.
  */

@@ -1,5 +1,8 @@
-import type { Arm } from './prob-best.ts'
-import { Z_95 } from './wilson.ts'
+/** An arm as P(best) and Thompson sampling take it: counts of a Beta(1 + c, 1 + n − c) posterior. */
+export type Arm = { conversions: number; impressions: number }
+
+/** The two-sided 95 % quantile of the standard normal distribution. */
+const Z_95 = 1.959963984540054
 
 /**
  * An offer variant's posterior when its counts are released figures: conversions `c` and
@@ -13,8 +16,8 @@ import { Z_95 } from './wilson.ts'
  *   a + b = p̃(1 − p̃)/V − 1,   a = p̃ (a + b),   b = (1 − p̃)(a + b)
  *
  * Without noise this is exactly Beta(1 + c, 1 + n − c), the posterior of exact counts. The result is
- * given as the effective counts (`a − 1` conversions of `a + b − 2` impressions) that prob-best.ts
- * and the Thompson allocation take. Noisy counts are first clamped to 0 ≤ c ≤ n.
+ * given as the effective counts (`a − 1` conversions of `a + b − 2` impressions) that P(best)
+ * (aggregator/insights/prob-best.ts) and the Thompson allocation (api/recommend/thompson.ts) take. Noisy counts are first clamped to 0 ≤ c ≤ n.
  */
 
 export type NoisyCounts = {
