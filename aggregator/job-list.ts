@@ -58,7 +58,14 @@ export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: Agg
   // One plan for the process: the split of the day's budget over the measurement list.
   const plan = releasePlan(MEASUREMENTS, config.privacy, config.kAnon)
   // The hourly run stops claiming after 5 s (a shutdown waits for it; the next run goes on).
-  const publish = (now: Date) => publishReleases(warehouse, now, { plan, budgetMs: 5_000 })
+  // With DP on the insights are made from released cells: the start-up run waits for the
+  // start-up publication, so that a restart's first snapshot holds what was published meanwhile.
+  let firstPublish: Promise<unknown> | undefined
+  const publish = (now: Date) => {
+    const running = publishReleases(warehouse, now, { plan, budgetMs: 5_000 })
+    firstPublish ??= running.catch(() => undefined)
+    return running
+  }
   return [
     { name: 'rotate-salts', schedule: '0 0 * * *', runAtStart: true, run: (now) => salts.rotate(now) },
     {
@@ -86,7 +93,10 @@ export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: Agg
       name: 'insights',
       schedule: '*/15 * * * *',
       runAtStart: true,
-      run: (now) => computeInsights(warehouse, now, { kAnon: config.kAnon, privacy: config.privacy }),
+      run: async (now) => {
+        if (config.privacy.mechanism !== 'off') await firstPublish
+        return computeInsights(warehouse, now, { kAnon: config.kAnon, privacy: config.privacy })
+      },
     },
     {
       name: 'privacy-audit',

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { computeInsights } from '../aggregator/jobs/insights.ts'
 import { publishReleases } from '../aggregator/jobs/publish.ts'
 import { releasePlan } from '../aggregator/release/budget.ts'
 import { MEASUREMENTS } from '../aggregator/release/measurements.ts'
@@ -11,6 +12,7 @@ import { createLogger } from '../core/logger.ts'
 import { loadConfig } from '../schemas/config.ts'
 import { openWarehouse } from '../warehouse/client.ts'
 import { migrate } from '../warehouse/migrate.ts'
+import { releasedRecovery } from './released-recovery.ts'
 import { seedHistory } from './seed.ts'
 
 /**
@@ -21,7 +23,9 @@ import { seedHistory } from './seed.ts'
  * distinct visitors, pageviews), and for the dashboard's "30 days" range (ending today, as the
  * dashboard asks it: ISO weeks and days, docs/privacy.md "Time grains") how many pages, sources
  * and countries are released, with the true and released visitors of the five largest. A fifth
- * argument sets how many of the largest to print. Timings on a shared machine are noisy.
+ * argument sets how many of the largest to print. Last, the offer insights the recommendation
+ * service reads, made from released cells only, each segment's best variant and decision against
+ * the variant that truly converts best there. Timings on a shared machine are noisy.
  */
 
 const days = Number(process.argv[2] ?? 28)
@@ -132,6 +136,11 @@ try {
       console.log(`  ${row.key || '(none)'}  true ${row.visitors}  released ${released}`)
     }
   }
+  // The recommendation service's view: offer insights from released cells only, against the truth.
+  const insights = await computeInsights(warehouse, now, { kAnon: config.kAnon, privacy: config.privacy })
+  console.log(
+    await releasedRecovery(warehouse, report, { now, window: insights.window, level: config.recommendProbBest }),
+  )
 } finally {
   await warehouse.close()
   rmSync(dir, { recursive: true, force: true })

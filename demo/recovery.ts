@@ -37,12 +37,20 @@ export async function readInsights(url: string, site: string, token: string): Pr
   return judged
 }
 
-/** Each segment's best arm against the truth over the insights job's window (30 days to `now`). */
-export function score(judged: Judged[], report: SeedReport, now = new Date()): Scored[] {
+/**
+ * Each segment's best arm against the truth over the insights job's window: 30 days to `now`, or
+ * the window given (with DP on, last month and this one: aggregator/jobs/insights.ts).
+ */
+export function score(
+  judged: Judged[],
+  report: SeedReport,
+  now = new Date(),
+  window?: { from: string; to: string },
+): Scored[] {
   const day = (offset: number) => new Date(now.getTime() + offset * 86_400_000).toISOString().slice(0, 10)
-  const window = { from: day(-29), to: day(0) }
+  const range = window ?? { from: day(-29), to: day(0) }
   return judged.map((one) => {
-    const truth = trueBestFor(one.best, report, window)
+    const truth = trueBestFor(one.best, report, range)
     return { ...one, truth, right: one.best.variant === truth }
   })
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_INSIGHTS_WINDOW_DAYS } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { alterTarget } from '../../warehouse/cluster-tables.ts'
+import { addDays, monthOf } from '../../core/periods.ts'
 import type { Privacy } from '../../schemas/privacy.ts'
 import { kSnapshot, releasedSnapshot } from '../insights/snapshot.ts'
 import { dayOffset, requireQueryParameters, run, select, utcSeconds } from '../sql.ts'
@@ -82,7 +83,7 @@ export async function computeInsights(
 
   const dp = config.privacy !== undefined && config.privacy.mechanism !== 'off'
   const rows = dp
-    ? await releasedSnapshot(warehouse, window, config.kAnon)
+    ? await releasedSnapshot(warehouse, releasedWindow(window.to), config.kAnon)
     : await kSnapshot(warehouse, window, config.kAnon)
   const stamp = (values: Record<string, unknown>[]) => values.map((row) => ({ ...row, computed_at: at }))
   await insert(warehouse, 'reco_segments', stamp(rows.reco_segments))
@@ -95,7 +96,16 @@ export async function computeInsights(
     const [older] = await select<{ n: number }>(warehouse, OLDER_ROWS(table), { at })
     if (Number(older?.n ?? 0) > 0) await run(warehouse, DELETE_OLDER(alterTarget(warehouse, table)), { at })
   }
-  return { ...report, ...rows.counts }
+  return { ...report, ...(dp ? { window: releasedWindow(window.to) } : {}), ...rows.counts }
+}
+
+/**
+ * With DP on, the window is the previous calendar month and the current one so far: the arms are
+ * published per month and per ISO week (aggregator/release/measurements.ts), so it reads last
+ * month's cells and this month's closed weeks, at least 30 days of released figures.
+ */
+export function releasedWindow(today: string): { from: string; to: string } {
+  return { from: monthOf(addDays(monthOf(today), -1)), to: today }
 }
 
 async function insert(

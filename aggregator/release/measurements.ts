@@ -399,20 +399,21 @@ const COMMERCE_MEASUREMENTS: readonly Measurement[] = [
  * variant, site-wide and per device, the visitor-days that saw it (`exposed`, which decides the
  * release) and those of them with a purchase credited to it (`converted`). Counting visitor-days
  * rather than impressions and purchases cuts the sensitivity to √(cells a visitor-day reaches):
- * ≤ 10 impressions, so √10 for `exposed`; ≤ 2 purchases, √2 for `converted`. Published per ISO week
- * only, which the insights job reads (its snapshot changes when a week closes): a conversion rate
- * needs weeks of data to tell variants apart, and a day's cells would spend the budget on noise.
- * The weights give `converted` per device and week σ ≈ 21 at ε = 1, enough to tell a variant
- * converting 10 % from one at 4 % on a month of a few hundred exposed visitors a day.
+ * ≤ 10 impressions, so √10 for `exposed`; ≤ 2 purchases, √2 for `converted`. Published per month,
+ * and per ISO week at half the weight for the month under way; never per day, whose cells would
+ * spend the budget on noise: a conversion rate needs weeks of data to tell variants apart. The
+ * insights job reads last month and this month's closed weeks (jobs/insights.ts). At ε = 1 a
+ * device's month has `converted` σ ≈ 35, which tells a variant converting 10 % from one at 5 % on
+ * a few thousand exposed visitor-days.
  */
 const OFFER_ARMS: Measurement = {
   id: 'offer_arms',
   table: 'offers_daily',
   keys: ['offer_id', 'variant'],
   where: "type IN ('offer_impression', 'purchase')",
-  groupings: { '': 1, device: 4 },
+  groupings: { '': 0.5, device: 3 },
   grain: 'day',
-  grains: { week: 1 },
+  grains: { month: 1, week: 0.5 },
   measures: [
     measure(
       'exposed',

@@ -90,7 +90,7 @@ export async function startDashboard(options: {
     await publishReleases(warehouse, now, { plan: releasePlan(MEASUREMENTS, service.config.privacy, K) })
     await finalizeSketches(warehouse, now)
   }
-  await computeInsights(warehouse, new Date(), { kAnon: K })
+  await computeInsights(warehouse, new Date(), { kAnon: K, privacy: service.config.privacy })
 
   return {
     url,
