@@ -411,9 +411,9 @@ const OFFER_ARMS: Measurement = {
   table: 'offers_daily',
   keys: ['offer_id', 'variant'],
   where: "type IN ('offer_impression', 'purchase')",
-  groupings: { '': 0.5, device: 3 },
+  groupings: { '': 0.25, device: 3 },
   grain: 'day',
-  grains: { month: 1, week: 0.5 },
+  grains: { month: 1, week: 0.25 },
   measures: [
     measure(
       'exposed',
@@ -442,7 +442,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     groupings: FILTERS,
     grain: 'day',
     measures: [
-      visitors(EVENT_TYPES, 5, 1),
+      visitors(EVENT_TYPES, 6, 1),
       pageviews("sumMergeIf(events, type = 'pageview')", 4.8),
       {
         name: 'revenue',

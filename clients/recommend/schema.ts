@@ -685,9 +685,10 @@ export interface components {
             /** @description 1 = the strongest affinity. */
             rank: number;
             transitions: number;
-            /** @description Distinct visitors: a lower bound of the sum over the days of each day’s unique visitors. */
+            /** @description Distinct visitors: a lower bound of the sum over the days of each day’s unique visitors. In a differentially private snapshot, the released (noisy) figure: for offers and segments, the visitor-days exposed to the offer. */
             visitors: number;
             lift: number;
+            sd?: components["schemas"]["Noise"];
             /** @description When the insights job computed this snapshot (ISO 8601, UTC). */
             computed_at: string;
         };
@@ -1393,11 +1394,15 @@ export interface components {
             offer_id: string;
             variant: string;
             is_control: boolean;
+            /** @description Impressions; in a differentially private snapshot, the visitor-days that saw the variant (noisy). */
             impressions: number;
-            clicks: number;
+            /** @description Clicks; null in a differentially private snapshot (not released). */
+            clicks: number | null;
+            /** @description Purchases credited to the variant; in a differentially private snapshot, the visitor-days of `impressions` with one (noisy). */
             conversions: number;
-            revenue: number;
-            /** @description Distinct visitors: a lower bound of the sum over the days of each day’s unique visitors. */
+            /** @description Revenue; null in a differentially private snapshot (not released). */
+            revenue: number | null;
+            /** @description Distinct visitors: a lower bound of the sum over the days of each day’s unique visitors. In a differentially private snapshot, the released (noisy) figure: for offers and segments, the visitor-days exposed to the offer. */
             visitors: number;
             conversion_rate: number;
             /** @description Wilson interval, lower bound. */
@@ -1414,6 +1419,7 @@ export interface components {
              * @enum {string}
              */
             decision: "recommended" | "leading" | "alone";
+            sd?: components["schemas"]["Noise"];
             /** @description When the insights job computed this snapshot (ISO 8601, UTC). */
             computed_at: string;
         };
@@ -1471,8 +1477,9 @@ export interface components {
             country: string;
             source: components["schemas"]["SegmentSource"];
             category: string;
-            /** @description Distinct visitors: a lower bound of the sum over the days of each day’s unique visitors. */
+            /** @description Distinct visitors: a lower bound of the sum over the days of each day’s unique visitors. In a differentially private snapshot, the released (noisy) figure: for offers and segments, the visitor-days exposed to the offer. */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
             /** @description When the insights job computed this snapshot (ISO 8601, UTC). */
             computed_at: string;
         };

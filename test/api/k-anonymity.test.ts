@@ -324,6 +324,11 @@ const DIFFERENTIALLY_PRIVATE = [
   '/api/stats/transitions',
   '/api/stats/offers',
   '/api/stats/search',
+  // The insights snapshots, made of released cells with DP on (aggregator/insights/snapshot.ts).
+  '/api/v1/affinity',
+  '/api/v1/offers',
+  '/api/v1/recommend',
+  '/api/v1/segments',
 ]
 
 describe('every route of the read API with DP on (DP_EPSILON=1)', () => {
