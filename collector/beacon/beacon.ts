@@ -11,7 +11,8 @@
  *
  * Engagement: time on page runs only while the page is visible and focused, and the deepest scroll
  * reached is remembered; both are sent when the page is hidden or left or replaced by SPA
- * navigation, and only when the scroll grew or at least 3 s accrued. Outbound link and download
+ * navigation, and only when the scroll grew or at least 3 s accrued; each report names the URL
+ * its visit began on (`entry`), so time adds up per entry page. Outbound link and download
  * clicks are sent unless the script tag says `data-links="off"`; a 404 page calls
  * `tally('not_found')`.
  *
