@@ -38,6 +38,8 @@ export const ROLLUPS = [
   { table: 'visits_hourly', time: 'hour', sketch: false, events: 'sumMerge(visits)' },
   { table: 'engagement_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews) + sumMerge(reports)' },
   { table: 'entry_exit_daily', time: 'day', sketch: true, events: 'sumMerge(pageviews)' },
+  // Engaged time per entry page: no visitor sketch (entry_exit_daily's visitors gate its cells).
+  { table: 'entry_engaged_daily', time: 'day', sketch: false, events: 'sumMerge(reports)' },
   { table: 'links_daily', time: 'day', sketch: true, events: 'sumMerge(events)' },
   { table: 'visitor_kinds_daily', time: 'day', sketch: true, events: 'sumMerge(visits)' },
   // Not rollups but kept under the same retention: the released figures and their ledger

@@ -16,6 +16,12 @@ export const EntryPageRow = z.object({
   path: z.string(),
   visits: count.describe('Visits that began on this page.'),
   bounce_rate: share.describe('Share of those visits that saw no other page.'),
+  visit_duration: z
+    .number()
+    .min(0)
+    .describe(
+      'Mean seconds per visit begun on this page, while any of its pages was visible and focused (engagement reports carry the entry page of their visit). Whole seconds.',
+    ),
   visitors,
   sd: Noise.optional(),
 })

@@ -9,17 +9,23 @@ import { counts, ordered, ratio, releasedKeys, type Sums, share } from './releas
  * interest is 0 on (entries, exits, views).
  */
 
-/** `entry_exit`: pages visits began on, with the share of those visits that saw one page. */
+/**
+ * `entry_exit`: pages visits began on, with the share of those visits that saw one page and their
+ * mean engaged seconds (the engaged seconds of the visits begun there over those visits).
+ */
 export function entryPageRows(sums: Sums) {
   const rows = releasedKeys(sums).map((cell) => {
     const { figures, sd } = counts(cell, { visits: 'entries', visitors: 'visitors' })
     const bounce = share(cell.figure('bounces'), cell.figure('entries'))
+    // Whole seconds, as the overview's visit duration.
+    const duration = ratio(cell.figure('engaged_seconds'), cell.figure('entries'))
     return {
       path: cell.key[0],
       visits: figures.visits,
       bounce_rate: bounce.value,
+      visit_duration: Math.round(Math.max(0, duration.value)),
       visitors: figures.visitors,
-      sd: { ...sd, bounce_rate: bounce.stddev },
+      sd: { ...sd, bounce_rate: bounce.stddev, visit_duration: noiseOf(duration) },
     }
   })
   return ordered(rows, ['visits', 'visitors'], 'path', ['visits'])

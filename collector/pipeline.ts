@@ -142,7 +142,9 @@ export function createEventPipeline(deps: PipelineDeps) {
     row.browser = ua.browser
     row.os = ua.os
     row.country = deps.lookupCountry(request.ip, request.headers)
-    row.prev_path = prevPath(event, keep, scrub)
+    row.prev_path = pagePath(event.prev?.url, keep, scrub)
+    // The visit's entry page of an engagement report: the same scrub as the page's own path.
+    if (event.type === 'engagement') row.entry_path = pagePath(event.entry, keep, scrub)
     return row
   }
 }
@@ -155,10 +157,14 @@ function checkSite(event: Event, request: RequestFacts, sites: PipelineDeps['sit
   return undefined
 }
 
-function prevPath(event: Event, keep: ReadonlySet<string>, scrub: typeof scrubUrl): string {
-  if (!event.prev?.url) return ''
-  const prev: ScrubbedUrl | null = scrub(hashRoute(event.prev.url), keep)
-  return prev?.path ?? ''
+/**
+ * Step 5 for a page named by another event (the page before, a visit's entry page): scrubbed
+ * exactly as the event's own page is, or '' when absent or not a page URL.
+ */
+function pagePath(url: string | undefined, keep: ReadonlySet<string>, scrub: typeof scrubUrl): string {
+  if (!url) return ''
+  const page: ScrubbedUrl | null = scrub(hashRoute(url), keep)
+  return page?.path ?? ''
 }
 
 /** Step 5 for the type-specific fields: ids and labels, orders, search terms and properties, into `fields`. */

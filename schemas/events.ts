@@ -109,12 +109,14 @@ export const PageviewEvent = event('pageview', {
  * focused, and the deepest scroll reached (`scroll`, percent of the page's height) after the
  * deepest reported before (`scroll_from`). Bounds are loose so that no real browser's event is
  * refused (a page shorter than the window reads far over 100 %); the collector clamps them (30
- * minutes, 100 %).
+ * minutes, 100 %). `entry` is scrubbed by the collector as any page URL is.
  */
 export const EngagementEvent = event('engagement', {
   ms: z.number().int().min(0).max(86_400_000),
   scroll: z.number().int().min(0).max(1_000_000_000),
   scroll_from: z.number().int().min(0).max(1_000_000_000),
+  /** The URL the report's visit began on (its landing), so time adds up per entry page. */
+  entry: PageUrl.optional(),
 })
 /** A click on a link to another site: only its host is kept. */
 export const OutboundEvent = event('outbound', { link: PageUrl })

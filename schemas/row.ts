@@ -62,6 +62,8 @@ export const EventRow = z.object({
   visitor_kind: z.enum(['', 'new', 'returning']),
   /** An outbound click's destination host, a download's scrubbed path. */
   link_target: z.string(),
+  /** An `engagement` event's visit's entry page, scrubbed as `path` is; '' when not sent. */
+  entry_path: z.string(),
 })
 
 export type EventRow = z.infer<typeof EventRow>
@@ -109,4 +111,5 @@ export const emptyRow = (): EventRow => ({
   scroll_from: 0,
   visitor_kind: '',
   link_target: '',
+  entry_path: '',
 })

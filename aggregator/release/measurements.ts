@@ -46,6 +46,12 @@ export type Measure = {
   readonly l2: number
   /** Share of the budget, relative to the other measures' weights (per grouping set). */
   readonly weight: number
+  /**
+   * A rollup other than the measurement's own that holds this measure, with the same key and
+   * filter columns: its cells are joined to the measurement's (./exact-sql.ts), so the
+   * measurement's visitors decide which of them are released. Absent: the measurement's table.
+   */
+  readonly table?: string
 }
 
 export type Measurement = {
@@ -133,12 +139,13 @@ const count = (name: string, sql: string, l2: number, weight: number): Measure =
   l2,
   weight,
 })
-const engagedSeconds = (weight: number): Measure => ({
+const engagedSeconds = (weight: number, table?: string): Measure => ({
   name: 'engaged_seconds',
   kind: 'sum',
   sql: 'intDiv(sumMerge(engaged_ms), 1000)',
   l2: ENGAGED_SECONDS_PER_VISITOR_DAY,
   weight,
+  ...(table ? { table } : {}),
 })
 const LINKS: EventType[] = ['outbound', 'download', 'not_found']
 
@@ -175,7 +182,9 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     measures: [count('visits', 'sumMerge(visits)', PAGES, 1)],
   },
   {
-    // Entry pages (visits, bounces) and exit pages (exits over pageviews).
+    // Entry pages (visits, bounces, and the engaged time of the visits begun there, per entry page
+    // in entry_engaged_daily: a visitor-day's reports, each on one entry page, hold at most 3,600 s
+    // in all) and exit pages (exits over pageviews).
     id: 'entry_exit',
     table: 'entry_exit_daily',
     keys: ['path'],
@@ -189,6 +198,7 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
       count('bounces', 'sumMerge(bounces)', PAGES, 0.25),
       count('exits', 'sumMerge(exits)', 2 * PAGES, 0.5),
       count('pageviews', 'sumMerge(pageviews)', PAGES, 0.25),
+      engagedSeconds(0.25, 'entry_engaged_daily'),
     ],
   },
   {

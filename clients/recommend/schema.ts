@@ -768,6 +768,8 @@ export interface components {
             visits: number;
             /** @description Share of those visits that saw no other page. */
             bounce_rate: number;
+            /** @description Mean seconds per visit begun on this page, while any of its pages was visible and focused (engagement reports carry the entry page of their visit). Whole seconds. */
+            visit_duration: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
             sd?: components["schemas"]["Noise"];
@@ -1168,6 +1170,7 @@ export interface components {
             ms: number;
             scroll: number;
             scroll_from: number;
+            entry?: string;
         } | {
             /** @constant */
             type: "outbound";

@@ -11,7 +11,8 @@
  *
  * Engagement: time on page runs only while the page is visible and focused, and the deepest scroll
  * reached is remembered; both are sent when the page is hidden or left or replaced by SPA
- * navigation, and only when the scroll grew or at least 3 s accrued. Outbound link and download
+ * navigation, and only when the scroll grew or at least 3 s accrued; each report names the URL
+ * its visit began on (`entry`), so time adds up per entry page. Outbound link and download
  * clicks are sent unless the script tag says `data-links="off"`; a 404 page calls
  * `tally('not_found')`.
  *
@@ -39,7 +40,7 @@ const OPT_OUT = 'tally:optout'
 const SEEN = 'tally:since'
 // The tab's context: { url: last page, product: last product viewed, offer: last offer clicked,
 // ref: the entry referrer (another site's), utm: the landing URL's campaign, n: pages seen in this
-// visit, t: when the visit was last active }.
+// visit, t: when the visit was last active, e: the visit's landing URL }.
 const CONTEXT = 'tally:prev'
 
 // Only a well-formed reference is remembered: a malformed one would be replayed as `prev`/`offer`
@@ -112,7 +113,7 @@ const track = (type: string, fields?: Fields) => {
   const event: Fields = Object.assign({}, fields, {
     type,
     site,
-    url: type === 'engagement' ? pageUrl : loc.href,
+    url: loc.href,
     referrer: stored.ref,
     utm: stored.utm,
   })
@@ -128,7 +129,14 @@ const track = (type: string, fields?: Fields) => {
       const first = localStorage.getItem(SEEN) || day
       localStorage.setItem(SEEN, first as string)
       event.returning = (first as number) < day
+      stored.e = event.url
     }
+  }
+  // An engagement report is of the page it measured, and says the page its visit began on (the
+  // landing URL, scrubbed by the collector as any page's), so that time adds up per entry page.
+  if (type === 'engagement') {
+    event.url = pageUrl
+    event.entry = stored.e
   }
   if (pagePrev || stored.product) event.prev = { url: pagePrev, product: stored.product }
   if (type === 'product_view') stored.product = pick(event.product, 'category') || stored.product

@@ -28,6 +28,8 @@ export const entryPagesPanel = (): Panel =>
       text('path', 'Page'),
       int('visits', 'Visits', true),
       rate('bounce_rate', 'Bounce rate'),
+      // Mean seconds of the visits begun on the page, formatted as the overview's card.
+      { key: 'visit_duration', label: 'Visit duration', kind: 'duration' },
       int('visitors', 'Visitors'),
     ],
     'No visits began in this range.',

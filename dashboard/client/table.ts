@@ -1,6 +1,6 @@
 import { type CsvCell, download, toCsv } from './csv.ts'
 import { h, type Kid, s } from './dom.ts'
-import { fmtInt, fmtMoney, fmtRate } from './format.ts'
+import { fmtDuration, fmtInt, fmtMoney, fmtRate } from './format.ts'
 import { noiseMargin, sdOf } from './noise.ts'
 
 /**
@@ -8,7 +8,8 @@ import { noiseMargin, sdOf } from './noise.ts'
  * shows and what the CSV holds come from the same column list and the same rows.
  */
 
-export type Kind = 'text' | 'int' | 'money' | 'rate'
+/** `duration`: seconds, shown as the overview's visit duration is (`12 s`, `3 min 05 s`). */
+export type Kind = 'text' | 'int' | 'money' | 'rate' | 'duration'
 export type Row = Record<string, unknown>
 
 export type Column = {
@@ -41,6 +42,8 @@ export function formatValue(kind: Kind, value: CsvCell, currency?: unknown): str
       return fmtMoney(number, currency)
     case 'rate':
       return fmtRate(number)
+    case 'duration':
+      return fmtDuration(number)
     default:
       return String(value)
   }

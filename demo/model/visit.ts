@@ -79,6 +79,8 @@ export function createVisit(options: {
       .filter(([, value]) => value !== ''),
   )
   let currentUrl = ''
+  // The visit's landing URL, which the beacon sends with each engagement report (its entry page).
+  let landingUrl = ''
   let pages = 0
   let engagedMs = 0
   // Engagement, links and 404s draw from a stream of their own, seeded by the visitor, so that the
@@ -105,13 +107,14 @@ export function createVisit(options: {
     const scroll = Math.min(100, 20 + Math.floor(extra() * 90))
     if (ms < 3_000 && scroll <= 20) return
     engagedMs += ms
-    send('engagement', { ms, scroll, scroll_from: 0 })
+    send('engagement', { ms, scroll, scroll_from: 0, entry: landingUrl })
   }
   const visit = (path: string) => {
     const url = `${origin}${path}`
     leave()
     if (currentUrl) previousUrl = currentUrl
     currentUrl = url
+    landingUrl ||= url
     pages++
     send('pageview', pages === 1 ? { visit_page: 1, returning: extra() < 0.28 } : { visit_page: pages })
   }

@@ -16,6 +16,9 @@ describe('the measurement list', () => {
     expect(new Set(ids).size).toBe(ids.length)
     for (const entry of MEASUREMENTS) {
       expect(rollups.has(entry.table), entry.id).toBe(true)
+      for (const measure of entry.measures) {
+        if (measure.table) expect(rollups.has(measure.table), `${entry.id}.${measure.name}`).toBe(true)
+      }
       for (const grouping of Object.keys(entry.groupings)) {
         const sql = exactSql(entry, grouping as keyof Measurement['groupings'])
         expect(sql).toContain('site = {site:String}')
@@ -26,6 +29,33 @@ describe('the measurement list', () => {
     expect(() => exactSql({ ...MEASUREMENTS[0], keys: ['path; DROP TABLE x'] } as Measurement, '')).toThrow(
       /not a plain identifier/,
     )
+    const entry = MEASUREMENTS.find((item) => item.id === 'entry_exit') as Measurement
+    const joined = (table: string) =>
+      ({
+        ...entry,
+        measures: entry.measures.map((measure) => (measure.table ? { ...measure, table } : measure)),
+      }) as Measurement
+    expect(() => exactSql(joined('x; DROP TABLE y'), '')).toThrow(/not a plain identifier/)
+  })
+
+  it('joins a measure kept in a rollup of its own to the cells of the measurement', () => {
+    const entry = MEASUREMENTS.find((item) => item.id === 'entry_exit') as Measurement
+    expect(entry.measures.find((measure) => measure.name === 'engaged_seconds')).toMatchObject({
+      table: 'entry_engaged_daily',
+      l2: 3_600,
+    })
+    const sql = exactSql(entry, '')
+    // The visitors (the threshold) come from the measurement's own rollup; the joined one adds
+    // engaged seconds to the cells it has, by the same key, for the same site and day.
+    expect(sql).toMatch(
+      /^SELECT grouping_value, k1, k2, k3, m_visitors, [\s\S]*m_engaged_seconds\nFROM \(SELECT/,
+    )
+    expect(sql).toMatch(/uniqCombinedMerge\(visitors\) AS m_visitors[^\n]*\nFROM entry_exit_daily\n/)
+    expect(sql).toMatch(
+      /ANY LEFT JOIN \(SELECT '' AS grouping_value, path AS k1[^\n]*m_engaged_seconds\nFROM entry_engaged_daily\n/,
+    )
+    expect(sql.match(/site = \{site:String\} AND day = \{day:Date\}/g)).toHaveLength(2)
+    expect(sql).toMatch(/\) AS joined\nUSING \(grouping_value, k1, k2, k3\)$/)
   })
 
   it('gives every grouping set that is not a public domain a visitors measure to threshold on', () => {

@@ -58,13 +58,25 @@ function visitorDay(site: string, day: string, id: string, v: number): EventRow[
       bounce: 1,
       visitor_kind: v % 3 === 0 ? 'returning' : 'new',
     }),
-    row({ ...who, hour: at(9), type: 'engagement', path: '/', engaged_ms: 3000, scroll: v % 2 ? 60 : 100 }),
+    row({
+      ...who,
+      hour: at(9),
+      type: 'engagement',
+      path: '/',
+      engaged_ms: 3000,
+      scroll: v % 2 ? 60 : 100,
+      entry_path: '/',
+    }),
     row({ ...who, hour: at(9), type: 'custom', path: '/', name: 'newsletter' }),
   ]
   if (bouncer) return rows
   return [
     ...rows,
     row({ ...who, hour: at(10), path: '/a', prev_path: '/', bounce: -1 }),
+    // Time on `/a` for every other reader: it belongs to the visit, which began on `/`.
+    ...(v % 2 === 1
+      ? [row({ ...who, hour: at(10), type: 'engagement', path: '/a', engaged_ms: 6000, entry_path: '/' })]
+      : []),
     // A reload for every third: pageviews are not visitors, nor exits pageviews.
     ...(v % 3 === 1 ? [row({ ...who, hour: at(10), path: '/a', prev_path: '/a' })] : []),
     row({ ...who, hour: at(10), type: 'outbound', path: '/a', link_target: 'partner.example' }),
@@ -92,8 +104,9 @@ export const NOISY = DAYS.slice(1).flatMap((day, d) =>
     const who = { site: 'noisy', visitor: String(2_000_000 * (d + 1) + v), hour: `${day} 09:00:00` }
     return [
       row({ ...who, ...SEARCH, path: '/', entry: 1, bounce: 1, visitor_kind: v % 3 ? 'new' : 'returning' }),
-      row({ ...who, type: 'engagement', path: '/', engaged_ms: 3000, scroll: 60 }),
+      row({ ...who, type: 'engagement', path: '/', engaged_ms: 3000, scroll: 60, entry_path: '/' }),
       row({ ...who, path: '/a', prev_path: '/', bounce: -1 }),
+      row({ ...who, type: 'engagement', path: '/a', engaged_ms: 6000, entry_path: '/' }),
       row({ ...who, type: 'outbound', path: '/a', link_target: 'partner.example' }),
       row({ ...who, type: 'download', path: '/a', link_target: '/files/a.pdf' }),
       row({ ...who, type: 'not_found', path: '/missing' }),
@@ -115,6 +128,29 @@ export function attack(site: string, crowdSize: number, sensitive: number): Even
   rows.push(row({ ...lone, path: '/c/sensitive-category' }))
   for (let n = 0; n < 8; n++) rows.push(row({ ...lone, path: '/catalog' }))
   return rows
+}
+
+/**
+ * Per entry page, the mean engaged seconds of the visits begun there over `days`: each day's
+ * engaged seconds (whole seconds of the day's milliseconds, as released) over the visits begun.
+ */
+export function visitDurations(rows: readonly EventRow[], days: readonly string[]): Map<string, number> {
+  const ms = new Map<string, number>()
+  const visits = new Map<string, number>()
+  const add = (map: Map<string, number>, key: string, amount: number) =>
+    map.set(key, (map.get(key) ?? 0) + amount)
+  for (const event of rows) {
+    const day = event.hour.slice(0, 10)
+    if (!days.includes(day)) continue
+    if (event.type === 'engagement' && event.entry_path)
+      add(ms, `${event.entry_path}\u0000${day}`, event.engaged_ms)
+    if (event.type === 'pageview' && event.entry === 1) add(visits, event.path, 1)
+  }
+  const seconds = new Map<string, number>()
+  for (const [key, total] of ms) add(seconds, key.split('\u0000')[0] as string, Math.floor(total / 1000))
+  return new Map(
+    [...visits].map(([path, count]) => [path, Math.round((seconds.get(path) ?? 0) / count)] as const),
+  )
 }
 
 /** A cell key's contributions from one row: [key, amount]; amount 0 still counts its visitor. */

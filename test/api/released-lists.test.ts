@@ -23,6 +23,7 @@ import {
   RECENT,
   SITES,
   truth,
+  visitDurations,
 } from './released-lists-data.ts'
 import { type ReadService, read, startReadService } from './support.ts'
 
@@ -211,6 +212,59 @@ describe('list routes with DP on, over HTTP', () => {
     expect(two.status).toBe(400)
     expect(two.body).toMatchObject({ error: 'unsupported_filter', field: 'country' })
     expect(String(two.body.message)).toContain('one filter at a time')
+  })
+})
+
+describe('entry pages’ visit duration with DP on, over HTTP', () => {
+  const ENTRY = LISTS.find((list) => list.path === '/entry-pages?') as ListCase
+
+  it('is the engaged seconds of the visits begun on the page over those visits, as the k gate gives it', async () => {
+    for (const [from, to] of RANGES) {
+      const days = between(from, to)
+      const path = url(ENTRY, 'exact', from, to)
+      const [released, gated] = [await rowsOf(dp, path), await rowsOf(kGate, path)]
+      // Every visit begins on `/`: 3 s there, and 6 s on `/a` for every other reader.
+      const want = visitDurations(EXACT, days)
+      expect(want.get('/'), path).toBeGreaterThan(3)
+      expect(
+        released.rows.map((row) => [row.path, row.visit_duration]),
+        path,
+      ).toEqual([...want])
+      expect(
+        gated.rows.map((row) => [row.path, row.visit_duration]),
+        path,
+      ).toEqual([...want])
+      expect(released.rows[0]?.sd.visit_duration, path).toBe(0)
+      expect(gated.rows[0]).not.toHaveProperty('sd')
+    }
+  })
+
+  it('with noise: within six of its delta-method standard deviations of the truth', async () => {
+    // The day's entry_exit cells as published: engaged seconds carry the noise of a sensitivity of
+    // 3,600 s per visitor-day, so the day's mean over thousands of visits is still a rough figure.
+    const plan = ON.groupings.find(
+      (item) => item.measurement.id === 'entry_exit' && item.grouping === '' && item.grain === 'day',
+    )
+    const sigma = plan?.measures.find((item) => item.measure.name === 'engaged_seconds')?.stddev ?? 0
+    expect(sigma).toBeGreaterThan(0)
+    for (const [from, to] of [
+      ['2026-09-02', '2026-09-02'],
+      [RECENT, RECENT],
+      ['2026-09-02', RECENT],
+    ] as const) {
+      const days = between(from, to)
+      const path = url(ENTRY, 'noisy', from, to)
+      const [home] = (await rowsOf(dp, path)).rows
+      // 3 s on `/` and 6 s on `/a` for each visit, all begun on `/`.
+      expect(visitDurations(NOISY, days).get('/')).toBe(9)
+      expect(home?.path).toBe('/')
+      const sd = home?.sd.visit_duration ?? 0
+      // Var(E/N) ≈ (σ_E² + (E/N)² σ_N²) / N²: at least the engaged seconds' part, summed over the days.
+      expect(sd, path).toBeGreaterThanOrEqual(
+        0.98 * ((Math.sqrt(days.length) * sigma) / Number(home?.visits)),
+      )
+      expect(Math.abs(Number(home?.visit_duration) - 9), path).toBeLessThan(6 * sd)
+    }
   })
 })
 

@@ -87,6 +87,7 @@ describe('released list rows from cells', () => {
         cell(day, '/', 'exits', 3.2, 2),
         cell(day, '/', 'pageviews', 20.2, 2),
         cell(day, '/', 'visitors', 10.2, 2),
+        cell(day, '/', 'engaged_seconds', 300.6, 50),
       ]),
       // No visit began here (shown 0): not an entry page; its exits make it an exit page.
       cell('2026-09-01', '/a', 'entries', 0.3, 2),
@@ -95,17 +96,29 @@ describe('released list rows from cells', () => {
       cell('2026-09-01', '/a', 'visitors', 8, 2),
     ])
     const entries = entryPageRows(sums)
-    // 10.8 / 20.8, not 11 / 21.
+    // 10.8 / 20.8, not 11 / 21; 601.2 engaged seconds over 20.8 visits, 28.9 s, shown in whole seconds.
     expect(entries).toEqual([
       {
         path: '/',
         visits: 21,
         bounce_rate: 0.5192,
+        visit_duration: 29,
         visitors: 20,
-        sd: { visits: 2.8, visitors: 2.8, bounce_rate: expect.any(Number) },
+        sd: { visits: 2.8, visitors: 2.8, bounce_rate: expect.any(Number), visit_duration: 5.2 },
       },
     ])
     expect(entries[0]?.sd.bounce_rate).toBeCloseTo(Math.sqrt(8 + (10.8 / 20.8) ** 2 * 8) / 20.8, 4)
+    // The delta method: engaged seconds' variance 2 × 50², visits' 2 × 2².
+    expect(Math.sqrt(2 * 50 ** 2 + (601.2 / 20.8) ** 2 * 8) / 20.8).toBeCloseTo(5.2, 1)
+    // A page whose time noised below 0 shows 0 s, never a negative duration.
+    const [negative] = entryPageRows(
+      sumByKey([
+        cell('d', '/', 'entries', 40, 2),
+        cell('d', '/', 'visitors', 30, 2),
+        cell('d', '/', 'engaged_seconds', -90, 50),
+      ]),
+    )
+    expect(negative).toMatchObject({ visit_duration: 0, sd: { visit_duration: 1.3 } })
     expect(
       exitPageRows(sums).map((entry) => [entry.path, entry.exits, entry.pageviews, entry.exit_rate]),
     ).toEqual([

@@ -35,7 +35,9 @@ const STILL_ON_ROLLUPS: Readonly<Record<string, readonly string[]>> = {
   'getCustomEvents.ts': ['custom_daily'],
   'getCustomProps.ts': ['custom_props_daily'],
   'getEngagement.ts': ['engagement_daily'],
-  'getEntryPages.ts': ['entry_exit_daily'],
+  // With the engaged time of the visits begun on each page (0012_entry_engaged.sql), which the
+  // same measurement releases (aggregator/release/measurements.ts, `entry_exit`).
+  'getEntryPages.ts': ['entry_engaged_daily', 'entry_exit_daily'],
   'getExitPages.ts': ['entry_exit_daily'],
   'getLinks.ts': ['links_daily'],
   'getOfferSnapshot.ts': [],

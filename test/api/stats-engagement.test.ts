@@ -10,18 +10,22 @@ import { ev, figures, type ReadService, read, SHOP, send, startReadService } fro
  *
  * On 2026-03-10, 6 visitors from DE (desktop) each make one visit: 3 bounce on /, 3 read / then
  * /p/a then /p/b (exit on /p/b), each page engaged 10 s; plus 2 outbound clicks to brembo.com,
- * a download and a 404 per visitor. On 2026-03-09 (the previous period), 5 visitors bounce on /.
+ * a download and a 404 per visitor. Every report names / as its visit's entry page, so / has
+ * 3 × 10 s + 3 × 30 s over 6 visits = 20 s per visit. On 2026-03-09 (the previous period), 5
+ * visitors bounce on /.
  */
 
 const K = 5
 const RANGE = 'site=shop&from=2026-03-10&to=2026-03-10'
-const engaged = (path: string, ms: number, scroll: number, from = 0) => ({
+// A report of time on `path`, in a visit that began on `entry` (the beacon sends its landing URL).
+const engaged = (path: string, ms: number, scroll: number, from = 0, entry = '/') => ({
   type: 'engagement',
   site: 'shop',
   url: `${SHOP}${path}`,
   ms,
   scroll,
   scroll_from: from,
+  entry: `${SHOP}${entry}`,
 })
 
 describe('visits and engagement through the read API', () => {
@@ -135,10 +139,19 @@ describe('visits and engagement through the read API', () => {
       service.url,
       `/api/stats/entry-pages?${RANGE}`,
     )
+    // The time of /p/a and /p/b belongs to the visits that began on /: 120 s over 6 visits (on its own
+    // pages, / holds only 60 s of it).
     expect(figures(entry.body)).toEqual({
-      rows: [{ path: '/', visits: 6, bounce_rate: 0.5, visitors: 6 }],
+      rows: [{ path: '/', visits: 6, bounce_rate: 0.5, visit_duration: 20, visitors: 6 }],
       suppressed: 1,
     })
+    // The filters apply to the engaged time as to the visits: no visit began on / from FR.
+    const fromFr = await read<{ rows: unknown[] }>(service.url, `/api/stats/entry-pages?${RANGE}&country=FR`)
+    expect(fromFr.body.rows).toEqual([])
+    const fromDe = await read<{ rows: unknown[] }>(service.url, `/api/stats/entry-pages?${RANGE}&country=DE`)
+    expect(fromDe.body.rows).toEqual([
+      { path: '/', visits: 6, bounce_rate: 0.5, visit_duration: 20, visitors: 6 },
+    ])
     const exit = await read<{ rows: unknown[]; suppressed: number }>(
       service.url,
       `/api/stats/exit-pages?${RANGE}`,

@@ -179,9 +179,11 @@ describe('beacon in a real browser', () => {
       url: `${origin}/demo-shop/product/bp-1`,
       product: { id: 'bp-1', category: 'brakes' },
       offer,
-      // The visit: its pages so far and when it was last active; no id.
+      // The visit: its pages so far, when it was last active and the URL it began on (sent only
+      // with engagement reports, as their entry page); no id.
       n: 2,
       t: expect.any(Number),
+      e: `${origin}/demo-shop`,
     })
   })
 

@@ -225,4 +225,51 @@ describe('event pipeline', () => {
       prop_values: ['pro', '3', 'true', ''],
     })
   })
+  it("scrubs an engagement report's entry page exactly as a page's own path, and keeps it for no other type", () => {
+    const landing =
+      'https://shop.example/account/jane.doe@example.com/orders/123456?page=2&email=jane@example.com&token=abc#reset=xyz'
+    const asPage = run({ type: 'pageview', site: 'shop', url: landing }) as EventRow
+    const report = run({
+      type: 'engagement',
+      site: 'shop',
+      url: 'https://shop.example/p/brake-pads',
+      ms: 4000,
+      scroll: 50,
+      scroll_from: 0,
+      entry: landing,
+    }) as EventRow
+    expect(report.entry_path).toBe(asPage.path)
+    expect(report.entry_path).toBe('/account/:id/orders/:id?page=2')
+    expect(report.path).toBe('/p/brake-pads')
+    // A hash route is a page of its own, as in `path`.
+    expect(
+      (
+        run({
+          ...valid,
+          type: 'engagement',
+          ms: 1,
+          scroll: 0,
+          scroll_from: 0,
+          entry: 'https://shop.example/app#/cart?x=1',
+        }) as EventRow
+      ).entry_path,
+    ).toBe('/app/cart')
+    // Not sent (an older beacon, a visit that timed out): no entry page.
+    expect(
+      (run({ ...valid, type: 'engagement', ms: 1, scroll: 0, scroll_from: 0 }) as EventRow).entry_path,
+    ).toBe('')
+    // Only engagement reports carry it; another type's `entry` is an unknown field, dropped.
+    expect((run({ ...valid, entry: landing }) as EventRow).entry_path).toBe('')
+    // Not a URL: refused with the event, naming nothing else.
+    expect(() =>
+      Event.parse({
+        ...valid,
+        type: 'engagement',
+        ms: 1,
+        scroll: 0,
+        scroll_from: 0,
+        entry: 'jane@example.com',
+      }),
+    ).toThrow()
+  })
 })

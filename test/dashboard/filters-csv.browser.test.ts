@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { fmtDuration } from '../../dashboard/client/format.ts'
 import { query, useSeededDashboard } from './browser-fixture.ts'
 import { choose, generation, parseCsv, ready, screenshot, settled, signIn, tableOf } from './support.ts'
 import { viewChecks } from './view-checks.ts'
@@ -69,6 +70,7 @@ describe('the dashboard in a browser', () => {
       ['search', 'zero'],
       ['traffic', 'table'],
       ['insights', ''],
+      ['entry-pages', ''],
     ] as const) {
       if (tab) await page.click(`#panel-${panel} [data-tab="${tab}"][aria-pressed="false"]`)
       await settled(page, panel)
@@ -95,5 +97,18 @@ describe('the dashboard in a browser', () => {
         })
       }
     }
+    // Entry pages' visit duration: the read API's whole seconds in the file, shown as the overview
+    // card shows a duration ("1 min 05 s").
+    const entries = await seeded.stats('entry-pages', range(30))
+    expect(entries.rows.length).toBeGreaterThan(0)
+    expect(entries.rows.some((row) => Number(row.visit_duration) > 0)).toBe(true)
+    const cells = await page
+      .locator('#panel-entry-pages tbody td[data-key="visit_duration"]')
+      .allTextContents()
+    expect(cells).toEqual(entries.rows.map((row) => fmtDuration(Number(row.visit_duration))))
+    const shown = await tableOf(page, 'entry-pages')
+    expect(shown?.rows.map((row) => row.visit_duration)).toEqual(
+      entries.rows.map((row) => String(row.visit_duration)),
+    )
   })
 })

@@ -4,7 +4,13 @@ import { csvCell, toCsv } from '../../dashboard/client/csv.ts'
 import { type Arm, callOn, summaryColumns, summaryRow } from '../../dashboard/client/insights-table.ts'
 import { noiseMargin, sdOf } from '../../dashboard/client/noise.ts'
 import { privacyLine } from '../../dashboard/client/privacy-line.ts'
-import { type Column, cellValue, type Row, withNoiseColumns } from '../../dashboard/client/table.ts'
+import {
+  type Column,
+  cellValue,
+  formatValue,
+  type Row,
+  withNoiseColumns,
+} from '../../dashboard/client/table.ts'
 import { viewFilters } from '../../dashboard/routes.tsx'
 import { createSession, SESSION_SECONDS, sameSecret, validSession } from '../../dashboard/session.ts'
 import { apiQuery, parseState, previousRange, stateQuery } from '../../dashboard/state.ts'
@@ -269,5 +275,24 @@ describe('the CSV of a differentially private answer', () => {
     expect(out.map((column) => column.label)).toEqual(['Page', 'Visitors', 'Visitors noise sd', 'Pageviews'])
     expect(out.map((column) => cellValue(column, noisy[0] as Row))).toEqual(['/', 900, 120.5, 2000])
     expect(withNoiseColumns(columns, [{ path: '/', visitors: 9, pageviews: 20 }])).toEqual(columns)
+  })
+})
+
+describe('a duration column (entry pages’ visit duration)', () => {
+  it('shows seconds as the overview’s duration card does, and keeps its raw value and noise in the CSV', () => {
+    expect(formatValue('duration', 42)).toBe('42 s')
+    expect(formatValue('duration', 125)).toBe('2 min 05 s')
+    expect(formatValue('duration', 3_725)).toBe('1 h 02 min')
+    expect(formatValue('duration', null)).toBe('–')
+    const columns: Column[] = [
+      { key: 'path', label: 'Page', kind: 'text' },
+      { key: 'visit_duration', label: 'Visit duration', kind: 'duration' },
+    ]
+    const released = [{ path: '/', visit_duration: 125, sd: { visit_duration: 3.6 } }]
+    const out = withNoiseColumns(columns, released)
+    expect(out.map((column) => column.label)).toEqual(['Page', 'Visit duration', 'Visit duration noise sd'])
+    expect(out.map((column) => cellValue(column, released[0] as Row))).toEqual(['/', 125, 3.6])
+    // The k gate states no noise: no noise column.
+    expect(withNoiseColumns(columns, [{ path: '/', visit_duration: 125 }])).toEqual(columns)
   })
 })

@@ -25,6 +25,7 @@ const ROLLUPS = [
   'visits_hourly',
   'engagement_daily',
   'entry_exit_daily',
+  'entry_engaged_daily',
   'links_daily',
   'visitor_kinds_daily',
 ]
@@ -78,7 +79,15 @@ function everyKindOfEvent(visitor: string) {
     row({ visitor, type: 'offer_impression', ...offer }),
     row({ visitor, type: 'offer_click', ...offer }),
     row({ visitor, type: 'custom', name: 'newsletter', prop_keys: ['plan'], prop_values: ['pro'] }),
-    row({ visitor, type: 'engagement', path: '/p/:id', engaged_ms: 4000, scroll: 60, scroll_from: 20 }),
+    row({
+      visitor,
+      type: 'engagement',
+      path: '/p/:id',
+      engaged_ms: 4000,
+      scroll: 60,
+      scroll_from: 20,
+      entry_path: '/landing',
+    }),
     row({ visitor, type: 'outbound', link_target: 'brembo.com' }),
     row({ visitor, type: 'download', link_target: '/files/guide.pdf' }),
     row({ visitor, type: 'not_found', path: '/old-page' }),
@@ -191,6 +200,13 @@ describe.each(BACKENDS)('migrations on $name', (backend) => {
       { step: 'refund', events: 20, revenue: expect.closeTo(-20 * 39.9, 6) },
       { step: 'shipping_info', events: 20, revenue: expect.closeTo(20 * 79.8, 6) },
     ])
+    // Engaged time lands on the visit's entry page, whatever page it was spent on.
+    const entryTime = await rows<Record<string, number | string>>(
+      warehouse,
+      `SELECT path, sumMerge(reports) AS reports, sumMerge(engaged_ms) AS engaged_ms
+       FROM entry_engaged_daily WHERE site = 'demo' GROUP BY path ORDER BY path`,
+    )
+    expect(entryTime).toEqual([{ path: '/landing', reports: 20, engaged_ms: 80_000 }])
   })
 
   it.skipIf(!backend.available)(
