@@ -18,6 +18,7 @@ import { getLinks, type LinkKind } from './queries/getLinks.ts'
 import { getVisitorKinds } from './queries/getVisitorKinds.ts'
 import {
   customEventRows,
+  customPropRows,
   engagementRows,
   entryPageRows,
   exitPageRows,
@@ -165,8 +166,12 @@ const customProps = releasedRoute({
     limit: Limit,
   }),
   row: CustomPropRow,
-  // No released measurement holds property values yet: on the k gate, DP on or off.
   handler: (query, ctx) => getCustomProps(ctx.warehouse, query, query.name),
+  released: {
+    filters: [],
+    handler: async (query, reader) =>
+      customPropRows(await reader.byKey('custom_props', releasedRange(query)), query.name),
+  },
 })
 
 export const ENGAGEMENT_ROUTES: readonly ReleasedRoute[] = [

@@ -83,4 +83,5 @@ export const CustomPropRow = z.object({
   prop_value: z.string().describe('Scrubbed of personal data by the collector.'),
   events: count,
   visitors,
+  sd: Noise.optional(),
 })

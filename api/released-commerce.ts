@@ -1,9 +1,14 @@
 import type { z } from 'zod'
 import { FUNNEL_STEPS } from '../schemas/constants.ts'
+import { type Figure, noiseOf, shown } from '../warehouse/released/figures.ts'
+import {
+  keyParts,
+  type ReleasedRange,
+  type ReleasedReader,
+  releasedFilter,
+} from '../warehouse/released/reader.ts'
 import type { StatsQuery } from './params.ts'
 import { money as toCents } from './queries/common.ts'
-import { type Figure, noiseOf, shown } from '../warehouse/released/figures.ts'
-import { keyParts, type ReleasedRange, type ReleasedReader, releasedFilter } from '../warehouse/released/reader.ts'
 import type { FunnelRow, OfferRow, ProductRow, SearchRow, TransitionRow } from './rows.ts'
 
 /**

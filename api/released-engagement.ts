@@ -108,3 +108,14 @@ export function customEventRows(sums: Sums) {
   })
   return ordered(rows, ['visitors', 'events'], 'name')
 }
+
+/** `custom_props`: custom events' property values (of one event name, if given), most visitors first. */
+export function customPropRows(sums: Sums, name?: string) {
+  const rows = releasedKeys(sums)
+    .filter((cell) => name === undefined || cell.key[0] === name)
+    .map((cell) => {
+      const { figures, sd } = counts(cell, { events: 'events', visitors: 'visitors' })
+      return { name: cell.key[0], prop_key: cell.key[1], prop_value: cell.key[2], ...figures, sd }
+    })
+  return ordered(rows, ['visitors', 'events'], 'name')
+}

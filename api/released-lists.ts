@@ -1,6 +1,6 @@
-import type { StatsQuery } from './params.ts'
 import { type Figure, noiseOf, shown } from '../warehouse/released/figures.ts'
 import { keyParts, type ReleasedRange, releasedFilter } from '../warehouse/released/reader.ts'
+import type { StatsQuery } from './params.ts'
 
 /**
  * The list views as post-processing of released cells (what `ReleasedReader.byKey` sums over the

@@ -1,8 +1,8 @@
-import { money } from './queries/common.ts'
 import type { ReleasedCell } from '../warehouse/released/cells.ts'
 import { type Figure, noiseOf, shown } from '../warehouse/released/figures.ts'
-import { ratio } from './released-lists.ts'
 import type { ReleasedRange, ReleasedReader } from '../warehouse/released/reader.ts'
+import { money } from './queries/common.ts'
+import { ratio } from './released-lists.ts'
 
 /**
  * The headline figures (the overview cards and the chart) as post-processing of released cells

@@ -4,11 +4,11 @@ import { z } from 'zod'
 import { AppError, zodErrorBody } from '../core/errors.ts'
 import type { Privacy } from '../schemas/privacy.ts'
 import type { Warehouse } from '../warehouse/client.ts'
+import { type ReleasedFilterName, type ReleasedReader, releasedReader } from '../warehouse/released/reader.ts'
 import { AnswerMeta, answerMeta } from './answer-meta.ts'
 import { FILTER_NAMES, type FilterName } from './params.ts'
 import type { SnapshotRelease } from './queries/common.ts'
 import { type Group, groupMeetsK, release } from './release.ts'
-import { type ReleasedFilterName, type ReleasedReader, releasedReader } from '../warehouse/released/reader.ts'
 
 /**
  * The only way to declare a read-API route. `releasedRoute` takes a zod query schema, a zod row
@@ -238,7 +238,8 @@ export function releasedRoute(
         recommendProbBest: deps.recommendProbBest,
         release: dpSnapshot ? 'differential-privacy' : 'k-threshold',
       }
-      if (dpSnapshot) return c.json(await snapshotAnswer(spec, query, ctx, answerMeta(deps.privacy, ctx.release)))
+      if (dpSnapshot)
+        return c.json(await snapshotAnswer(spec, query, ctx, answerMeta(deps.privacy, ctx.release)))
       const meta = answerMeta(deps.privacy, 'k-threshold')
       if (spec.shape === 'list') {
         const answer = await spec.handler(query as ListQuery, ctx)

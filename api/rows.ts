@@ -234,7 +234,10 @@ export const RecoOfferRow = z.object({
   conversions: count.describe(
     'Purchases credited to the variant; in a differentially private snapshot, the visitor-days of `impressions` with one (noisy).',
   ),
-  revenue: z.number().nullable().describe('Revenue; null in a differentially private snapshot (not released).'),
+  revenue: z
+    .number()
+    .nullable()
+    .describe('Revenue; null in a differentially private snapshot (not released).'),
   visitors: recoVisitors,
   conversion_rate: z.number(),
   ci_low: z.number().describe('Wilson interval, lower bound.'),

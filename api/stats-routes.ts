@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { type Device, VISITORS_NOW_MINUTES } from '../schemas/constants.ts'
 import { currencyOf } from '../schemas/currency.ts'
+import { RELEASED_FILTERS, type ReleasedFilterName, releasedFilter } from '../warehouse/released/reader.ts'
 import { ENGAGEMENT_ROUTES } from './engagement-routes.ts'
 import { nowRoute } from './now-route.ts'
 import { buildOverview, previousPeriod } from './overview.ts'
@@ -28,7 +29,6 @@ import {
 } from './released-commerce.ts'
 import { pageviewList, releasedRange, type Sums } from './released-lists.ts'
 import { releasedOverview, releasedSeries } from './released-overview.ts'
-import { RELEASED_FILTERS, type ReleasedFilterName, releasedFilter } from '../warehouse/released/reader.ts'
 import { type ReleasedRoute, releasedRoute } from './released-route.ts'
 import {
   BrowserRow,

@@ -8,7 +8,7 @@ import {
   REVENUE_PER_VISITOR_DAY,
   UNITS_PER_VISITOR_DAY,
 } from '../../schemas/contribution.ts'
-import { EVENT_TYPES, type EventType } from '../../schemas/events.ts'
+import { EVENT_TYPES, type EventType, LIMITS } from '../../schemas/events.ts'
 
 /**
  * The released measurements: every figure that leaves Tally is a cell of one of these, published
@@ -148,6 +148,10 @@ const engagedSeconds = (weight: number, table?: string): Measure => ({
   ...(table ? { table } : {}),
 })
 const LINKS: EventType[] = ['outbound', 'download', 'not_found']
+// The property cells one visitor-day can reach: its custom events times their properties.
+const PROP_CELLS = EVENTS_PER_VISITOR_DAY.custom * LIMITS.props
+// Their events: LIMITS.props cells at most EVENTS_PER_VISITOR_DAY.custom each is the largest L2.
+const PROP_EVENTS_L2 = Math.sqrt(LIMITS.props) * EVENTS_PER_VISITOR_DAY.custom
 
 // Their weights are kept small (about a tenth of the list's total) so that these figures cost the
 // others little noise; lists are released without filters (docs/engagement.md).
@@ -251,6 +255,23 @@ const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     grain: 'day',
     grains: LIST_GRAINS,
     measures: [count('events', 'sumMerge(events)', eventsBound(['custom']), 0.5), visitors(['custom'], 0.5)],
+  },
+  {
+    // Goals' properties: event name, property and scrubbed value. An event holds each of its (at
+    // most LIMITS.props) keys once, so a visitor-day reaches at most 10 × 20 = 200 cells, each at
+    // most once per event: visitors √200; events at most 10 in each of at most 20 cells' worth of
+    // mass (200 in all), so L2 ≤ √(20 · 10²) ≈ 44.7. A small weight: lists of values are a detail.
+    id: 'custom_props',
+    table: 'custom_props_daily',
+    keys: ['name', 'prop_key', 'prop_value'],
+    where: '',
+    groupings: { '': 0.25 },
+    grain: 'day',
+    grains: LIST_GRAINS,
+    measures: [
+      count('events', 'sumMerge(events)', PROP_EVENTS_L2, 0.5),
+      { name: 'visitors', kind: 'visitors', sql: VISITORS, l2: Math.sqrt(PROP_CELLS), weight: 0.5 },
+    ],
   },
 ]
 

@@ -23,7 +23,10 @@ ORDER BY visitors DESC, segment`
 type Stored = Omit<SegmentRow, 'computed_at'> & { computed_text: string }
 
 /** The segments the insights job settled on (coarsened until each has k visitors). */
-export async function getSegments(warehouse: Warehouse, query: { site: string; release: SnapshotRelease }): Promise<SegmentRow[]> {
+export async function getSegments(
+  warehouse: Warehouse,
+  query: { site: string; release: SnapshotRelease },
+): Promise<SegmentRow[]> {
   const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site, release: query.release })
   return rows.map((row) => ({
     segment: row.segment,

@@ -9,7 +9,9 @@ const SQL = `SELECT toString(max(computed_at)) AS at FROM reco_offers
  * The `computed_at` of the site's latest offers snapshot, as stored (`1970-01-01 00:00:00` when
  * there is none): the cheap check that tells a cached snapshot from a newer one.
  */
-export async function getSnapshotVersion(warehouse: Warehouse, query: { site: string; release: SnapshotRelease },
+export async function getSnapshotVersion(
+  warehouse: Warehouse,
+  query: { site: string; release: SnapshotRelease },
 ): Promise<string> {
   const [row] = await runQuery<{ at: string }>(warehouse, SQL, { site: query.site, release: query.release })
   return row?.at ?? ''

@@ -13,7 +13,12 @@ import { effectiveArm } from '../../core/dp/noisy-arm.ts'
 export type RandomSource = () => number
 
 /** An arm's counts; with their noise when they are released figures (then the posterior widens). */
-export type Arm = { conversions: number; impressions: number; conversions_sd?: number; impressions_sd?: number }
+export type Arm = {
+  conversions: number
+  impressions: number
+  conversions_sd?: number
+  impressions_sd?: number
+}
 
 export const DEFAULT_DRAWS = 4000
 

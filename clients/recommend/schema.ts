@@ -730,6 +730,7 @@ export interface components {
             events: number;
             /** @description Distinct visitors: the sum over the days of the range of each day’s unique visitors (on a k-threshold answer, an upper bound for finalized days that pool several stored rows; on a differentially private one, each day’s released noisy distinct count). */
             visitors: number;
+            sd?: components["schemas"]["Noise"];
         };
         /**
          * @description `recommended`: P(best) reached RECOMMEND_PROB_BEST with at least two variants released; `leading`: the most probable best of two or more, short of that level; `alone`: one variant released, nothing to compare; `explore`: nothing released yet for this offer.

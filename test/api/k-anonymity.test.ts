@@ -319,6 +319,7 @@ const DIFFERENTIALLY_PRIVATE = [
   '/api/stats/not-found',
   '/api/stats/new-returning',
   '/api/stats/custom-events',
+  '/api/stats/custom-props',
   '/api/stats/products',
   '/api/stats/funnel',
   '/api/stats/transitions',
