@@ -6,12 +6,12 @@ import { computeInsights } from '../aggregator/jobs/insights.ts'
 import { publishReleases } from '../aggregator/jobs/publish.ts'
 import { releasePlan } from '../aggregator/release/budget.ts'
 import { MEASUREMENTS } from '../aggregator/release/measurements.ts'
-import { keyParts, releasedReader } from '../warehouse/released/reader.ts'
 import { createCollector } from '../collector/collector.ts'
 import { createLogger } from '../core/logger.ts'
 import { loadConfig } from '../schemas/config.ts'
 import { openWarehouse } from '../warehouse/client.ts'
 import { migrate } from '../warehouse/migrate.ts'
+import { keyParts, releasedReader } from '../warehouse/released/reader.ts'
 import { releasedRecovery } from './released-recovery.ts'
 import { seedHistory } from './seed.ts'
 
@@ -139,7 +139,11 @@ try {
   // The recommendation service's view: offer insights from released cells only, against the truth.
   const insights = await computeInsights(warehouse, now, { kAnon: config.kAnon, privacy: config.privacy })
   console.log(
-    await releasedRecovery(warehouse, report, { now, window: insights.window, level: config.recommendProbBest }),
+    await releasedRecovery(warehouse, report, {
+      now,
+      window: insights.window,
+      level: config.recommendProbBest,
+    }),
   )
 } finally {
   await warehouse.close()

@@ -75,7 +75,9 @@ export function releasedOfferInsights(arms: readonly ReleasedArm[]): {
       const own = counts[i] as ReturnType<typeof noisyCounts>
       const siblings = sorted.filter((other) => other.offerId === arm.offerId)
       const control = controlVariant(siblings.map((other) => other.variant))
-      const controlIndex = sorted.findIndex((other) => other.offerId === arm.offerId && other.variant === control)
+      const controlIndex = sorted.findIndex(
+        (other) => other.offerId === arm.offerId && other.variant === control,
+      )
       const interval = noisyInterval(own)
       offers.push({
         segment,

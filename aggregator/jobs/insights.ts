@@ -1,8 +1,8 @@
+import { addDays, monthOf } from '../../core/periods.ts'
 import { DEFAULT_INSIGHTS_WINDOW_DAYS } from '../../schemas/constants.ts'
+import type { Privacy } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { alterTarget } from '../../warehouse/cluster-tables.ts'
-import { addDays, monthOf } from '../../core/periods.ts'
-import type { Privacy } from '../../schemas/privacy.ts'
 import { kSnapshot, releasedSnapshot } from '../insights/snapshot.ts'
 import { dayOffset, requireQueryParameters, run, select, utcSeconds } from '../sql.ts'
 

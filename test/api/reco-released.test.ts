@@ -37,7 +37,13 @@ const v1 = async (service: ReadService, path: string, release: typeof DP | 'k-th
   return figures(answer.body, release) as Record<string, unknown> & { rows?: Record<string, unknown>[] }
 }
 
-const dpArm = (parts: typeof MOBILE, variant: string, impressions: number, conversions: number, best: boolean) =>
+const dpArm = (
+  parts: typeof MOBILE,
+  variant: string,
+  impressions: number,
+  conversions: number,
+  best: boolean,
+) =>
   recoOffer({
     ...parts,
     segment: segmentId(parts),
@@ -166,7 +172,11 @@ describe('/api/v1 with differential privacy on', () => {
 
 describe('/api/v1 with DP_EPSILON=off', () => {
   it('never serves a differentially private snapshot as if it were its own', async () => {
-    const body = await v1(kService, `offers?site=shop&segment=${encodeURIComponent(segmentId(MOBILE))}`, 'k-threshold')
+    const body = await v1(
+      kService,
+      `offers?site=shop&segment=${encodeURIComponent(segmentId(MOBILE))}`,
+      'k-threshold',
+    )
     expect(body.rows?.map((row) => row.impressions)).toEqual([100])
     expect(body.suppressed).toBe(3)
     const affinity = await v1(kService, 'affinity?site=shop&product=p1', 'k-threshold')

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import type { ReleasedCell } from '../../warehouse/released/cells.ts'
 import {
   customEventRows,
   engagementRows,
@@ -8,8 +7,9 @@ import {
   linkRows,
   visitorKindRows,
 } from '../../api/released-engagement.ts'
-import { sumByKey } from '../../warehouse/released/figures.ts'
 import { pageviewList, ratio, share } from '../../api/released-lists.ts'
+import type { ReleasedCell } from '../../warehouse/released/cells.ts'
+import { sumByKey } from '../../warehouse/released/figures.ts'
 
 /*
  * The list views as post-processing of released cells (api/released-lists.ts,

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { publishedTiles, type Tile, tiles } from '../../warehouse/released/tiles.ts'
 import { addDays, daysBetween, periodEnd } from '../../core/periods.ts'
+import { publishedTiles, type Tile, tiles } from '../../warehouse/released/tiles.ts'
 
 const show = (list: Tile[]) => list.map((tile) => `${tile.grain} ${tile.day}`)
 

@@ -16,7 +16,7 @@ import { publishedTiles, tileKey, tiles } from './tiles.ts'
  */
 
 /** The filters released grouping sets answer: none, or one of these at a time. */
-export const RELEASED_FILTERS = ['source', 'device', 'country'] as const 
+export const RELEASED_FILTERS = ['source', 'device', 'country'] as const
 export type ReleasedFilterName = (typeof RELEASED_FILTERS)[number]
 export type ReleasedFilter = { name: ReleasedFilterName; value: string } | null
 
@@ -87,7 +87,9 @@ export function releasedReader(warehouse: Warehouse): ReleasedReader {
 export const keyParts = (key: string): [string, string, string] => JSON.parse(key) as [string, string, string]
 
 /** The one filter of a query that released figures can answer, or null when it has none. */
-export function releasedFilter(query: Partial<Record<ReleasedFilterName, string | undefined>>): ReleasedFilter {
+export function releasedFilter(
+  query: Partial<Record<ReleasedFilterName, string | undefined>>,
+): ReleasedFilter {
   for (const name of RELEASED_FILTERS) {
     const value = query[name]
     if (value !== undefined) return { name, value }

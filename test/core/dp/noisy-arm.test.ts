@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { effectiveArm, noisyInterval, noisyMoments } from '../../../core/dp/noisy-arm.ts'
 import { posterior, probBest } from '../../../aggregator/insights/prob-best.ts'
+import { effectiveArm, noisyInterval, noisyMoments } from '../../../core/dp/noisy-arm.ts'
 import { seededRandom } from '../../support/seeded-random.ts'
 
 /*
