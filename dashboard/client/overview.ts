@@ -166,15 +166,20 @@ export function overviewCards(): Panel {
   return { element, load }
 }
 
-type NowAnswer = { now: { visitors: number; minutes: number } | null }
+type NowAnswer = { now: { visitors: number; minutes: number } | null; release?: string }
 
 /**
  * "N visitors now": the collector's live count of the last minutes (GET /api/stats/now), or
- * "fewer than K" when the k gate holds it back. Left out when it cannot be read.
+ * "fewer than K" when the k gate holds it back. Left out when it cannot be read, and with
+ * differential privacy on, which releases no count of the last minutes.
  */
 async function visitorsNow(line: HTMLElement, ctx: Ctx): Promise<void> {
   try {
     const answer = await getJson<NowAnswer>('now', new URLSearchParams({ site: ctx.state.site }), ctx.signal)
+    if (answer.release === 'differential-privacy') {
+      line.hidden = true
+      return
+    }
     const count = answer.now?.visitors
     line.dataset.value = count === undefined ? '' : String(count)
     line.replaceChildren(

@@ -320,6 +320,7 @@ const DIFFERENTIALLY_PRIVATE = [
   '/api/stats/new-returning',
   '/api/stats/custom-events',
   '/api/stats/custom-props',
+  '/api/stats/now',
   '/api/stats/products',
   '/api/stats/funnel',
   '/api/stats/transitions',

@@ -28,6 +28,7 @@ let server: ReturnType<typeof serve>
 let url = ''
 let dataDir = ''
 let now = new Date('2026-03-10T10:00:00Z')
+let migrations: Awaited<ReturnType<typeof migrate>>
 const logLines: string[] = []
 const IPS = Array.from({ length: 6 }, (_, index) => `203.0.113.${index + 10}`)
 
@@ -44,7 +45,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'trace',
   })
   const logger = createLogger('trace', { write: (line: string) => void logLines.push(line) })
-  const migrations = await migrate(warehouse)
+  migrations = await migrate(warehouse)
   collector = createCollector({ config, warehouse, logger, now: () => now })
   const app = createApp({ logger, config, collector, health: { warehouse, migrations } })
   server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
@@ -110,6 +111,28 @@ describe('GET /api/stats/now', () => {
     // came back at 10:02: four visitors, under K_ANON again.
     now = new Date('2026-03-10T10:05:30Z')
     expect(await readNow()).toMatchObject({ now: null, suppressed: 1 })
+  })
+
+  it('is never given with differential privacy on, however many visitors there are', async () => {
+    const config = loadConfig({ SITES: `shop=${SHOP}`, DATA_DIR: dataDir, DASHBOARD_TOKEN, DP_EPSILON: '1' })
+    const app = createApp({
+      logger: createLogger('warn'),
+      config,
+      collector,
+      health: { warehouse, migrations },
+    })
+    now = new Date('2026-03-10T10:06:00Z')
+    for (const ip of IPS) await visit(ip)
+    expect(await readNow()).toMatchObject({ now: { visitors: 6 } })
+    const response = await app.request('/api/stats/now?site=shop', {
+      headers: { authorization: `Bearer ${DASHBOARD_TOKEN}` },
+    })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({
+      now: null,
+      suppressed: null,
+      release: 'differential-privacy',
+    })
   })
 
   it('writes nothing of it to the warehouse, the write-ahead log or the log', async () => {

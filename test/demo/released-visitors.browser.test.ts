@@ -70,6 +70,8 @@ describe('visitors on the demo, with noise', () => {
       await expect
         .poll(() => page.locator('#privacy-line').textContent(), WAIT)
         .toBe('Differentially private figures: ε = 1, δ = 1e-7 per visitor-day.')
+      // No count of the last minutes is released: the "visitors now" line stays hidden.
+      expect(await page.locator('#visitors-now').isHidden()).toBe(true)
       await page.goto(`${dashboard.url}/?site=demo&range=today`)
       await expect.poll(() => visitors.textContent(), WAIT).toBe('—')
       await expect
