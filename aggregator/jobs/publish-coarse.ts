@@ -6,7 +6,7 @@ import { grainRho, type ReleasePlan } from '../release/budget.ts'
 import type { ExactCell, ReleasedValue } from '../release/cells.ts'
 import { dropSpentExactCells, periodsHeld, summedCells } from '../release/exact-cells.ts'
 import { type Claim, claimedPeriods, claimPeriod, type Period, periodKey } from '../release/ledger.ts'
-import type { CoarseGrain } from '../release/measurements.ts'
+import type { CoarseGrain } from '../release/measure.ts'
 import { dayOffset } from '../sql.ts'
 
 /**

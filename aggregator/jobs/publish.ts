@@ -5,7 +5,7 @@ import { type ExactCell, noiseCells, type ReleasedValue } from '../release/cells
 import { type ExactRow, exactRows, storeExactRows } from '../release/exact-cells.ts'
 import { exactSql } from '../release/exact-sql.ts'
 import { type Claim, claimedPeriods, claimPeriod, type Period, periodKey } from '../release/ledger.ts'
-import { COARSE_GRAINS, type Grain } from '../release/measurements.ts'
+import { COARSE_GRAINS, type Grain } from '../release/measure.ts'
 import { dayOffset, requireQueryParameters, select } from '../sql.ts'
 import { publishCoarsePeriods } from './publish-coarse.ts'
 

@@ -7,13 +7,8 @@ import {
   standardDeviation,
 } from '../../core/dp/index.ts'
 import type { Privacy } from '../../schemas/privacy.ts'
-import {
-  type Grain,
-  type GroupingName,
-  type Measure,
-  type Measurement,
-  publishedGrains,
-} from './measurements.ts'
+import type { Grain, GroupingName, Measure, Measurement } from './measure.ts'
+import { publishedGrains } from './measurements.ts'
 
 /**
  * The day's budget, split over every released measurement (docs/privacy.md, "The budget").

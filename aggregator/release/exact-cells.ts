@@ -4,7 +4,7 @@ import { alterTarget } from '../../warehouse/cluster-tables.ts'
 import { run, select } from '../sql.ts'
 import type { ExactCell } from './cells.ts'
 import { type Period, periodKey } from './ledger.ts'
-import type { CoarseGrain } from './measurements.ts'
+import type { CoarseGrain } from './measure.ts'
 
 /**
  * The exact per-day cells of the lists published at coarser grains, in `exact_cells`

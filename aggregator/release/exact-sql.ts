@@ -1,4 +1,4 @@
-import type { GroupingName, Measurement } from './measurements.ts'
+import type { GroupingName, Measurement } from './measure.ts'
 
 /**
  * The exact query of one grouping set of one measurement for one period: the only reads of the

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { run, select } from '../sql.ts'
 import type { ReleasePlan } from './budget.ts'
-import type { Grain } from './measurements.ts'
+import type { Grain } from './measure.ts'
 
 /**
  * The release ledger: which periods have been published, and by which publication. A period is

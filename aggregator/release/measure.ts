@@ -1,0 +1,111 @@
+import { cellsBound, eventsBound } from '../../schemas/contribution.ts'
+import type { EventType } from '../../schemas/events.ts'
+
+/**
+ * The vocabulary of the released measurements (./measurements.ts): their types and the helpers
+ * that make a measure with its L2 sensitivity from the contribution bounds.
+ */
+
+/** The periods released figures are published for (`grain` in `released` and the ledger). */
+export type Grain = 'day' | 'hour' | 'week' | 'month'
+/** The grain a rollup is read at: a day of a daily rollup, an hour of an hourly one. */
+export type SourceGrain = 'day' | 'hour'
+/** Grains published from the exact per-day cells kept in `exact_cells` (ISO weeks, months). */
+export type CoarseGrain = 'week' | 'month'
+export const COARSE_GRAINS: readonly CoarseGrain[] = ['week', 'month']
+export type GroupingName = '' | 'source' | 'device' | 'country' | 'category'
+
+export type Measure = {
+  /** `measure` in `released`: what the read API asks for. */
+  readonly name: string
+  /** `visitors`: a distinct count, the one that decides whether a cell is released. */
+  readonly kind: 'visitors' | 'count' | 'sum'
+  /** An aggregate over the rollup's stored rows, e.g. `sumMerge(pageviews)`. */
+  readonly sql: string
+  /** L2 sensitivity of the measure's vector of cells, for one visitor-day. */
+  readonly l2: number
+  /** Share of the budget, relative to the other measures' weights (per grouping set). */
+  readonly weight: number
+  /**
+   * A rollup other than the measurement's own that holds this measure, with the same key and
+   * filter columns: its cells are joined to the measurement's (./exact-sql.ts), so the
+   * measurement's visitors decide which of them are released. Absent: the measurement's table.
+   */
+  readonly table?: string
+}
+
+export type Measurement = {
+  readonly id: string
+  readonly table: string
+  /** Rollup columns that make the cell key, in order (`k1`, `k2`, `k3`); may be empty. */
+  readonly keys: readonly string[]
+  /** A fixed condition on the rollup's rows ('' for none). */
+  readonly where: string
+  /** Grouping sets and their weights: '' is the measurement without filters. */
+  readonly groupings: Partial<Record<GroupingName, number>>
+  readonly grain: SourceGrain
+  /**
+   * For a daily list: the grains it is published at, each a budget multiplier on the entry's
+   * weights (docs/privacy.md, "Time grains"). Each grain is its own mechanism over the
+   * visitor-day, so each costs its share of ρ. Absent: published at its source grain only.
+   */
+  readonly grains?: Partial<Record<'day' | CoarseGrain, number>>
+  readonly measures: readonly Measure[]
+  /**
+   * A public domain for `k1` (event types, say): every value is released, zero or not, with no
+   * threshold, since which cells exist then tells nothing. Only for the grouping set ''.
+   */
+  readonly domain?: readonly string[]
+}
+
+/** Visitors of a daily rollup, a true distinct count while the day's sketches exist. */
+export const VISITORS = 'uniqCombinedMerge(visitors)'
+export const PAGEVIEW: EventType[] = ['pageview']
+/**
+ * The grains a list is published at, as multipliers of its weights. A list's daily cells pass
+ * their threshold only for groups of many hundreds of visitors a day, so most of a list's share
+ * goes to its weeks, which answer the ranges people ask for (the last 7, 28 or 30 days), and to
+ * its months; the day keeps a little, for the largest groups of a short range.
+ */
+export const LIST_GRAINS = { day: 0.1, week: 2, month: 0.5 } as const
+
+export const visitors = (types: readonly EventType[], weight: number, domain?: number): Measure => ({
+  name: 'visitors',
+  kind: 'visitors',
+  sql: VISITORS,
+  l2: Math.sqrt(cellsBound(types, domain)),
+  weight,
+})
+
+export const pageviews = (sql: string, weight: number): Measure => ({
+  name: 'pageviews',
+  kind: 'count',
+  sql,
+  l2: eventsBound(PAGEVIEW),
+  weight,
+})
+
+export const count = (name: string, sql: string, l2: number, weight: number): Measure => ({
+  name,
+  kind: 'count',
+  sql,
+  l2,
+  weight,
+})
+export const measure = (
+  name: string,
+  kind: Measure['kind'],
+  sql: string,
+  l2: number,
+  weight: number,
+): Measure => ({
+  name,
+  kind,
+  sql,
+  l2,
+  weight,
+})
+
+/** Visitors of a grouping set in which one visitor-day reaches at most `cells` cells, each by 1. */
+export const visitorsIn = (cells: number, weight: number): Measure =>
+  measure('visitors', 'visitors', VISITORS, Math.sqrt(cells), weight)

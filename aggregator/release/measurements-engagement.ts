@@ -1,0 +1,156 @@
+import {
+  ENGAGED_SECONDS_PER_VISITOR_DAY,
+  EVENTS_PER_VISITOR_DAY,
+  eventsBound,
+} from '../../schemas/contribution.ts'
+import { type EventType, LIMITS } from '../../schemas/events.ts'
+import {
+  count,
+  LIST_GRAINS,
+  type Measure,
+  type Measurement,
+  PAGEVIEW,
+  VISITORS,
+  visitors,
+} from './measure.ts'
+
+// --- Visits and engagement (docs/engagement.md) ------------------------------------------------
+// A visit begins with a pageview, so a visitor-day begins at most as many visits as it keeps
+// pageviews; the +1/-1 bounce column sums, per visitor-day, to between minus and plus that many;
+// exits are +1 on a page and -1 on the page before it, at most twice the pageviews in all cells.
+const PAGES = eventsBound(PAGEVIEW)
+const engagedSeconds = (weight: number, table?: string): Measure => ({
+  name: 'engaged_seconds',
+  kind: 'sum',
+  sql: 'intDiv(sumMerge(engaged_ms), 1000)',
+  l2: ENGAGED_SECONDS_PER_VISITOR_DAY,
+  weight,
+  ...(table ? { table } : {}),
+})
+const LINKS: EventType[] = ['outbound', 'download', 'not_found']
+// The property cells one visitor-day can reach: its custom events times their properties.
+const PROP_CELLS = EVENTS_PER_VISITOR_DAY.custom * LIMITS.props
+// Their events: LIMITS.props cells at most EVENTS_PER_VISITOR_DAY.custom each is the largest L2.
+const PROP_EVENTS_L2 = Math.sqrt(LIMITS.props) * EVENTS_PER_VISITOR_DAY.custom
+
+// Their weights are kept small (about a tenth of the list's total) so that these figures cost the
+// others little noise; lists are released without filters (docs/engagement.md).
+const ONLY_ALL = { '': 0.5 } as const
+export const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
+  {
+    // The overview's visits, views per visit, bounce rate and visit duration.
+    id: 'visits',
+    table: 'visits_daily',
+    keys: [],
+    where: '',
+    groupings: { '': 1, source: 0.25, device: 0.25, country: 0.25 },
+    grain: 'day',
+    measures: [
+      visitors(PAGEVIEW, 0.5, 1),
+      count('visits', 'sumMerge(visits)', PAGES, 1),
+      count('bounces', 'sumMerge(bounces)', PAGES, 0.5),
+      count('pageviews', 'sumMerge(pageviews)', PAGES, 0.5),
+      engagedSeconds(0.5),
+    ],
+  },
+  {
+    // The time series' visits per closed hour; no visitors, as traffic_hourly.
+    id: 'visits_hourly',
+    table: 'visits_hourly',
+    keys: [],
+    where: '',
+    groupings: ONLY_ALL,
+    grain: 'hour',
+    // The one cell of an hour is released whatever it holds, as traffic_hourly's are.
+    domain: [''],
+    measures: [count('visits', 'sumMerge(visits)', PAGES, 1)],
+  },
+  {
+    // Entry pages (visits, bounces, and the engaged time of the visits begun there, per entry page
+    // in entry_engaged_daily: a visitor-day's reports, each on one entry page, hold at most 3,600 s
+    // in all) and exit pages (exits over pageviews).
+    id: 'entry_exit',
+    table: 'entry_exit_daily',
+    keys: ['path'],
+    where: '',
+    groupings: ONLY_ALL,
+    grain: 'day',
+    grains: LIST_GRAINS,
+    measures: [
+      visitors(PAGEVIEW, 0.5),
+      count('entries', 'sumMerge(entries)', PAGES, 0.5),
+      count('bounces', 'sumMerge(bounces)', PAGES, 0.25),
+      count('exits', 'sumMerge(exits)', 2 * PAGES, 0.5),
+      count('pageviews', 'sumMerge(pageviews)', PAGES, 0.25),
+      engagedSeconds(0.25, 'entry_engaged_daily'),
+    ],
+  },
+  {
+    // Time on page and scroll depth per page: a view's deepest scroll is at most 100.
+    id: 'engagement',
+    table: 'engagement_daily',
+    keys: ['path'],
+    where: '',
+    groupings: ONLY_ALL,
+    grain: 'day',
+    grains: LIST_GRAINS,
+    measures: [
+      visitors(['pageview', 'engagement'], 0.5),
+      count('pageviews', 'sumMerge(pageviews)', PAGES, 0.25),
+      engagedSeconds(0.5),
+      { name: 'scroll_sum', kind: 'sum', sql: 'sumMerge(scroll_sum)', l2: 100 * PAGES, weight: 0.25 },
+      count('reached_50', 'sumMerge(reached_50)', PAGES, 0.125),
+      count('reached_100', 'sumMerge(reached_100)', PAGES, 0.125),
+    ],
+  },
+  {
+    // Outbound hosts, download paths and paths not found: kind and target.
+    id: 'links',
+    table: 'links_daily',
+    keys: ['kind', 'target'],
+    where: '',
+    groupings: ONLY_ALL,
+    grain: 'day',
+    grains: LIST_GRAINS,
+    measures: [count('events', 'sumMerge(events)', eventsBound(LINKS), 0.5), visitors(LINKS, 0.5)],
+  },
+  {
+    // New and returning visits: two public values, every one released.
+    id: 'visitor_kinds',
+    table: 'visitor_kinds_daily',
+    keys: ['kind'],
+    where: '',
+    groupings: ONLY_ALL,
+    grain: 'day',
+    domain: ['new', 'returning'],
+    measures: [count('visits', 'sumMerge(visits)', PAGES, 0.5), visitors(PAGEVIEW, 0.5, 2)],
+  },
+  {
+    // Goals: custom events by name.
+    id: 'custom',
+    table: 'custom_daily',
+    keys: ['name'],
+    where: '',
+    groupings: ONLY_ALL,
+    grain: 'day',
+    grains: LIST_GRAINS,
+    measures: [count('events', 'sumMerge(events)', eventsBound(['custom']), 0.5), visitors(['custom'], 0.5)],
+  },
+  {
+    // Goals' properties: event name, property and scrubbed value. An event holds each of its (at
+    // most LIMITS.props) keys once, so a visitor-day reaches at most 10 × 20 = 200 cells, each at
+    // most once per event: visitors √200; events at most 10 in each of at most 20 cells' worth of
+    // mass (200 in all), so L2 ≤ √(20 · 10²) ≈ 44.7. A small weight: lists of values are a detail.
+    id: 'custom_props',
+    table: 'custom_props_daily',
+    keys: ['name', 'prop_key', 'prop_value'],
+    where: '',
+    groupings: { '': 0.25 },
+    grain: 'day',
+    grains: LIST_GRAINS,
+    measures: [
+      count('events', 'sumMerge(events)', PROP_EVENTS_L2, 0.5),
+      { name: 'visitors', kind: 'visitors', sql: VISITORS, l2: Math.sqrt(PROP_CELLS), weight: 0.5 },
+    ],
+  },
+]
