@@ -32,8 +32,8 @@ type Row = {
 }
 
 const SQL = `SELECT segment, device, country, source, category, offer_id, variant, prob_best, is_best, impressions
-  FROM reco_offers FINAL WHERE site = 'demo' AND release = 'differential-privacy'
-    AND computed_at = (SELECT max(computed_at) FROM reco_offers WHERE site = 'demo' AND release = 'differential-privacy')
+  FROM reco_offers_released FINAL WHERE site = 'demo'
+    AND computed_at = (SELECT max(computed_at) FROM reco_offers_released WHERE site = 'demo')
   ORDER BY segment, offer_id, variant`
 
 export async function releasedVerdicts(

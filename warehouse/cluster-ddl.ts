@@ -46,6 +46,9 @@ export const SHARDING_KEYS: Readonly<Record<string, string>> = {
   reco_offers: 'cityHash64(site)',
   reco_segments: 'cityHash64(site)',
   reco_held_back: 'cityHash64(site)',
+  reco_affinity_released: 'cityHash64(site)',
+  reco_offers_released: 'cityHash64(site)',
+  reco_segments_released: 'cityHash64(site)',
   // A period's claims side by side, and a period's released cells on one shard, so that `FINAL`
   // there folds a retried or raced publication into one value per cell.
   released: 'cityHash64(site, day)',

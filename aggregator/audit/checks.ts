@@ -47,6 +47,9 @@ const SERVICE_TIMES = new Set([
   'reco_offers.computed_at',
   'reco_segments.computed_at',
   'reco_held_back.computed_at',
+  'reco_affinity_released.computed_at',
+  'reco_offers_released.computed_at',
+  'reco_segments_released.computed_at',
   // When a publication was claimed: a time of the service, not of any event.
   'release_ledger.claimed_at',
 ])
@@ -65,6 +68,9 @@ export const NOT_EVENT_TABLES = new Set([
   'reco_offers',
   'reco_segments',
   'reco_held_back',
+  'reco_affinity_released',
+  'reco_offers_released',
+  'reco_segments_released',
 ])
 const IDENTIFYING_COLUMN =
   /^(ip|ip_?address|client_?ip|remote_?addr|user_?agent|ua|e_?mail|phone|user_?id|customer_?id|account_?id|session_?id|cookie)$/i

@@ -10,7 +10,8 @@ import { coarsen } from './segments.ts'
 /**
  * One insights snapshot's rows, table by table, before `computed_at` is stamped on them
  * (aggregator/jobs/insights.ts writes them). Two ways to make them, one per release mode, stored
- * with it (`release`, migration 0041) so that readers take only a snapshot of their own mode:
+ * in tables of its own (`reco_*`, `reco_*_released` of migration 0041), so that readers take only
+ * a snapshot of their own mode:
  *
  * - `k-threshold` (DP_EPSILON=off): from the rollups, segments coarsened until each has K_ANON
  *   visitors; what was held back is counted (reco_held_back).
@@ -23,6 +24,8 @@ export type Release = 'k-threshold' | 'differential-privacy'
 type Row = Record<string, unknown>
 
 export type SnapshotRows = {
+  /** Which tables the rows go to: `reco_*`, or `reco_*_released` (migration 0041). */
+  release: Release
   reco_segments: Row[]
   reco_offers: Row[]
   reco_affinity: Row[]
@@ -51,18 +54,17 @@ export async function kSnapshot(warehouse: Warehouse, window: Window, kAnon: num
     transitions,
     kAnon,
   })
-  const release: Release = 'k-threshold'
   return {
+    release: 'k-threshold',
     reco_segments: coarsening.segments.map((segment) => ({
       site: segment.site,
       segment: segment.id,
       ...segment.dims,
       visitors: segment.visitors,
-      release,
     })),
-    reco_offers: offers.map((offer) => ({ ...offerRow(offer), release })),
-    reco_affinity: affinities.map((affinity) => ({ ...affinityRow(affinity), release })),
-    reco_held_back: held.map((row) => ({ ...row, release })),
+    reco_offers: offers.map(offerRow),
+    reco_affinity: affinities.map(affinityRow),
+    reco_held_back: held,
     counts: {
       segments: coarsening.segments.length,
       suppressedCells: coarsening.suppressedCells,
@@ -84,29 +86,26 @@ export async function releasedSnapshot(
   // K_ANON stays a floor on released figures, as in the publish job's thresholds.
   const affinities = rankAffinities(transitions, kAnon)
   const noise = new Map(transitions.map((t) => [`${t.site}\u0000${t.from}\u0000${t.to}`, t]))
-  const release: Release = 'differential-privacy'
   return {
+    release: 'differential-privacy',
     reco_segments: segments.map((segment) => ({
       site: segment.site,
       segment: segment.id,
       ...segment.dims,
       visitors: segment.visitors,
       visitors_sd: segment.visitorsSd,
-      release,
     })),
-    reco_offers: offers.map((offer) => ({
-      ...offerRow(offer),
-      impressions_sd: offer.impressionsSd,
-      conversions_sd: offer.conversionsSd,
-      release,
-    })),
+    reco_offers: offers.map((offer) => {
+      // Clicks and revenue are not among the arms' released measures: the table has no column.
+      const { clicks: _clicks, revenue: _revenue, ...row } = offerRow(offer)
+      return { ...row, impressions_sd: offer.impressionsSd, conversions_sd: offer.conversionsSd }
+    }),
     reco_affinity: affinities.map((affinity) => {
       const sd = noise.get(`${affinity.site}\u0000${affinity.from}\u0000${affinity.to}`)
       return {
         ...affinityRow(affinity),
         transitions_sd: sd?.transitionsSd ?? 0,
         visitors_sd: sd?.visitorsSd ?? 0,
-        release,
       }
     }),
     reco_held_back: [],

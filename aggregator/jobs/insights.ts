@@ -12,8 +12,8 @@ import { dayOffset, requireQueryParameters, run, select, utcSeconds } from '../s
  * `windowDays` days, written as one snapshot to the `reco_*` tables (schemas/migrations/0008).
  * With DP_EPSILON=off every row written has at least `kAnon` visitors and how many groups each
  * list held back is written with it, as counts only (reco_held_back, 0040); with DP on the rows
- * are a post-processing of released cells (insights/snapshot.ts). Each snapshot says which
- * (`release`, 0041), and readers take only their own mode's.
+ * are a post-processing of released cells (insights/snapshot.ts), written to the `reco_*_released`
+ * tables (0041), and readers take only their own mode's tables.
  *
  * Several instances may run it at once: each writes a snapshot stamped with its own clock, the
  * newest wins for readers, and older snapshots are deleted after each write. A run that finds a
@@ -45,7 +45,15 @@ export type InsightsReport = {
 }
 
 /** The snapshot tables; only these names are written into statements below. */
-const RECO_TABLES = ['reco_affinity', 'reco_offers', 'reco_segments', 'reco_held_back'] as const
+const RECO_TABLES = [
+  'reco_affinity',
+  'reco_offers',
+  'reco_segments',
+  'reco_held_back',
+  'reco_affinity_released',
+  'reco_offers_released',
+  'reco_segments_released',
+] as const
 
 const NEWER_SNAPSHOTS = RECO_TABLES.map(
   (table) => `SELECT count() AS n FROM ${table} WHERE computed_at >= toDateTime({at:String}, 'UTC')`,
@@ -86,9 +94,10 @@ export async function computeInsights(
     ? await releasedSnapshot(warehouse, releasedWindow(window.to), config.kAnon)
     : await kSnapshot(warehouse, window, config.kAnon)
   const stamp = (values: Record<string, unknown>[]) => values.map((row) => ({ ...row, computed_at: at }))
-  await insert(warehouse, 'reco_segments', stamp(rows.reco_segments))
-  await insert(warehouse, 'reco_offers', stamp(rows.reco_offers))
-  await insert(warehouse, 'reco_affinity', stamp(rows.reco_affinity))
+  const released = rows.release === 'differential-privacy'
+  await insert(warehouse, released ? 'reco_segments_released' : 'reco_segments', stamp(rows.reco_segments))
+  await insert(warehouse, released ? 'reco_offers_released' : 'reco_offers', stamp(rows.reco_offers))
+  await insert(warehouse, released ? 'reco_affinity_released' : 'reco_affinity', stamp(rows.reco_affinity))
   // Last: a reader that finds this snapshot's counts finds its rows written too.
   await insert(warehouse, 'reco_held_back', stamp(rows.reco_held_back))
   // The new snapshot is complete before an old one goes, so a reader always finds one.

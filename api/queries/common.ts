@@ -167,17 +167,34 @@ const SNAPSHOT_TABLES = {
   reco_offers: 'reco_offers',
   reco_segments: 'reco_segments',
   reco_held_back: 'reco_held_back',
+  reco_affinity_released: 'reco_affinity_released',
+  reco_offers_released: 'reco_offers_released',
+  reco_segments_released: 'reco_segments_released',
 }
-/**
- * The site's latest snapshot of the reader's own release mode (`{release:String}`, migration 0041):
- * a snapshot written under the other mode is never read. Queries repeat the condition outside.
- */
 export const LATEST_SNAPSHOT = (table: keyof typeof SNAPSHOT_TABLES) =>
-  `SELECT max(computed_at) FROM ${SNAPSHOT_TABLES[table]} WHERE site = {site:String} AND release = {release:String}`
+  `SELECT max(computed_at) FROM ${SNAPSHOT_TABLES[table]} WHERE site = {site:String}`
 
-/** How the snapshot a reader takes was released: the service's own mode. */
+/**
+ * How the snapshot a reader takes was released: the service's own mode. Each mode has tables of
+ * its own (`reco_*` and `reco_*_released`, migration 0041), so a snapshot written under the other
+ * mode is never read; a query is one fixed statement per mode (see `perRelease`).
+ */
 export type SnapshotRelease = 'k-threshold' | 'differential-privacy'
 
+/**
+ * A snapshot query for each release mode, from a template given the table of that mode and, for a
+ * noisy figure, its noise column (`0` in a k-threshold table, whose figures are exact). Tables and
+ * columns come from the constants above and the callers' literals, never from input.
+ */
+export function perRelease(
+  list: 'offers' | 'segments' | 'affinity',
+  template: (table: keyof typeof SNAPSHOT_TABLES, sd: (column: string) => string) => string,
+): Record<SnapshotRelease, string> {
+  return {
+    'k-threshold': template(`reco_${list}`, () => '0'),
+    'differential-privacy': template(`reco_${list}_released`, (column) => column),
+  }
+}
 /** Standard deviations as stored (0: an exact figure), rounded to a tenth as released figures are. */
 export const sdOf = (value: unknown): number => Math.round(Number(value) * 10) / 10
 

@@ -1,5 +1,5 @@
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, runQuery, type SnapshotRelease, sdOf } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, perRelease, runQuery, type SnapshotRelease, sdOf } from './common.ts'
 
 export type AffinityRow = {
   next_product_id: string
@@ -14,13 +14,17 @@ export type AffinityRow = {
   computed_at: string
 }
 
-const SQL = `
-SELECT next_product_id, next_category, rank, transitions, visitors, lift, transitions_sd, visitors_sd,
+const SQL = perRelease(
+  'affinity',
+  (table, sd) => `
+SELECT next_product_id, next_category, rank, transitions, visitors, lift,
+  ${sd('transitions_sd')} AS transitions_sd, ${sd('visitors_sd')} AS visitors_sd,
   toString(computed_at) AS computed_text
-FROM reco_affinity FINAL
-WHERE site = {site:String} AND product_id = {product:String} AND release = {release:String}
-  AND computed_at = (${LATEST_SNAPSHOT('reco_affinity')})
-ORDER BY rank, next_product_id`
+FROM ${table} FINAL
+WHERE site = {site:String} AND product_id = {product:String}
+  AND computed_at = (${LATEST_SNAPSHOT(table)})
+ORDER BY rank, next_product_id`,
+)
 
 type Stored = Omit<AffinityRow, 'computed_at'> & { computed_text: string }
 
@@ -29,10 +33,9 @@ export async function getAffinity(
   warehouse: Warehouse,
   query: { site: string; product: string; release: SnapshotRelease },
 ): Promise<AffinityRow[]> {
-  const rows = await runQuery<Stored>(warehouse, SQL, {
+  const rows = await runQuery<Stored>(warehouse, SQL[query.release], {
     site: query.site,
     product: query.product,
-    release: query.release,
   })
   return rows.map((row) => ({
     next_product_id: row.next_product_id,

@@ -1,6 +1,14 @@
 import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, money, runQuery, type SnapshotRelease, sdOf } from './common.ts'
+import {
+  isoTime,
+  LATEST_SNAPSHOT,
+  money,
+  perRelease,
+  runQuery,
+  type SnapshotRelease,
+  sdOf,
+} from './common.ts'
 
 export type OfferInsightRow = {
   segment: string
@@ -28,14 +36,20 @@ export type OfferInsightRow = {
   computed_at: string
 }
 
-const SQL = `
+// A released snapshot has no clicks or revenue (not released): read as 0, answered as null.
+const SQL = perRelease(
+  'offers',
+  (table, sd) => `
 SELECT segment, device, country, source, category, offer_id, variant, is_control,
-  impressions, clicks, conversions, revenue, visitors, conversion_rate, ci_low, ci_high, uplift,
-  prob_best, is_best, impressions_sd, conversions_sd, toString(computed_at) AS computed_text
-FROM reco_offers FINAL
-WHERE site = {site:String} AND segment = {segment:String} AND release = {release:String}
-  AND computed_at = (${LATEST_SNAPSHOT('reco_offers')})
-ORDER BY is_best DESC, prob_best DESC, offer_id, variant`
+  impressions, ${table === 'reco_offers' ? 'clicks' : '0'} AS clicks, conversions,
+  ${table === 'reco_offers' ? 'revenue' : '0'} AS revenue, visitors, conversion_rate, ci_low, ci_high, uplift,
+  prob_best, is_best, ${sd('impressions_sd')} AS impressions_sd, ${sd('conversions_sd')} AS conversions_sd,
+  toString(computed_at) AS computed_text
+FROM ${table} FINAL
+WHERE site = {site:String} AND segment = {segment:String}
+  AND computed_at = (${LATEST_SNAPSHOT(table)})
+ORDER BY is_best DESC, prob_best DESC, offer_id, variant`,
+)
 
 type Stored = Omit<OfferInsightRow, 'is_control' | 'is_best' | 'computed_at'> & {
   is_control: number
@@ -48,10 +62,9 @@ export async function getOfferInsights(
   warehouse: Warehouse,
   query: { site: string; segment: string; release: SnapshotRelease },
 ): Promise<OfferInsightRow[]> {
-  const rows = await runQuery<Stored>(warehouse, SQL, {
+  const rows = await runQuery<Stored>(warehouse, SQL[query.release], {
     site: query.site,
     segment: query.segment,
-    release: query.release,
   })
   return rows.map((row) => ({
     segment: row.segment,

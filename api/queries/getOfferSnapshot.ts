@@ -1,6 +1,6 @@
 import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, runQuery, type SnapshotRelease, sdOf } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, perRelease, runQuery, type SnapshotRelease, sdOf } from './common.ts'
 
 /** One offer variant of one segment in the latest insights snapshot. */
 export type OfferSnapshotRow = {
@@ -22,12 +22,16 @@ export type OfferSnapshotRow = {
   computed_at: string
 }
 
-const SQL = `
+const SQL = perRelease(
+  'offers',
+  (table, sd) => `
 SELECT segment, device, country, source, category, offer_id, variant, is_control, impressions,
-  conversions, visitors, prob_best, impressions_sd, conversions_sd, toString(computed_at) AS computed_text
-FROM reco_offers FINAL
-WHERE site = {site:String} AND release = {release:String} AND computed_at = (${LATEST_SNAPSHOT('reco_offers')})
-ORDER BY segment, offer_id, variant`
+  conversions, visitors, prob_best, ${sd('impressions_sd')} AS impressions_sd,
+  ${sd('conversions_sd')} AS conversions_sd, toString(computed_at) AS computed_text
+FROM ${table} FINAL
+WHERE site = {site:String} AND computed_at = (${LATEST_SNAPSHOT(table)})
+ORDER BY segment, offer_id, variant`,
+)
 
 type Stored = Omit<OfferSnapshotRow, 'is_control' | 'computed_at'> & {
   is_control: number
@@ -39,7 +43,7 @@ export async function getOfferSnapshot(
   warehouse: Warehouse,
   query: { site: string; release: SnapshotRelease },
 ): Promise<OfferSnapshotRow[]> {
-  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site, release: query.release })
+  const rows = await runQuery<Stored>(warehouse, SQL[query.release], { site: query.site })
   return rows.map((row) => ({
     segment: row.segment,
     device: row.device,

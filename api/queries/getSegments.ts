@@ -1,6 +1,6 @@
 import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, runQuery, type SnapshotRelease, sdOf } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, perRelease, runQuery, type SnapshotRelease, sdOf } from './common.ts'
 
 export type SegmentRow = {
   segment: string
@@ -14,11 +14,15 @@ export type SegmentRow = {
   computed_at: string
 }
 
-const SQL = `
-SELECT segment, device, country, source, category, visitors, visitors_sd, toString(computed_at) AS computed_text
-FROM reco_segments FINAL
-WHERE site = {site:String} AND release = {release:String} AND computed_at = (${LATEST_SNAPSHOT('reco_segments')})
-ORDER BY visitors DESC, segment`
+const SQL = perRelease(
+  'segments',
+  (table, sd) => `
+SELECT segment, device, country, source, category, visitors, ${sd('visitors_sd')} AS visitors_sd,
+  toString(computed_at) AS computed_text
+FROM ${table} FINAL
+WHERE site = {site:String} AND computed_at = (${LATEST_SNAPSHOT(table)})
+ORDER BY visitors DESC, segment`,
+)
 
 type Stored = Omit<SegmentRow, 'computed_at'> & { computed_text: string }
 
@@ -27,7 +31,7 @@ export async function getSegments(
   warehouse: Warehouse,
   query: { site: string; release: SnapshotRelease },
 ): Promise<SegmentRow[]> {
-  const rows = await runQuery<Stored>(warehouse, SQL, { site: query.site, release: query.release })
+  const rows = await runQuery<Stored>(warehouse, SQL[query.release], { site: query.site })
   return rows.map((row) => ({
     segment: row.segment,
     device: row.device,

@@ -1,9 +1,11 @@
 import type { Warehouse } from '../../warehouse/client.ts'
-import { runQuery, type SnapshotRelease } from './common.ts'
+import { perRelease, runQuery, type SnapshotRelease } from './common.ts'
 
 // `computed_at` leads the table's sort key after `site`, so this reads one granule's index.
-const SQL = `SELECT toString(max(computed_at)) AS at FROM reco_offers
-  WHERE site = {site:String} AND release = {release:String}`
+const SQL = perRelease(
+  'offers',
+  (table) => `SELECT toString(max(computed_at)) AS at FROM ${table} WHERE site = {site:String}`,
+)
 
 /**
  * The `computed_at` of the site's latest offers snapshot, as stored (`1970-01-01 00:00:00` when
@@ -13,6 +15,6 @@ export async function getSnapshotVersion(
   warehouse: Warehouse,
   query: { site: string; release: SnapshotRelease },
 ): Promise<string> {
-  const [row] = await runQuery<{ at: string }>(warehouse, SQL, { site: query.site, release: query.release })
+  const [row] = await runQuery<{ at: string }>(warehouse, SQL[query.release], { site: query.site })
   return row?.at ?? ''
 }

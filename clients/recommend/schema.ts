@@ -453,7 +453,7 @@ export interface paths {
         };
         /**
          * Visitors now: distinct visitors over the last minutes
-         * @description A live count kept only in the collector’s memory and thresholded at K_ANON (below it, `now` is null). Not a released figure of the differentially private release; with several processes, the count of the one that answers.
+         * @description A live count kept only in the collector’s memory and thresholded at K_ANON (below it, `now` is null); with several processes, the count of the one that answers. With differential privacy on, `now` is always null: no released figure covers the last minutes.
          */
         get: operations["statsNow"];
         put?: never;

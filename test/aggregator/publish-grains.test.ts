@@ -212,6 +212,7 @@ describe('the plan of the grains', () => {
     'engagement',
     'links',
     'custom',
+    'custom_props',
   ]
 
   it('publishes the lists and the offer arms, and only them, per week and month, each with a threshold', () => {

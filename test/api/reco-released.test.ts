@@ -14,7 +14,7 @@ import {
 
 /*
  * /api/v1 with differential privacy on reads only snapshots the insights job made from released
- * cells (`release = 'differential-privacy'`, migration 0041), and with DP_EPSILON=off only
+ * cells (the `reco_*_released` tables, migration 0041), and with DP_EPSILON=off only
  * k-threshold ones: a snapshot of the other mode is never served, even when it is newer. A
  * differentially private answer says so, carries each figure's noise, no held-back count and no
  * figure that was not released (clicks, revenue).
@@ -43,25 +43,29 @@ const dpArm = (
   impressions: number,
   conversions: number,
   best: boolean,
-) =>
-  recoOffer({
+) => {
+  // The released table has no clicks or revenue (not released).
+  const {
+    clicks: _clicks,
+    revenue: _revenue,
+    ...row
+  } = recoOffer({
     ...parts,
     segment: segmentId(parts),
     offer_id: 'hero',
     variant,
     is_control: variant === 'control' ? 1 : 0,
     impressions,
-    clicks: 0,
     conversions,
-    revenue: 0,
     visitors: impressions,
     prob_best: best ? 0.99 : 0.01,
     is_best: best ? 1 : 0,
     impressions_sd: 88.9,
     conversions_sd: 29.8,
-    release: DP,
     computed_at: OLD,
   })
+  return row
+}
 
 beforeAll(async () => {
   ;({ warehouse, dispose } = await openTempEmbedded())
@@ -70,6 +74,8 @@ beforeAll(async () => {
   await insertRows(warehouse, 'reco_offers', [
     // A newer k-threshold snapshot: exact, small rows a DP service must never show.
     recoOffer({ ...MOBILE, segment: segmentId(MOBILE), offer_id: 'hero', variant: 'control', visitors: 6 }),
+  ])
+  await insertRows(warehouse, 'reco_offers_released', [
     dpArm(MOBILE, 'control', 3600, 90, false),
     dpArm(MOBILE, 'free-shipping', 3580, 370, true),
     dpArm(SITE_WIDE, 'control', 9100, 200, false),
@@ -77,17 +83,18 @@ beforeAll(async () => {
   ])
   await insertRows(warehouse, 'reco_segments', [
     { site: 'shop', segment: segmentId(MOBILE), ...MOBILE, visitors: 6, computed_at: NEW },
+  ])
+  await insertRows(warehouse, 'reco_segments_released', [
     ...[MOBILE, SITE_WIDE].map((parts, i) => ({
       site: 'shop',
       segment: segmentId(parts),
       ...parts,
       visitors: [7180, 18150][i],
       visitors_sd: 125.7,
-      release: DP,
       computed_at: OLD,
     })),
   ])
-  await insertRows(warehouse, 'reco_affinity', [
+  await insertRows(warehouse, 'reco_affinity_released', [
     {
       site: 'shop',
       product_id: 'p1',
@@ -99,9 +106,10 @@ beforeAll(async () => {
       lift: 2,
       transitions_sd: 60.2,
       visitors_sd: 40.1,
-      release: DP,
       computed_at: OLD,
     },
+  ])
+  await insertRows(warehouse, 'reco_affinity', [
     {
       site: 'shop',
       product_id: 'p1',

@@ -35,8 +35,17 @@ const BOOKKEEPING = ['schema_migrations', 'salts']
 // the weeks and months of their days are published.
 const RELEASED = ['released', 'release_ledger', 'exact_cells']
 // Snapshots of releasable insights, written by the insights job: already thresholded, no events.
-// With the counts of what each snapshot held back (reco_held_back): counts only, no group named.
-const SNAPSHOTS = ['reco_affinity', 'reco_offers', 'reco_segments', 'reco_held_back']
+// With the counts of what each snapshot held back (reco_held_back): counts only, no group named; and
+// the snapshots made from released cells with DP on (0041), the same rows with their noise.
+const SNAPSHOTS = [
+  'reco_affinity',
+  'reco_offers',
+  'reco_segments',
+  'reco_held_back',
+  'reco_affinity_released',
+  'reco_offers_released',
+  'reco_segments_released',
+]
 
 async function rows<T>(warehouse: Warehouse, query: string): Promise<T[]> {
   return (await warehouse.client.query({ query, format: 'JSONEachRow' })).json<T>()
