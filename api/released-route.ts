@@ -1,4 +1,4 @@
-import type { Context, Handler, MiddlewareHandler } from 'hono'
+import type { Handler, MiddlewareHandler } from 'hono'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { AppError, zodErrorBody } from '../core/errors.ts'
@@ -6,7 +6,7 @@ import type { Privacy } from '../schemas/privacy.ts'
 import type { Warehouse } from '../warehouse/client.ts'
 import { AnswerMeta, answerMeta } from './answer-meta.ts'
 import { FILTER_NAMES, type FilterName } from './params.ts'
-import { type Group, groupMeetsK, release } from './release.ts'
+import { type Group, groupMeetsK, type Released, release } from './release.ts'
 import { type ReleasedFilterName, type ReleasedReader, releasedReader } from './released-reader.ts'
 
 /**
@@ -108,7 +108,7 @@ export type OneRouteSpec<
     query: Query,
     ctx: ReadContext,
   ): Promise<{
-    groups: Array<Group & { readonly visitors_floor: number }>
+    groups: ReadonlyArray<Group & { readonly visitors_floor: number }>
     answer(released: Array<Omit<Group, 'visitors_floor'>>): Answer
   }>
   released?: ReleasedSpec<Query, Answer>
@@ -147,8 +147,46 @@ declare const brand: unique symbol
 /** A declared route; only `releasedRoute` makes them and only `releasedRouter` mounts them. */
 export type ReleasedRoute = { readonly doc: RouteDoc; readonly [brand]: true }
 
-const BUILDERS = new WeakMap<ReleasedRoute, (deps: RouterDeps) => Handler>()
+/**
+ * A route built over its dependencies, apart from any framework: `parse` reads the query from the
+ * request's parameters (each name with its values, as `c.req.queries()` gives them) and throws an
+ * AppError on bad input; `answer` is the JSON of the answer, or throws as the route does. The
+ * Hono handler `releasedRouter` mounts and the node:http route of released-node.ts both call it.
+ */
+export type ReleasedAnswerer = {
+  parse(parameters: Record<string, string[]>): BaseQuery
+  answer(query: BaseQuery): Promise<string>
+}
+
+/** Every answer of the read API is computed per request and per token: never stored by a cache. */
+export const ANSWER_CACHE_CONTROL = 'private, no-store'
+const JSON_TYPE = { 'Content-Type': 'application/json' }
+
+const BUILDERS = new WeakMap<ReleasedRoute, (deps: RouterDeps) => ReleasedAnswerer>()
 const RELEASED_HANDLERS = new WeakSet<object>()
+
+/** `route` over `deps`, as `releasedRouter` serves it (see ReleasedAnswerer). */
+export function releasedAnswerer(route: ReleasedRoute, deps: RouterDeps): ReleasedAnswerer {
+  const build = BUILDERS.get(route)
+  if (!build) throw new Error(`${route.doc.path} was not declared with releasedRoute`)
+  return build(deps)
+}
+
+// The JSON of each prepared answer (see `prepared`).
+const PREPARED = new WeakMap<object, string>()
+const META_FIELDS = ['suppressed', ...Object.keys(AnswerMeta.shape)]
+
+/**
+ * Freezes `answer`, an answer of a `one` route that its handler hands out again and again (cached
+ * per snapshot, say), and serialises it once: the route then writes that JSON with the gate's
+ * count and the metadata appended instead of serialising the answer on every call. The JSON is the
+ * same text as the answer's own serialisation would be.
+ */
+export function prepared<Answer extends object>(answer: Answer): Readonly<Answer> {
+  // An answer with a field of the metadata would have it replaced; it is serialised as it is.
+  if (!META_FIELDS.some((field) => field in answer)) PREPARED.set(answer, JSON.stringify(answer))
+  return Object.freeze(answer)
+}
 
 /** Whether `handler` was built by `releasedRoute`: the test over `app.routes` asks this. */
 export const isReleasedHandler = (handler: unknown): boolean =>
@@ -207,55 +245,80 @@ export function releasedRoute(
   BUILDERS.set(route, (deps) => {
     const reader = releasedReader(deps.warehouse)
     const dp = deps.privacy.mechanism !== 'off' && spec.released !== undefined
-    return async (c: Context) => {
-      const query = parseQuery(c, spec, deps.sites)
-      c.header('Cache-Control', 'private, no-store')
-      if (dp && spec.released) {
-        checkReleasedFilters(spec.path, query, releasedFiltersOf(spec.released, query))
-        const meta = answerMeta(deps.privacy, 'differential-privacy')
-        const result = await spec.released.handler(query, reader)
-        if (spec.shape === 'list') {
-          const rows = result as unknown[]
-          const limit = (query as ListQuery).limit ?? rows.length
-          return c.json({ rows: rows.slice(0, limit), suppressed: null, ...meta })
+    const kMeta = answerMeta(deps.privacy, 'k-threshold')
+    const ctx: ReadContext = {
+      warehouse: deps.warehouse,
+      meetsK: (group) => groupMeetsK(group, deps.k),
+      recommendProbBest: deps.recommendProbBest,
+    }
+    // The JSON after a prepared answer's own fields, by the count held back (see `prepared`).
+    const tails = new Map<number, string>()
+    const bodies = new WeakMap<object, { suppressed: number; body: string }>()
+    const oneBody = (answer: object, suppressed: number): string => {
+      const json = PREPARED.get(answer)
+      if (json === undefined) return JSON.stringify({ ...answer, suppressed, ...kMeta })
+      const last = bodies.get(answer)
+      if (last?.suppressed === suppressed) return last.body
+      let tail = tails.get(suppressed)
+      if (tail === undefined) {
+        tail = JSON.stringify({ suppressed, ...kMeta }).slice(1)
+        tails.set(suppressed, tail)
+      }
+      const body = json === '{}' ? `{${tail}` : `${json.slice(0, -1)},${tail}`
+      bodies.set(answer, { suppressed, body })
+      return body
+    }
+    // A frozen list of groups (one a handler keeps and hands out again) is released once.
+    const releasedLists = new WeakMap<object, Released<Group>>()
+    const releaseOne = <Row extends Group>(groups: readonly Row[]): Released<Row> => {
+      if (!Object.isFrozen(groups)) return release(groups, deps.k)
+      let released = releasedLists.get(groups) as Released<Row> | undefined
+      if (!released) {
+        released = release(groups, deps.k)
+        releasedLists.set(groups, released)
+      }
+      return released
+    }
+    return {
+      parse: (given) => parseQuery(given, spec, deps.sites),
+      answer: async (query) => {
+        if (dp && spec.released) {
+          checkReleasedFilters(spec.path, query, releasedFiltersOf(spec.released, query))
+          const meta = answerMeta(deps.privacy, 'differential-privacy')
+          const result = await spec.released.handler(query, reader)
+          if (spec.shape === 'list') {
+            const rows = result as unknown[]
+            const limit = (query as ListQuery).limit ?? rows.length
+            return JSON.stringify({ rows: rows.slice(0, limit), suppressed: null, ...meta })
+          }
+          return JSON.stringify({ ...(result as object), suppressed: null, ...meta })
         }
-        return c.json({ ...(result as object), suppressed: null, ...meta })
-      }
-      const meta = answerMeta(deps.privacy, 'k-threshold')
-      const ctx: ReadContext = {
-        warehouse: deps.warehouse,
-        meetsK: (group) => groupMeetsK(group, deps.k),
-        recommendProbBest: deps.recommendProbBest,
-      }
-      if (spec.shape === 'list') {
-        const answer = await spec.handler(query as ListQuery, ctx)
-        const [rows, upstream] = Array.isArray(answer) ? [answer, 0] : [answer.rows, answer.heldBack]
-        const released = release(rows, deps.k)
-        const limit = (query as ListQuery).limit ?? released.rows.length
-        const suppressed =
-          released.suppressed + (Number.isSafeInteger(upstream) && upstream > 0 ? upstream : 0)
-        return c.json({ rows: released.rows.slice(0, limit), suppressed, ...meta })
-      }
-      if (spec.shape === 'one') {
-        const { groups, answer } = await spec.handler(query, ctx)
-        const released = release(groups, deps.k)
-        return c.json({
-          ...(answer(released.rows) as object),
-          suppressed: released.suppressed,
-          ...meta,
-        })
-      }
-      const groups = await spec.handler(query, ctx)
-      const body: Record<string, unknown> = {}
-      let held = 0
-      for (const name of spec.names) {
-        const group = groups[name]
-        const released = release(group ? [group] : [], deps.k)
-        body[name] = released.rows[0] ?? null
-        held += released.suppressed
-      }
-      body.suppressed = held
-      return c.json({ ...body, ...meta })
+        if (spec.shape === 'list') {
+          const answer = await spec.handler(query as ListQuery, ctx)
+          const [rows, upstream] = Array.isArray(answer) ? [answer, 0] : [answer.rows, answer.heldBack]
+          const released = release(rows, deps.k)
+          const limit = (query as ListQuery).limit ?? released.rows.length
+          const suppressed =
+            released.suppressed + (Number.isSafeInteger(upstream) && upstream > 0 ? upstream : 0)
+          return JSON.stringify({ rows: released.rows.slice(0, limit), suppressed, ...kMeta })
+        }
+        if (spec.shape === 'one') {
+          const { groups, answer } = await spec.handler(query, ctx)
+          const released = releaseOne(groups)
+          return oneBody(answer(released.rows) as object, released.suppressed)
+        }
+        const groups = await spec.handler(query, ctx)
+        const body: Record<string, unknown> = {}
+        let held = 0
+        for (const name of spec.names) {
+          const group = groups[name]
+          const released = release(group ? [group] : [], deps.k)
+          body[name] = released.rows[0] ?? null
+          held += released.suppressed
+        }
+        body.suppressed = held
+        return JSON.stringify({ ...body, ...kMeta })
+      },
     }
   })
   return route
@@ -273,9 +336,12 @@ export function releasedRouter(
   const router = new Hono()
   router.use('*', auth)
   for (const route of routes) {
-    const build = BUILDERS.get(route)
-    if (!build) throw new Error(`${route.doc.path} was not declared with releasedRoute`)
-    const handler = build(deps)
+    const answerer = releasedAnswerer(route, deps)
+    const handler: Handler = async (c) => {
+      const query = answerer.parse(c.req.queries())
+      c.header('Cache-Control', ANSWER_CACHE_CONTROL)
+      return c.body(await answerer.answer(query), 200, JSON_TYPE)
+    }
     RELEASED_HANDLERS.add(handler)
     router.get(route.doc.path, handler)
   }
@@ -283,13 +349,13 @@ export function releasedRouter(
 }
 
 function parseQuery<Query extends BaseQuery>(
-  c: Context,
+  parameters: Record<string, string[]>,
   spec: RouteBase<Query>,
   sites: ReadonlyMap<string, unknown>,
 ): Query {
   // A prototype-free object, so a parameter named `__proto__` is just an unknown parameter.
   const given: Record<string, string> = Object.create(null)
-  for (const [name, values] of Object.entries(c.req.queries())) {
+  for (const [name, values] of Object.entries(parameters)) {
     // Which of two values a layer reads differs between proxies, caches and frameworks: refuse both.
     if (values.length > 1) {
       throw new AppError(400, 'invalid', `${shortField(name)}: given more than once`, shortField(name))
