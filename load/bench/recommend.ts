@@ -3,6 +3,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
 import { ROOT, randomToken, startTally } from '../lib/instance.ts'
+import { pacedLoad } from '../lib/paced-load.ts'
 import { int, ms, table } from '../lib/report.ts'
 import { STARTUP_JOBS, startupJobs } from './read.ts'
 import type { RecommendSection } from './results.ts'
@@ -71,12 +72,12 @@ export async function recommendSection(options: {
       ).json()) as { decision: string }
       decisions[body.decision] = (decisions[body.decision] ?? 0) + 1
     }
-    let next = 0
-    const request = (): LoadRequest => {
+    // Every visitor with every offer, choose=best and sample alternating: built once, sent in turn
+    // by every connection (runLoad's `cycle`: the load generator shares the two cores).
+    const cycle = Array.from({ length: 2 * visitors.length * offers.length }, (_, next): LoadRequest => {
       const visitor = visitors[next % visitors.length]
       const choose = next % 2 === 0 ? 'best' : 'sample'
       const offer = offers[Math.floor(next / visitors.length) % offers.length]
-      next++
       return {
         method: 'GET',
         path: `/api/v1/recommend?site=${SITE}&${offerParam(offer)}${visitor}&choose=${choose}`,
@@ -84,10 +85,11 @@ export async function recommendSection(options: {
         kind: 'recommend',
         expect: 200,
       }
-    }
-    const load = { url: tally.url, next: request, connections: options.connections }
+    })
+    const load = { url: tally.url, cycle, connections: options.connections }
     await runLoad({ ...load, label: 'warm-up', seconds: 2 })
     const cpuBefore = tally.cpuSeconds()
+    const ownBefore = process.cpuUsage()
     const result = await runLoad({
       ...load,
       label: 'recommend',
@@ -96,14 +98,17 @@ export async function recommendSection(options: {
     })
     // The service's CPU per answer: what each costs when the machine has a core to spare.
     const cpuMicrosPerRequest = ((tally.cpuSeconds() - cpuBefore) * 1e6) / Math.max(1, result.requests)
+    // The load generator's own, on the same cores: what it takes from the service when they share them.
+    const own = process.cpuUsage(ownBefore)
+    const loadGeneratorMicrosPerRequest = (own.user + own.system) / Math.max(1, result.requests)
     // As fast as the server answers, latency is connections / throughput (Little's law): p95 under
     // 10 ms at 50 clients needs 5,000 answers a second. Page views arrive at their own pace, so the
-    // same 50 clients are also measured at a steady PACED_RATE requests a second.
-    const paced = await runLoad({
+    // same 50 clients are also measured at a steady PACED_RATE requests a second (pacedLoad: one
+    // request every millisecond, not autocannon's rate, which sends each second's share at once).
+    const paced = await pacedLoad({
       ...load,
       label: `recommend at ${PACED_RATE}/s`,
       seconds: options.seconds,
-      maxSeconds: options.seconds + 30,
       rate: PACED_RATE,
     })
     const row = (label: string, run: LoadResult, cpu: string) => [
@@ -129,6 +134,9 @@ export async function recommendSection(options: {
         row(`paced, ${PACED_RATE}/s`, paced, '-'),
       ]),
     )
+    console.log(
+      `  load generator (this process, on the same cores): ${loadGeneratorMicrosPerRequest.toFixed(0)} µs CPU per request as fast as answered`,
+    )
     console.log(`  decisions over the visitors asked: ${JSON.stringify(decisions)}`)
     return {
       events,
@@ -139,6 +147,7 @@ export async function recommendSection(options: {
       result,
       paced,
       cpuMicrosPerRequest,
+      loadGeneratorMicrosPerRequest,
       decisions,
     }
   } finally {

@@ -118,6 +118,8 @@ export type RecommendSection =
       paced: LoadResult
       /** The service process's CPU time (user + system) per answer during the measurement. */
       cpuMicrosPerRequest: number
+      /** The load generator's (this process's) CPU time per answer during the same measurement. */
+      loadGeneratorMicrosPerRequest: number
       /** Share of answers per decision over the visitors asked, once each. */
       decisions: Record<string, number>
     }
