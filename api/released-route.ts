@@ -6,6 +6,7 @@ import type { Privacy } from '../schemas/privacy.ts'
 import type { Warehouse } from '../warehouse/client.ts'
 import { AnswerMeta, answerMeta } from './answer-meta.ts'
 import { FILTER_NAMES, type FilterName } from './params.ts'
+import { preparedBodies } from './prepared-answer.ts'
 import { type Group, groupMeetsK, type Released, release } from './release.ts'
 import { type ReleasedFilterName, type ReleasedReader, releasedReader } from './released-reader.ts'
 
@@ -172,22 +173,6 @@ export function releasedAnswerer(route: ReleasedRoute, deps: RouterDeps): Releas
   return build(deps)
 }
 
-// The JSON of each prepared answer (see `prepared`).
-const PREPARED = new WeakMap<object, string>()
-const META_FIELDS = ['suppressed', ...Object.keys(AnswerMeta.shape)]
-
-/**
- * Freezes `answer`, an answer of a `one` route that its handler hands out again and again (cached
- * per snapshot, say), and serialises it once: the route then writes that JSON with the gate's
- * count and the metadata appended instead of serialising the answer on every call. The JSON is the
- * same text as the answer's own serialisation would be.
- */
-export function prepared<Answer extends object>(answer: Answer): Readonly<Answer> {
-  // An answer with a field of the metadata would have it replaced; it is serialised as it is.
-  if (!META_FIELDS.some((field) => field in answer)) PREPARED.set(answer, JSON.stringify(answer))
-  return Object.freeze(answer)
-}
-
 /** Whether `handler` was built by `releasedRoute`: the test over `app.routes` asks this. */
 export const isReleasedHandler = (handler: unknown): boolean =>
   typeof handler === 'function' && RELEASED_HANDLERS.has(handler)
@@ -251,23 +236,7 @@ export function releasedRoute(
       meetsK: (group) => groupMeetsK(group, deps.k),
       recommendProbBest: deps.recommendProbBest,
     }
-    // The JSON after a prepared answer's own fields, by the count held back (see `prepared`).
-    const tails = new Map<number, string>()
-    const bodies = new WeakMap<object, { suppressed: number; body: string }>()
-    const oneBody = (answer: object, suppressed: number): string => {
-      const json = PREPARED.get(answer)
-      if (json === undefined) return JSON.stringify({ ...answer, suppressed, ...kMeta })
-      const last = bodies.get(answer)
-      if (last?.suppressed === suppressed) return last.body
-      let tail = tails.get(suppressed)
-      if (tail === undefined) {
-        tail = JSON.stringify({ suppressed, ...kMeta }).slice(1)
-        tails.set(suppressed, tail)
-      }
-      const body = json === '{}' ? `{${tail}` : `${json.slice(0, -1)},${tail}`
-      bodies.set(answer, { suppressed, body })
-      return body
-    }
+    const oneBody = preparedBodies(kMeta)
     // A frozen list of groups (one a handler keeps and hands out again) is released once.
     const releasedLists = new WeakMap<object, Released<Group>>()
     const releaseOne = <Row extends Group>(groups: readonly Row[]): Released<Row> => {

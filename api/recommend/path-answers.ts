@@ -1,4 +1,4 @@
-import { prepared } from '../released-route.ts'
+import { prepared } from '../prepared-answer.ts'
 import { type ReleasedArm, recommendation } from './answer.ts'
 import type { Recommendation } from './answer-schema.ts'
 import type { Visitor } from './resolve.ts'
