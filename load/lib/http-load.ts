@@ -36,9 +36,8 @@ export type LoadOptions = {
   next?: () => LoadRequest
   /**
    * ...or a fixed list, of one kind and one expected status, that every connection sends in turn:
-   * autocannon builds each of them once, and the responses are counted from its own events. The
-   * load generator then costs about half the CPU per request, which matters where it shares the
-   * machine's cores with the server it measures.
+   * autocannon builds each of them once, and the responses are counted from its own events, so the
+   * load generator does no work of its own per request beside autocannon's.
    */
   cycle?: readonly LoadRequest[]
   connections: number
