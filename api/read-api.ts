@@ -6,7 +6,8 @@ import type { Warehouse } from '../warehouse/client.ts'
 import { type ApiSection, openApiDocument } from './openapi.ts'
 import { RECO_ROUTES } from './reco-routes.ts'
 import { recommendRoute } from './recommend/recommend-route.ts'
-import { releasedRouter } from './released-route.ts'
+import { type NodeRoute, releasedNodeRoute } from './released-node.ts'
+import { releasedAnswerer, releasedRouter } from './released-route.ts'
 import { statsRoutes } from './stats-routes.ts'
 
 export type ReadApiDeps = {
@@ -22,6 +23,8 @@ export type ReadApiDeps = {
   attempts?: Attempts
   /** Runs around `GET /api/v1/recommend`, which `first` serves ahead of the server's middleware. */
   aroundFirst?: MiddlewareHandler
+  /** The headers `aroundFirst` adds to a JSON answer of `GET /api/v1/recommend`, for `nodeFirst`. */
+  firstHeaders?: Readonly<Record<string, string>>
 }
 
 export const RECOMMEND_PATH = '/api/v1/recommend'
@@ -33,9 +36,11 @@ export const RECOMMEND_PATH = '/api/v1/recommend'
  * `first` holds `GET /api/v1/recommend` alone, for the server to mount ahead of its app-wide
  * middleware: it is called on every page view of the shop and needs none of it but
  * `aroundFirst` (the security headers). Its token check runs for that path only; every other
- * path passes through it untouched to `routes`, whose own check it meets there.
+ * path passes through it untouched to `routes`, whose own check it meets there. `nodeFirst` is
+ * the same route on node:http (released-node.ts), for the server to try before the app: it
+ * answers the calls it can answer exactly as `first` would and leaves the others to it.
  */
-export function readApiRoutes(deps: ReadApiDeps): { first: Hono; routes: Hono } {
+export function readApiRoutes(deps: ReadApiDeps): { first: Hono; routes: Hono; nodeFirst: NodeRoute } {
   const { config, warehouse, logger } = deps
   const routerDeps = {
     warehouse,
@@ -93,5 +98,12 @@ export function readApiRoutes(deps: ReadApiDeps): { first: Hono; routes: Hono } 
       ),
     )
     .get('/api/openapi.json', (c) => c.json(document))
-  return { first, routes }
+  const nodeFirst = releasedNodeRoute({
+    path: RECOMMEND_PATH,
+    answerer: releasedAnswerer(recommendRoute, routerDeps),
+    token: apiToken,
+    attempts: deps.attempts,
+    headers: deps.firstHeaders ?? {},
+  })
+  return { first, routes, nodeFirst }
 }

@@ -1,14 +1,24 @@
-import type { Context, Handler, MiddlewareHandler } from 'hono'
+import type { Handler, MiddlewareHandler } from 'hono'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { Privacy } from '../schemas/privacy.ts'
 import type { Warehouse } from '../warehouse/client.ts'
-import { type ReleasedFilterName, type ReleasedReader, releasedReader } from '../warehouse/released/reader.ts'
+import { releasedReader } from '../warehouse/released/reader.ts'
 import { AnswerMeta, answerMeta } from './answer-meta.ts'
-import type { FilterName } from './params.ts'
-import type { SnapshotRelease } from './queries/common.ts'
-import { type Group, groupMeetsK, release } from './release.ts'
+import { preparedBodies } from './prepared-answer.ts'
+import { type Group, groupMeetsK, type Released, release } from './release.ts'
 import { checkReleasedFilters, parseQuery, releasedFiltersOf } from './route-query.ts'
+import type {
+  BaseQuery,
+  ListQuery,
+  ListRouteSpec,
+  ObjectRouteSpec,
+  OneRouteSpec,
+  ReadContext,
+  ReleasedSpec,
+  RowSchema,
+} from './route-spec.ts'
+import { snapshotAnswer } from './snapshot-answer.ts'
 
 /**
  * The only way to declare a read-API route. `releasedRoute` takes a zod query schema, a zod row
@@ -27,101 +37,6 @@ import { checkReleasedFilters, parseQuery, releasedFiltersOf } from './route-que
  * passed the threshold (never below K_ANON). A route without it, or any route with DP_EPSILON=off,
  * answers from the rollups through the k gate and says `release: "k-threshold"`.
  */
-
-export type ReadContext = {
-  warehouse: Warehouse
-  /** The k test for figures derived from a group (a rate over a step, say): same rule as rows. */
-  meetsK(group: Group): boolean
-  /** RECOMMEND_PROB_BEST: the P(best) at which /api/v1/recommend says `recommended`. */
-  recommendProbBest: number
-  /** The insights snapshots a `snapshot` route may read: those of the service's release mode. */
-  release: SnapshotRelease
-}
-
-type RowSchema = z.ZodType<{ visitors: number | null }>
-/** A row as a handler returns it: the published row and the lower bound the gate tests. */
-type Gated<Row extends RowSchema> = z.infer<Row> & { readonly visitors_floor: number }
-type BaseQuery = { site: string }
-type ListQuery = BaseQuery & { limit?: number | undefined }
-
-type RouteBase<Query> = {
-  /** Path under the router's prefix, e.g. `/pages`. */
-  path: `/${string}`
-  summary: string
-  description: string
-  query: z.ZodType<Query>
-  /** For dashboard views: the filters its rollup can answer; the others are refused by name. */
-  filters?: readonly FilterName[]
-  /**
-   * The route reads the insights snapshots (reco_*). With DP on they hold only post-processed
-   * released cells (aggregator/insights/snapshot.ts), and the route reads only those (`release`):
-   * its rows are answered as released, without the k gate and with `suppressed: null`.
-   */
-  snapshot?: true
-}
-
-/** How a route answers from released figures only (see above). */
-export type ReleasedSpec<Query, Result> = {
-  /** Filters its released grouping sets answer; at most one of them per request. */
-  filters: readonly ReleasedFilterName[]
-  /**
-   * Where the filters depend on a parameter (`/sources?by=`): the filters for each of its values,
-   * which replace `filters` for that value (stated in the OpenAPI document as well).
-   */
-  filtersBy?: { param: string; values: Readonly<Record<string, readonly ReleasedFilterName[]>> }
-  handler(query: Query, released: ReleasedReader): Promise<Result>
-}
-
-export type ListRouteSpec<Query extends ListQuery, Row extends RowSchema> = RouteBase<Query> & {
-  shape: 'list'
-  row: Row
-  /**
-   * The rows to pass through the gate; or those with `heldBack`, the groups already held back
-   * upstream (the insights job keeps only their number), which `suppressed` counts as well.
-   */
-  handler(
-    query: Query,
-    ctx: ReadContext,
-  ): Promise<Array<Gated<Row>> | { rows: Array<Gated<Row>>; heldBack: number }>
-  /** Rows in the order to show, every one released; the route applies `limit`. */
-  released?: ReleasedSpec<Query, Array<z.infer<Row>>>
-}
-
-export type ObjectRouteSpec<
-  Query extends BaseQuery,
-  Row extends RowSchema,
-  Name extends string,
-> = RouteBase<Query> & {
-  shape: 'object'
-  row: Row
-  /** The named groups the response holds, e.g. `current` and `previous`; each is released alone. */
-  names: readonly [Name, ...Name[]]
-  handler(query: Query, ctx: ReadContext): Promise<Record<Name, Gated<Row> | null>>
-  released?: ReleasedSpec<Query, Record<Name, z.infer<Row> | null>>
-}
-
-/**
- * A route that answers one object computed from released groups: the handler names the groups
- * the answer may use and how to make it; the gate releases each group alone, and only the
- * released ones reach `answer`.
- */
-export type OneRouteSpec<
-  Query extends BaseQuery,
-  Group extends { visitors: number },
-  Answer,
-> = RouteBase<Query> & {
-  shape: 'one'
-  /** The answer's schema; it carries no figure that is not made of released groups. */
-  row: z.ZodType<Answer>
-  handler(
-    query: Query,
-    ctx: ReadContext,
-  ): Promise<{
-    groups: Array<Group & { readonly visitors_floor: number }>
-    answer(released: Array<Omit<Group, 'visitors_floor'>>): Answer
-  }>
-  released?: ReleasedSpec<Query, Answer>
-}
 
 /** What the OpenAPI document needs to know about a route. */
 export type RouteDoc = {
@@ -156,8 +71,30 @@ declare const brand: unique symbol
 /** A declared route; only `releasedRoute` makes them and only `releasedRouter` mounts them. */
 export type ReleasedRoute = { readonly doc: RouteDoc; readonly [brand]: true }
 
-const BUILDERS = new WeakMap<ReleasedRoute, (deps: RouterDeps) => Handler>()
+/**
+ * A route built over its dependencies, apart from any framework: `parse` reads the query from the
+ * request's parameters (each name with its values, as `c.req.queries()` gives them) and throws an
+ * AppError on bad input; `answer` is the JSON of the answer, or throws as the route does. The
+ * Hono handler `releasedRouter` mounts and the node:http route of released-node.ts both call it.
+ */
+export type ReleasedAnswerer = {
+  parse(parameters: Record<string, string[]>): BaseQuery
+  answer(query: BaseQuery): Promise<string>
+}
+
+/** Every answer of the read API is computed per request and per token: never stored by a cache. */
+export const ANSWER_CACHE_CONTROL = 'private, no-store'
+const JSON_TYPE = { 'Content-Type': 'application/json' }
+
+const BUILDERS = new WeakMap<ReleasedRoute, (deps: RouterDeps) => ReleasedAnswerer>()
 const RELEASED_HANDLERS = new WeakSet<object>()
+
+/** `route` over `deps`, as `releasedRouter` serves it (see ReleasedAnswerer). */
+export function releasedAnswerer(route: ReleasedRoute, deps: RouterDeps): ReleasedAnswerer {
+  const build = BUILDERS.get(route)
+  if (!build) throw new Error(`${route.doc.path} was not declared with releasedRoute`)
+  return build(deps)
+}
 
 /** Whether `handler` was built by `releasedRoute`: the test over `app.routes` asks this. */
 export const isReleasedHandler = (handler: unknown): boolean =>
@@ -216,88 +153,80 @@ export function releasedRoute(
   BUILDERS.set(route, (deps) => {
     const reader = releasedReader(deps.warehouse)
     const dp = deps.privacy.mechanism !== 'off' && spec.released !== undefined
+    const kMeta = answerMeta(deps.privacy, 'k-threshold')
     const dpSnapshot = deps.privacy.mechanism !== 'off' && spec.snapshot === true
-    return async (c: Context) => {
-      const query = parseQuery(c, spec, deps.sites)
-      c.header('Cache-Control', 'private, no-store')
-      if (dp && spec.released) {
-        checkReleasedFilters(spec.path, query, releasedFiltersOf(spec.released, query))
-        const meta = answerMeta(deps.privacy, 'differential-privacy')
-        const result = await spec.released.handler(query, reader)
-        if (spec.shape === 'list') {
-          const rows = result as unknown[]
-          const limit = (query as ListQuery).limit ?? rows.length
-          return c.json({ rows: rows.slice(0, limit), suppressed: null, ...meta })
+    const ctx: ReadContext = {
+      warehouse: deps.warehouse,
+      // A snapshot of released cells was thresholded when published: nothing to hold back.
+      meetsK: dpSnapshot ? () => true : (group) => groupMeetsK(group, deps.k),
+      recommendProbBest: deps.recommendProbBest,
+      release: dpSnapshot ? 'differential-privacy' : 'k-threshold',
+    }
+    const snapshotMeta = answerMeta(deps.privacy, ctx.release)
+    const oneBody = preparedBodies(kMeta)
+    const snapshotOne = preparedBodies(snapshotMeta)
+    // A frozen list of groups (one a handler keeps and hands out again) is released once.
+    const releasedLists = new WeakMap<object, Released<Group>>()
+    const releaseOne = <Row extends Group>(groups: readonly Row[]): Released<Row> => {
+      if (!Object.isFrozen(groups)) return release(groups, deps.k)
+      let released = releasedLists.get(groups) as Released<Row> | undefined
+      if (!released) {
+        released = release(groups, deps.k)
+        releasedLists.set(groups, released)
+      }
+      return released
+    }
+    return {
+      parse: (given) => parseQuery(given, spec, deps.sites),
+      answer: async (query) => {
+        if (dpSnapshot && spec.shape === 'one') {
+          // Released cells were thresholded when published: the gate here only strips the floors
+          // (K_ANON stays a floor), and nothing is counted as held back.
+          const { groups, answer } = await spec.handler(query, ctx)
+          return snapshotOne(answer(releaseOne(groups).rows) as object, null)
         }
-        return c.json({ ...(result as object), suppressed: null, ...meta })
-      }
-      const ctx: ReadContext = {
-        warehouse: deps.warehouse,
-        // A snapshot of released cells was thresholded when published: nothing to hold back.
-        meetsK: dpSnapshot ? () => true : (group) => groupMeetsK(group, deps.k),
-        recommendProbBest: deps.recommendProbBest,
-        release: dpSnapshot ? 'differential-privacy' : 'k-threshold',
-      }
-      if (dpSnapshot)
-        return c.json(await snapshotAnswer(spec, query, ctx, answerMeta(deps.privacy, ctx.release)))
-      const meta = answerMeta(deps.privacy, 'k-threshold')
-      if (spec.shape === 'list') {
-        const answer = await spec.handler(query as ListQuery, ctx)
-        const [rows, upstream] = Array.isArray(answer) ? [answer, 0] : [answer.rows, answer.heldBack]
-        const released = release(rows, deps.k)
-        const limit = (query as ListQuery).limit ?? released.rows.length
-        const suppressed =
-          released.suppressed + (Number.isSafeInteger(upstream) && upstream > 0 ? upstream : 0)
-        return c.json({ rows: released.rows.slice(0, limit), suppressed, ...meta })
-      }
-      if (spec.shape === 'one') {
-        const { groups, answer } = await spec.handler(query, ctx)
-        const released = release(groups, deps.k)
-        return c.json({
-          ...(answer(released.rows) as object),
-          suppressed: released.suppressed,
-          ...meta,
-        })
-      }
-      const groups = await spec.handler(query, ctx)
-      const body: Record<string, unknown> = {}
-      let held = 0
-      for (const name of spec.names) {
-        const group = groups[name]
-        const released = release(group ? [group] : [], deps.k)
-        body[name] = released.rows[0] ?? null
-        held += released.suppressed
-      }
-      body.suppressed = held
-      return c.json({ ...body, ...meta })
+        if (dpSnapshot && spec.shape !== 'one')
+          return JSON.stringify(await snapshotAnswer(spec, query, ctx, snapshotMeta))
+        if (dp && spec.released) {
+          checkReleasedFilters(spec.path, query, releasedFiltersOf(spec.released, query))
+          const meta = answerMeta(deps.privacy, 'differential-privacy')
+          const result = await spec.released.handler(query, reader)
+          if (spec.shape === 'list') {
+            const rows = result as unknown[]
+            const limit = (query as ListQuery).limit ?? rows.length
+            return JSON.stringify({ rows: rows.slice(0, limit), suppressed: null, ...meta })
+          }
+          return JSON.stringify({ ...(result as object), suppressed: null, ...meta })
+        }
+        if (spec.shape === 'list') {
+          const answer = await spec.handler(query as ListQuery, ctx)
+          const [rows, upstream] = Array.isArray(answer) ? [answer, 0] : [answer.rows, answer.heldBack]
+          const released = release(rows, deps.k)
+          const limit = (query as ListQuery).limit ?? released.rows.length
+          const suppressed =
+            released.suppressed + (Number.isSafeInteger(upstream) && upstream > 0 ? upstream : 0)
+          return JSON.stringify({ rows: released.rows.slice(0, limit), suppressed, ...kMeta })
+        }
+        if (spec.shape === 'one') {
+          const { groups, answer } = await spec.handler(query, ctx)
+          const released = releaseOne(groups)
+          return oneBody(answer(released.rows) as object, released.suppressed)
+        }
+        const groups = await spec.handler(query, ctx)
+        const body: Record<string, unknown> = {}
+        let held = 0
+        for (const name of spec.names) {
+          const group = groups[name]
+          const released = release(group ? [group] : [], deps.k)
+          body[name] = released.rows[0] ?? null
+          held += released.suppressed
+        }
+        body.suppressed = held
+        return JSON.stringify({ ...body, ...kMeta })
+      },
     }
   })
   return route
-}
-
-/** A `snapshot` route's answer with DP on: its rows as read, minus the floor the gate would test. */
-async function snapshotAnswer(
-  spec:
-    | ListRouteSpec<ListQuery, RowSchema>
-    | ObjectRouteSpec<BaseQuery, RowSchema, string>
-    | OneRouteSpec<BaseQuery, { visitors: number }, unknown>,
-  query: ListQuery,
-  ctx: ReadContext,
-  meta: AnswerMeta,
-): Promise<object> {
-  const strip = <Row extends { visitors_floor?: number }>({ visitors_floor: _, ...row }: Row) => row
-  if (spec.shape === 'list') {
-    const answer = await spec.handler(query, ctx)
-    const rows = (Array.isArray(answer) ? answer : answer.rows).map(strip)
-    return { rows: rows.slice(0, query.limit ?? rows.length), suppressed: null, ...meta }
-  }
-  if (spec.shape === 'one') {
-    const { groups, answer } = await spec.handler(query, ctx)
-    return { ...(answer(groups.map(strip)) as object), suppressed: null, ...meta }
-  }
-  const groups = await spec.handler(query, ctx)
-  const body = Object.fromEntries(spec.names.map((name) => [name, groups[name] ? strip(groups[name]) : null]))
-  return { ...body, suppressed: null, ...meta }
 }
 
 /**
@@ -312,9 +241,12 @@ export function releasedRouter(
   const router = new Hono()
   router.use('*', auth)
   for (const route of routes) {
-    const build = BUILDERS.get(route)
-    if (!build) throw new Error(`${route.doc.path} was not declared with releasedRoute`)
-    const handler = build(deps)
+    const answerer = releasedAnswerer(route, deps)
+    const handler: Handler = async (c) => {
+      const query = answerer.parse(c.req.queries())
+      c.header('Cache-Control', ANSWER_CACHE_CONTROL)
+      return c.body(await answerer.answer(query), 200, JSON_TYPE)
+    }
     RELEASED_HANDLERS.add(handler)
     router.get(route.doc.path, handler)
   }

@@ -1,4 +1,3 @@
-import type { Context } from 'hono'
 import type { z } from 'zod'
 import { AppError, zodErrorBody } from '../core/errors.ts'
 import type { ReleasedFilterName } from '../warehouse/released/reader.ts'
@@ -11,13 +10,13 @@ import { FILTER_NAMES, type FilterName } from './params.ts'
  */
 
 export function parseQuery<Query extends { site: string }>(
-  c: Context,
+  parameters: Record<string, string[]>,
   spec: { path: string; query: z.ZodType<Query>; filters?: readonly FilterName[] | undefined },
   sites: ReadonlyMap<string, unknown>,
 ): Query {
   // A prototype-free object, so a parameter named `__proto__` is just an unknown parameter.
   const given: Record<string, string> = Object.create(null)
-  for (const [name, values] of Object.entries(c.req.queries())) {
+  for (const [name, values] of Object.entries(parameters)) {
     // Which of two values a layer reads differs between proxies, caches and frameworks: refuse both.
     if (values.length > 1) {
       throw new AppError(400, 'invalid', `${shortField(name)}: given more than once`, shortField(name))

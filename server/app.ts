@@ -1,7 +1,8 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { type Context, Hono } from 'hono'
 import { requestId } from 'hono/request-id'
-import { readApiRoutes } from '../api/read-api.ts'
+import { RECOMMEND_PATH, readApiRoutes } from '../api/read-api.ts'
+import type { NodeRoute } from '../api/released-node.ts'
 import { demoShopRoutes } from '../collector/beacon/demo-routes.ts'
 import { clientIp } from '../collector/client-ip.ts'
 import type { Collector } from '../collector/collector.ts'
@@ -18,7 +19,7 @@ import type { Privacy } from '../schemas/privacy.ts'
 import { type HealthDeps, healthRoutes } from './health.ts'
 import { closeWhenBodyUnread } from './http-limits.ts'
 import { requestLog } from './request-log.ts'
-import { securityHeaders } from './security-headers.ts'
+import { securityHeaders, securityHeadersFor } from './security-headers.ts'
 
 export type AppDeps = {
   logger: Logger
@@ -27,8 +28,14 @@ export type AppDeps = {
   config: Config
 }
 
+/**
+ * The app, and the routes on node:http the server tries before it (`ingestFirst`): the read API's
+ * `GET /api/v1/recommend` (api/released-node.ts), which leaves to the app whatever it does not answer.
+ */
+export type App = Hono & { readonly nodeRoutes: readonly NodeRoute[] }
+
 /** The whole HTTP surface, composed from each room's router. */
-export function createApp(deps: AppDeps): Hono {
+export function createApp(deps: AppDeps): App {
   const app = new Hono()
   // Wrong tokens, at the login form and as bearer tokens, count against one bucket per client
   // (its address, an IPv6 one by its /64), found as the collector finds a visitor's.
@@ -43,6 +50,7 @@ export function createApp(deps: AppDeps): Hono {
     logger: deps.logger,
     attempts,
     aroundFirst: securityHeaders(),
+    firstHeaders: securityHeadersFor(RECOMMEND_PATH, 'application/json'),
     visitorsNow: deps.collector.visitorsNow,
   })
   // First, so that the middleware below never runs for them: event intake (see Collector.ingest)
@@ -79,7 +87,7 @@ export function createApp(deps: AppDeps): Hono {
       attempts,
     }),
   )
-  return app
+  return Object.assign(app, { nodeRoutes: [readApi.nodeFirst] })
 }
 
 /**

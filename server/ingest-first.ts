@@ -1,12 +1,15 @@
 import { createServer, type RequestListener, type ServerOptions } from 'node:http'
-import type { NodeIngest } from '../collector/routes/event-node.ts'
+import type { NodeRoute } from '../api/released-node.ts'
 
 /**
- * The `createServer` the Hono adapter is given: every request is offered to the collector's
- * `node:http` ingestion route first, and what it does not take goes to the app.
+ * The `createServer` the Hono adapter is given: every request is offered to the node:http routes
+ * first, in order (the collector's ingestion route, then the app's `nodeRoutes`), and what none
+ * of them takes goes to the app; so does a request a route takes and then passes on.
  */
-export const ingestFirst = (ingest: NodeIngest): typeof createServer =>
+export const ingestFirst = (...routes: NodeRoute[]): typeof createServer =>
   ((options: ServerOptions, app: RequestListener) =>
     createServer(options, (request, response) => {
-      if (!ingest(request, response)) app(request, response)
+      const pass = () => app(request, response)
+      for (const route of routes) if (route(request, response, pass)) return
+      pass()
     })) as typeof createServer

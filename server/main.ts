@@ -104,7 +104,7 @@ async function main() {
       port: config.port,
       hostname: config.host,
       serverOptions: serverLimits(config.requestTimeoutMs),
-      createServer: ingestFirst(collector.ingestNode),
+      createServer: ingestFirst(collector.ingestNode, ...app.nodeRoutes),
     },
     (info) => {
       logger.info({ port: info.port }, `tally listening on http://localhost:${info.port}`)

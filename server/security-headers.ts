@@ -32,21 +32,36 @@ export function isDashboardPath(path: string): boolean {
   return DASHBOARD_PATHS.test(path)
 }
 
+const NOSNIFF = { 'X-Content-Type-Options': 'nosniff' }
+const PAGE = {
+  ...NOSNIFF,
+  'Content-Security-Policy': DASHBOARD_CSP,
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+}
+
+/**
+ * The security headers of a response to `path` of `contentType` (see above): the middleware's, and
+ * those a route served on node:http ahead of the app (server/ingest-first.ts) is given to send.
+ */
+export function securityHeadersFor(path: string, contentType: string): Readonly<Record<string, string>> {
+  if (STOREFRONT_PATHS.test(path)) return NOSNIFF
+  return contentType.startsWith('text/html') || DASHBOARD_PATHS.test(path) ? PAGE : NOSNIFF
+}
+
 export function securityHeaders(): MiddlewareHandler {
   return async function securityHeaders(c, next) {
     await next()
     const path = c.req.path
     const apply = (headers: Headers) => {
-      headers.set('X-Content-Type-Options', 'nosniff')
-      if (STOREFRONT_PATHS.test(path)) return
-      const html = (headers.get('content-type') ?? '').startsWith('text/html')
-      if (!html && !DASHBOARD_PATHS.test(path)) return
-      // A route that sets its own, stricter policy keeps it.
-      if (!headers.has('Content-Security-Policy')) headers.set('Content-Security-Policy', DASHBOARD_CSP)
-      headers.set('X-Frame-Options', 'DENY')
-      headers.set('Referrer-Policy', 'no-referrer')
-      headers.set('Cross-Origin-Opener-Policy', 'same-origin')
-      headers.set('Cross-Origin-Resource-Policy', 'same-origin')
+      for (const [name, value] of Object.entries(
+        securityHeadersFor(path, headers.get('content-type') ?? ''),
+      )) {
+        // A route that sets its own, stricter policy keeps it.
+        if (name !== 'Content-Security-Policy' || !headers.has(name)) headers.set(name, value)
+      }
     }
     try {
       apply(c.res.headers)

@@ -13,8 +13,8 @@ import type { HttpRun, PinnedMode, PinnedSection } from './results.ts'
 import { COLLECTOR_ENV, ORIGIN, RESULTS_DIR, type Settings, SITE } from './settings.ts'
 
 /** The core the servers under test run on, and the one the load generator (and clickhouse-server) get. */
-const SERVER_CORE = 1
-const CLIENT_CORE = 0
+export const SERVER_CORE = 1
+export const CLIENT_CORE = 0
 
 /**
  * One core against one core: bare node:http and Tally each pinned to the same core (`taskset`, every
@@ -186,7 +186,7 @@ async function writtenOut(tally: Tally, accepted: number): Promise<void> {
 }
 
 /** Why the pinned section cannot run here, or undefined when it can. */
-function whyNotPinned(): string | undefined {
+export function whyNotPinned(): string | undefined {
   const probe = spawnSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' })
   if (probe.error) return 'taskset (util-linux) is not installed'
   if (cpus().length < 2)
@@ -198,13 +198,13 @@ function whyNotPinned(): string | undefined {
 }
 
 /** The affinity list of a process (`0-3,6`), or undefined when unknown. */
-function affinity(pid: number): string | undefined {
+export function affinity(pid: number): string | undefined {
   const probe = spawnSync('taskset', ['-cp', String(pid)], { encoding: 'utf8' })
   return probe.status === 0 ? probe.stdout.split(':').pop()?.trim() : undefined
 }
 
 /** Every thread of the process onto one core; threads and processes it starts later inherit it. */
-function pin(pid: number, core: number): void {
+export function pin(pid: number, core: number): void {
   const done = spawnSync('taskset', ['-a', '-cp', String(core), String(pid)], { encoding: 'utf8' })
   if (done.status !== 0) throw new Error(`taskset could not pin ${pid} to core ${core}: ${done.stderr}`)
 }

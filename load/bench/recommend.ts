@@ -1,11 +1,13 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { type LoadRequest, type LoadResult, runLoad } from '../lib/http-load.ts'
-import { ROOT, randomToken, startTally } from '../lib/instance.ts'
+import { ROOT, randomToken, startBareServer, startTally, type Tally } from '../lib/instance.ts'
+import { pacedLoad } from '../lib/paced-load.ts'
 import { int, ms, table } from '../lib/report.ts'
+import { affinity, CLIENT_CORE, pin, SERVER_CORE, whyNotPinned } from './pinned.ts'
 import { STARTUP_JOBS, startupJobs } from './read.ts'
-import type { RecommendSection } from './results.ts'
+import type { BareRun, RecommendRuns, RecommendSection } from './results.ts'
 import { COLLECTOR_ENV, SITE } from './settings.ts'
 
 /** The goal: fast enough to call on every page view. */
@@ -71,12 +73,12 @@ export async function recommendSection(options: {
       ).json()) as { decision: string }
       decisions[body.decision] = (decisions[body.decision] ?? 0) + 1
     }
-    let next = 0
-    const request = (): LoadRequest => {
+    // Every visitor with every offer, choose=best and sample alternating: built once, sent in turn
+    // by every connection (runLoad's `cycle`: the load generator shares the two cores).
+    const cycle = Array.from({ length: 2 * visitors.length * offers.length }, (_, next): LoadRequest => {
       const visitor = visitors[next % visitors.length]
       const choose = next % 2 === 0 ? 'best' : 'sample'
       const offer = offers[Math.floor(next / visitors.length) % offers.length]
-      next++
       return {
         method: 'GET',
         path: `/api/v1/recommend?site=${SITE}&${offerParam(offer)}${visitor}&choose=${choose}`,
@@ -84,28 +86,31 @@ export async function recommendSection(options: {
         kind: 'recommend',
         expect: 200,
       }
-    }
-    const load = { url: tally.url, next: request, connections: options.connections }
+    })
+    const load = { url: tally.url, cycle, connections: options.connections }
     await runLoad({ ...load, label: 'warm-up', seconds: 2 })
-    const cpuBefore = tally.cpuSeconds()
-    const result = await runLoad({
-      ...load,
-      label: 'recommend',
-      seconds: options.seconds,
-      maxSeconds: options.seconds + 30,
-    })
-    // The service's CPU per answer: what each costs when the machine has a core to spare.
-    const cpuMicrosPerRequest = ((tally.cpuSeconds() - cpuBefore) * 1e6) / Math.max(1, result.requests)
-    // As fast as the server answers, latency is connections / throughput (Little's law): p95 under
-    // 10 ms at 50 clients needs 5,000 answers a second. Page views arrive at their own pace, so the
-    // same 50 clients are also measured at a steady PACED_RATE requests a second.
-    const paced = await runLoad({
-      ...load,
-      label: `recommend at ${PACED_RATE}/s`,
-      seconds: options.seconds,
-      maxSeconds: options.seconds + 30,
-      rate: PACED_RATE,
-    })
+    const shared = await measureBoth(load, tally, options.seconds, '')
+    // The same again with the service on one core and the load generator on the other, as section 8
+    // pins them: on two shared cores each response wakes the load generator, which then takes the
+    // core from the service in the middle of its write (and the other way round).
+    const why = whyNotPinned()
+    let pinned: RecommendRuns | { skipped: string } = { skipped: why ?? '' }
+    if (!why) {
+      const ownAffinity = affinity(process.pid)
+      try {
+        pin(tally.pid, SERVER_CORE)
+        pin(process.pid, CLIENT_CORE)
+        await runLoad({ ...load, label: 'warm-up, pinned', seconds: 2 })
+        pinned = await measureBoth(load, tally, options.seconds, ', pinned')
+      } finally {
+        if (ownAffinity)
+          spawnSync('taskset', ['-a', '-cp', ownAffinity, String(process.pid)], { stdio: 'ignore' })
+      }
+    }
+    // For scale, the least an HTTP server can do, under the same load generator at the same time:
+    // bare node:http answering 204 to the same requests (it also answers more briefly, which
+    // costs the generator less per answer).
+    const bareRuns = await bareBaseline(options.workDir, cycle, options.connections, options.seconds)
     const row = (label: string, run: LoadResult, cpu: string) => [
       label,
       int(run.requestsPerSecond),
@@ -119,16 +124,31 @@ export async function recommendSection(options: {
         .join(' '),
       `< ${RECOMMEND_P95_GOAL_MS} ms: ${run.latency.p95 < RECOMMEND_P95_GOAL_MS ? 'met' : 'not met'}`,
     ]
+    const cpu = (runs: RecommendRuns) =>
+      `${runs.cpuMicrosPerRequest.toFixed(0)} µs (load generator ${runs.loadGeneratorMicrosPerRequest.toFixed(0)} µs)`
     console.log(
       `  ${int(visitors.length)} visitors (${rows.length} segments), ${options.connections} connections`,
     )
     console.log(
       table([
-        ['load', 'requests/s', 'server CPU/request', 'p50', 'p95', 'p99', 'max', 'statuses', 'goal p95'],
-        row('as fast as answered', result, `${cpuMicrosPerRequest.toFixed(0)} µs`),
-        row(`paced, ${PACED_RATE}/s`, paced, '-'),
+        ['load', 'requests/s', 'CPU/request', 'p50', 'p95', 'p99', 'max', 'statuses', 'goal p95'],
+        row('as fast as answered', shared.result, cpu(shared)),
+        row(`paced, ${PACED_RATE}/s`, shared.paced, '-'),
+        row(
+          'bare node:http, as fast as answered',
+          bareRuns.result,
+          `${bareRuns.cpuMicrosPerRequest.toFixed(0)} µs (load generator ${bareRuns.loadGeneratorMicrosPerRequest.toFixed(0)} µs)`,
+        ),
+        ...('result' in pinned
+          ? [
+              row(`pinned, as fast as answered`, pinned.result, cpu(pinned)),
+              row(`pinned, paced, ${PACED_RATE}/s`, pinned.paced, '-'),
+            ]
+          : []),
       ]),
     )
+    if ('skipped' in pinned) console.log(`  pinned runs skipped: ${pinned.skipped}`)
+    else console.log(`  pinned: service on core ${SERVER_CORE}, load generator on core ${CLIENT_CORE}`)
     console.log(`  decisions over the visitors asked: ${JSON.stringify(decisions)}`)
     return {
       events,
@@ -136,13 +156,67 @@ export async function recommendSection(options: {
       offers: offers.length,
       visitors: visitors.length,
       connections: options.connections,
-      result,
-      paced,
-      cpuMicrosPerRequest,
+      ...shared,
+      pinned,
+      bare: bareRuns,
       decisions,
     }
   } finally {
     await tally.stop()
+  }
+}
+
+/**
+ * As fast as answered, with the CPU each side spent per answer, then paced. As fast as the server
+ * answers, latency is connections / throughput (Little's law): p95 under 10 ms at 50 clients needs
+ * 5,000 answers a second. Page views arrive at their own pace, so the same 50 clients are also
+ * measured at a steady PACED_RATE requests a second (pacedLoad: one request every millisecond, not
+ * autocannon's rate, which sends each second's share at once).
+ */
+async function measureBoth(
+  load: { url: string; cycle: LoadRequest[]; connections: number },
+  tally: Tally,
+  seconds: number,
+  label: string,
+): Promise<RecommendRuns> {
+  const cpuBefore = tally.cpuSeconds()
+  const ownBefore = process.cpuUsage()
+  const result = await runLoad({ ...load, label: `recommend${label}`, seconds, maxSeconds: seconds + 30 })
+  // The service's CPU per answer, and the load generator's own, on the same cores when not pinned.
+  const cpuMicrosPerRequest = ((tally.cpuSeconds() - cpuBefore) * 1e6) / Math.max(1, result.requests)
+  const own = process.cpuUsage(ownBefore)
+  const loadGeneratorMicrosPerRequest = (own.user + own.system) / Math.max(1, result.requests)
+  const paced = await pacedLoad({
+    ...load,
+    label: `recommend at ${PACED_RATE}/s${label}`,
+    seconds,
+    rate: PACED_RATE,
+  })
+  return { result, paced, cpuMicrosPerRequest, loadGeneratorMicrosPerRequest }
+}
+
+/** `cycle` against bare node:http (load/bare-server.ts) as fast as answered, every answer a 204. */
+async function bareBaseline(
+  workDir: string,
+  cycle: LoadRequest[],
+  connections: number,
+  seconds: number,
+): Promise<BareRun> {
+  const bare = await startBareServer(workDir)
+  try {
+    const load = { url: bare.url, cycle: cycle.map((request) => ({ ...request, expect: 204 })), connections }
+    await runLoad({ ...load, label: 'warm-up, bare node:http', seconds: 2 })
+    const cpuBefore = bare.cpuSeconds()
+    const ownBefore = process.cpuUsage()
+    const result = await runLoad({ ...load, label: 'bare node:http', seconds, maxSeconds: seconds + 30 })
+    const own = process.cpuUsage(ownBefore)
+    return {
+      result,
+      cpuMicrosPerRequest: ((bare.cpuSeconds() - cpuBefore) * 1e6) / Math.max(1, result.requests),
+      loadGeneratorMicrosPerRequest: (own.user + own.system) / Math.max(1, result.requests),
+    }
+  } finally {
+    await bare.stop()
   }
 }
 

@@ -106,21 +106,34 @@ export type ReadSection =
   | { skipped: string }
 
 /** Section 7 (load/bench/recommend.ts). */
+/** Section 7's measurements in one placement of the processes. */
+export type RecommendRuns = {
+  /** As fast as answered. */
+  result: LoadResult
+  /** The same clients at PACED_RATE requests a second. */
+  paced: LoadResult
+  /** The service process's CPU time (user + system) per answer during `result`. */
+  cpuMicrosPerRequest: number
+  /** The load generator's (the bench process's) CPU time per answer during `result`. */
+  loadGeneratorMicrosPerRequest: number
+}
+
+/** Section 7's baseline: bare node:http under the same requests and load generator. */
+export type BareRun = Omit<RecommendRuns, 'paced'>
+
 export type RecommendSection =
-  | {
+  | (RecommendRuns & {
       events: number
       segments: number
       offers: number
       visitors: number
       connections: number
-      result: LoadResult
-      /** The same clients at PACED_RATE requests a second. */
-      paced: LoadResult
-      /** The service process's CPU time (user + system) per answer during the measurement. */
-      cpuMicrosPerRequest: number
+      /** The same with the service on one core and the load generator on the other (taskset). */
+      pinned: RecommendRuns | { skipped: string }
+      bare: BareRun
       /** Share of answers per decision over the visitors asked, once each. */
       decisions: Record<string, number>
-    }
+    })
   | { skipped: string }
 
 /** Section 9 (load/bench/publish.ts): one publication of every period of the demo data. */

@@ -155,9 +155,16 @@ export function summaryRows(results: Results): string[][] {
     ])
   }
   if (recommend && 'result' in recommend) {
+    const pinned = 'result' in recommend.pinned ? recommend.pinned : undefined
     for (const [label, run] of [
       ['as fast as answered', recommend.result],
       ['paced', recommend.paced],
+      ...(pinned
+        ? ([
+            ['pinned, as fast as answered', pinned.result],
+            ['pinned, paced', pinned.paced],
+          ] as const)
+        : []),
     ] as const) {
       rows.push([
         `7. /api/v1/recommend p50 / p95, ${recommend.connections} connections, ${label}`,
@@ -165,6 +172,12 @@ export function summaryRows(results: Results): string[][] {
         `p95 < ${RECOMMEND_P95_GOAL_MS} ms: ${run.latency.p95 < RECOMMEND_P95_GOAL_MS ? 'met' : 'not met'}`,
       ])
     }
+    const bare = recommend.bare.result
+    rows.push([
+      `7. bare node:http p50 / p95 under the same load generator, ${recommend.connections} connections`,
+      `${ms(bare.latency.p50)} / ${ms(bare.latency.p95)} (${int(bare.requestsPerSecond)} req/s)`,
+      'what this machine allows now',
+    ])
   }
   if (publish)
     rows.push([

@@ -32,7 +32,14 @@ export const eventRequest = (visit: Visit): LoadRequest => ({
 export type LoadOptions = {
   label: string
   url: string
-  next: () => LoadRequest
+  /** The next request to send, asked for every request (autocannon builds each anew)... */
+  next?: () => LoadRequest
+  /**
+   * ...or a fixed list, of one kind and one expected status, that every connection sends in turn:
+   * autocannon builds each of them once, and the responses are counted from its own events, so the
+   * load generator does no work of its own per request beside autocannon's.
+   */
+  cycle?: readonly LoadRequest[]
   connections: number
   /** Stop after this many responses... */
   amount?: number
@@ -106,7 +113,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let stoppedByTimeLimit = false
 
   type Context = { request?: LoadRequest }
-  const first = options.next()
+  const { cycle } = options
+  const next = options.next ?? (() => cycle?.[0] as LoadRequest)
+  const first = next()
+  if (!first) throw new Error(`${options.label}: no request to send`)
+  const single = cycle ? { kind: first.kind, expect: first.expect } : undefined
+  if (cycle?.some((request) => request.kind !== first.kind || request.expect !== first.expect))
+    throw new Error(`${options.label}: a cycle of requests has one kind and one expected status`)
   let finish: (error: Error | null, result: autocannon.Result) => void = () => {}
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     finish = (error, result) => (error ? reject(error) : resolve(result))
@@ -119,31 +132,38 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.seconds ?? 10 }),
       ...(options.rate !== undefined ? { overallRate: options.rate } : {}),
       timeout: 10,
-      requests: [
-        {
-          method: first.method,
-          path: first.path,
-          setupRequest: (request, context) => {
-            const next = options.next()
-            ;(context as Context).request = next
-            return {
-              ...request,
-              method: next.method,
-              path: next.path,
-              headers: next.headers,
-              ...(next.body !== undefined ? { body: next.body } : {}),
-            }
-          },
-          onResponse: (status, _body, context) => {
-            const sent = (context as Context).request
-            if (!sent) return
-            const kind = byKind[sent.kind] ?? {}
-            byKind[sent.kind] = kind
-            kind[status] = (kind[status] ?? 0) + 1
-            if (status !== sent.expect) unexpected++
-          },
-        },
-      ],
+      requests: cycle
+        ? cycle.map((request) => ({
+            method: request.method,
+            path: request.path,
+            headers: request.headers,
+            ...(request.body !== undefined ? { body: request.body } : {}),
+          }))
+        : [
+            {
+              method: first.method,
+              path: first.path,
+              setupRequest: (request, context) => {
+                const sent = next()
+                ;(context as Context).request = sent
+                return {
+                  ...request,
+                  method: sent.method,
+                  path: sent.path,
+                  headers: sent.headers,
+                  ...(sent.body !== undefined ? { body: sent.body } : {}),
+                }
+              },
+              onResponse: (status, _body, context) => {
+                const sent = (context as Context).request
+                if (!sent) return
+                const kind = byKind[sent.kind] ?? {}
+                byKind[sent.kind] = kind
+                kind[status] = (kind[status] ?? 0) + 1
+                if (status !== sent.expect) unexpected++
+              },
+            },
+          ],
     },
     (error, result) => finish(error, result),
   )
@@ -152,6 +172,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     responses++
     statuses[statusCode] = (statuses[statusCode] ?? 0) + 1
     latencies.push(responseTime)
+    if (single && statusCode !== single.expect) unexpected++
   })
 
   const started = performance.now()
@@ -181,6 +202,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (limit) clearTimeout(limit)
   if (options.progress !== false) show(true)
 
+  if (single) byKind[single.kind] = { ...statuses }
   const seconds = result.duration
   return {
     label: options.label,

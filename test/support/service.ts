@@ -8,7 +8,7 @@ import type { Hono } from 'hono'
 import { type Collector, createCollector } from '../../collector/collector.ts'
 import { createLogger } from '../../core/logger.ts'
 import { type Config, loadConfig } from '../../schemas/config.ts'
-import { createApp } from '../../server/app.ts'
+import { type App, createApp } from '../../server/app.ts'
 import { ingestFirst } from '../../server/ingest-first.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { migrate } from '../../warehouse/migrate.ts'
@@ -34,8 +34,11 @@ export async function startService(
   options: {
     now?: () => Date
     port?: number
-    /** The server's `createServer`; by default `ingestFirst` with the collector's node:http route. */
-    createServer?: (collector: Collector) => typeof createServer | undefined
+    /**
+     * The server's `createServer`; by default `ingestFirst` with the collector's node:http route
+     * and the app's (`npm start`'s composition).
+     */
+    createServer?: (collector: Collector, app: App) => typeof createServer | undefined
     /** As one of `WORKERS` processes: its own write-ahead log (`wal-<n>`) in a shared DATA_DIR. */
     worker?: { index: number; count: number }
   } = {},
@@ -67,7 +70,9 @@ export async function startService(
     port: options.port ?? 0,
     hostname: '127.0.0.1',
     ...serverFactory(
-      options.createServer ? options.createServer(collector) : ingestFirst(collector.ingestNode),
+      options.createServer
+        ? options.createServer(collector, app)
+        : ingestFirst(collector.ingestNode, ...app.nodeRoutes),
     ),
   })
   await new Promise<void>((resolve, reject) => {
