@@ -61,8 +61,16 @@ export function aggregatorJobs({ warehouse, config, metrics, salts, leads }: Agg
   // With DP on the insights are made from released cells: the start-up run waits for the
   // start-up publication, so that a restart's first snapshot holds what was published meanwhile.
   let firstPublish: Promise<unknown> | undefined
-  const publish = (now: Date) => {
-    const running = publishReleases(warehouse, now, { plan, budgetMs: 5_000 })
+  // Each run claims for at most 5 s at a time, so that a shutdown waits little; a run cut short
+  // goes on at once (a start after days away publishes them all, its weeks and months included,
+  // before the first released insights), unless the service is stopping.
+  const publish = (now: Date, stopping: () => boolean = () => false) => {
+    const running = (async () => {
+      for (;;) {
+        const report = await publishReleases(warehouse, now, { plan, budgetMs: 5_000 })
+        if (!report.stopped || stopping()) return report
+      }
+    })()
     firstPublish ??= running.catch(() => undefined)
     return running
   }

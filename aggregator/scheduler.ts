@@ -6,7 +6,8 @@ export type Job = {
   /** Cron expression, evaluated in UTC. */
   schedule: string
   runAtStart: boolean
-  run: (now: Date) => Promise<unknown>
+  /** `stopping()` turns true once the scheduler is asked to stop: a long job ends its work there. */
+  run: (now: Date, stopping?: () => boolean) => Promise<unknown>
 }
 
 /**
@@ -15,10 +16,11 @@ export type Job = {
  */
 export function startScheduler(jobs: Job[], logger: Logger, now: () => Date = () => new Date()) {
   const running = new Set<Promise<unknown>>()
+  let stopping = false
   const runJob = (job: Job) => {
     const started = performance.now()
     const run = job
-      .run(now())
+      .run(now(), () => stopping)
       .then((result) =>
         logger.info({ job: job.name, ms: Math.round(performance.now() - started), result }, 'job done'),
       )
@@ -39,6 +41,7 @@ export function startScheduler(jobs: Job[], logger: Logger, now: () => Date = ()
   return {
     initial,
     async stop() {
+      stopping = true
       for (const task of tasks) await task.stop()
       await Promise.all(running)
     },

@@ -45,7 +45,12 @@ export type PublishOptions = {
 
 export type PublishedPeriod = Period & { cells: number; heldBack: number }
 
-export type PublishReport = { published: PublishedPeriod[]; skipped: number }
+export type PublishReport = {
+  published: PublishedPeriod[]
+  skipped: number
+  /** True when the time budget ended the run with periods left to publish. */
+  stopped?: boolean
+}
 
 // Days (before today) whose sketches still hold visitors: what can be published with true counts.
 const DAYS_WITH_SKETCHES = `SELECT site, toString(day) AS period_day FROM traffic_totals_daily
@@ -116,6 +121,7 @@ export async function publishReleases(
     report.published.push(...more.published)
     report.skipped += more.skipped
   }
+  if (overBudget()) report.stopped = true
   return report
 }
 

@@ -123,6 +123,15 @@ describe('publish with DP off (the arithmetic)', () => {
     ])
   })
 
+  it('says when its time budget stopped it with periods left, and a next run goes on', async () => {
+    await insertEvents(warehouse, twoSourcesEach('budget', '2026-04-01', 6))
+    const cut = await publishReleases(warehouse, NOW, { plan: OFF, budgetMs: -1 })
+    expect(cut).toMatchObject({ published: [], stopped: true })
+    const whole = await publishReleases(warehouse, NOW, { plan: OFF, budgetMs: 60_000 })
+    expect(whole.stopped).toBeUndefined()
+    expect(whole.published.some((period) => period.site === 'budget' && period.grain === 'day')).toBe(true)
+  })
+
   it('publishes nothing for a day whose sketches are gone', async () => {
     await insertEvents(warehouse, twoSourcesEach('old', '2026-03-20', 7))
     await finalizeSketches(warehouse, NOW)
