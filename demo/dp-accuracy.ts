@@ -6,6 +6,10 @@ import { computeInsights } from '../aggregator/jobs/insights.ts'
 import { publishReleases } from '../aggregator/jobs/publish.ts'
 import { releasePlan } from '../aggregator/release/budget.ts'
 import { MEASUREMENTS } from '../aggregator/release/measurements.ts'
+import { buildOverview } from '../api/overview.ts'
+import { getTrafficByType } from '../api/queries/getTrafficByType.ts'
+import { getVisits } from '../api/queries/getVisits.ts'
+import { releasedOverview } from '../api/released-overview.ts'
 import { createCollector } from '../collector/collector.ts'
 import { createLogger } from '../core/logger.ts'
 import { loadConfig } from '../schemas/config.ts'
@@ -135,6 +139,34 @@ try {
         : 'held back'
       console.log(`  ${row.key || '(none)'}  true ${row.visitors}  released ${released}`)
     }
+  }
+  // The overview's cards over the closed days, as the dashboard shows them (released) against the
+  // k path's exact figures of the same days (their sketches still exist here).
+  const closed = { site: 'demo', from: from.toISOString().slice(0, 10), to: '2026-11-30' }
+  const exact = buildOverview(
+    closed,
+    await getTrafficByType(warehouse, closed),
+    () => true,
+    await getVisits(warehouse, closed),
+  )
+  const shownCards = await releasedOverview(reader, { ...closed, filter: null })
+  console.log(`overview cards, ${closed.from} to ${closed.to}: true, released ± 95 %:`)
+  for (const card of [
+    'visitors',
+    'pageviews',
+    'visits',
+    'views_per_visit',
+    'bounce_rate',
+    'visit_duration',
+    'conversion_rate',
+    'revenue',
+  ] as const) {
+    const truth = Number(exact[card] ?? 0)
+    const released = Number(shownCards[card] ?? Number.NaN)
+    const sd = shownCards.sd[card] ?? 0
+    console.log(
+      `  ${card.padEnd(16)} ${truth.toFixed(3).padStart(12)} ${released.toFixed(3).padStart(12)} ±${(1.96 * sd).toFixed(3)}  ${error(released, truth)}`,
+    )
   }
   // The recommendation service's view: offer insights from released cells only, against the truth.
   const insights = await computeInsights(warehouse, now, { kAnon: config.kAnon, privacy: config.privacy })
