@@ -63,7 +63,12 @@ describe('the read API reads released figures only', () => {
   it('names no table but `released` in a query outside the shrinking list', () => {
     const files = readdirSync(QUERIES).filter((file) => file.endsWith('.ts'))
     for (const file of files) {
-      const tables = tablesRead(source(file)).filter((table) => !table.startsWith('reco_'))
+      // A snapshot query's table comes from `perRelease` (queries/common.ts), which names only the
+      // reco_* snapshot tables of each release mode.
+      const snapshot = source(file).includes('perRelease(')
+      const tables = tablesRead(source(file)).filter(
+        (table) => !table.startsWith('reco_') && !(snapshot && table === 'template:table'),
+      )
       if (file in STILL_ON_ROLLUPS) {
         expect(
           tables.filter((table) => table !== 'released'),
