@@ -65,7 +65,7 @@ describe('the read API reads released figures only', () => {
     for (const file of files) {
       // A snapshot query's table comes from `perRelease` (queries/common.ts), which names only the
       // reco_* snapshot tables of each release mode.
-      const snapshot = source(file).includes('perRelease(')
+      const snapshot = /perRelease\(\s*'/.test(source(file))
       const tables = tablesRead(source(file)).filter(
         (table) => !table.startsWith('reco_') && !(snapshot && table === 'template:table'),
       )
