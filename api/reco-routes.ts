@@ -33,7 +33,7 @@ const affinity = releasedRoute({
   path: '/affinity',
   summary: 'Products viewed next after a product, strongest first',
   description:
-    'From the latest insights run: for `product`, the next products ranked by lift. `suppressed` includes the pairs the insights job held back under K_ANON (for a product with no pair released, those of all such products, pooled).',
+    'From the latest insights run: for `product`, the next products ranked by lift. `suppressed` includes the pairs the insights job held back under K_ANON (for a product with no pair released, those of all such products, pooled). With differential privacy on: made from released figures only, each row with its noise (`sd`), `suppressed` null.',
   shape: 'list',
   snapshot: true,
   query: recoQuery({
@@ -65,7 +65,7 @@ const offers = releasedRoute({
   path: '/offers',
   summary: 'Offer variants in a segment, best first',
   description:
-    'From the latest insights run: conversion with its Wilson interval, uplift against control, probability of being best and the decision, per offer and variant. `suppressed` includes the variants the insights job held back under K_ANON, so a segment with no rows says how many it has.',
+    'From the latest insights run: conversion with its Wilson interval, uplift against control, probability of being best and the decision, per offer and variant. `suppressed` includes the variants the insights job held back under K_ANON, so a segment with no rows says how many it has. With differential privacy on: made from released figures only, each row with its noise (`sd`), `suppressed` null.',
   shape: 'list',
   snapshot: true,
   query: recoQuery({
@@ -107,7 +107,7 @@ const segments = releasedRoute({
   path: '/segments',
   summary: 'The segments offers are tuned for',
   description:
-    'From the latest insights run: device × country × source × category of interest, coarsened (`*`) until each holds K_ANON visitors. `suppressed` includes the cells still under K_ANON with every dimension coarsened away.',
+    'From the latest insights run: device × country × source × category of interest, coarsened (`*`) until each holds K_ANON visitors. `suppressed` includes the cells still under K_ANON with every dimension coarsened away. With differential privacy on: made from released figures only, each row with its noise (`sd`), `suppressed` null.',
   shape: 'list',
   snapshot: true,
   query: recoQuery({ limit: Limit }),
