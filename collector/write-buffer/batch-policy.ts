@@ -82,7 +82,7 @@ export const DEDUP_HORIZON_MS = 10 * 60_000
  * its size costs the collector no memory; the warehouse's memory grows with it, which sets the
  * embedded limit lower. Measured on chDB, 200,000 events in batches of 10,000 / 25,000 / 50,000
  * (`load/embedded-cost.ts`, pinned to one core): 59–65 / 44 / 38 µs of CPU per row; under the
- * pinned bench's load (`load/rss-probe.ts`) 25,000 every 15 s embedded cost 198 µs per event in
+ * pinned bench's load (`load/core-probe.ts`) 25,000 every 15 s embedded cost 198 µs per event in
  * all at a peak of 964 MB, 50,000 185 µs at 1,333 MB, 10,000 every 5 s 234 µs at 712 MB
  * (docs/performance.md). The embedded flush interval is longer for the same reason (schemas/config.ts).
  */
