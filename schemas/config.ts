@@ -12,6 +12,16 @@ import { DpDelta, DpEpsilon, privacyFrom } from './privacy.ts'
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback)
 
+/**
+ * How often the write buffer goes to the warehouse when `FLUSH_INTERVAL_MS` is unset. Every insert
+ * costs the warehouse a fixed price (each rollup's view runs and writes a part), so fewer, larger
+ * inserts are cheaper per event. Embedded, that price is paid on the collector's own core, and a
+ * batch of 25,000 events (collector/write-buffer/batch-policy.ts) is only reached between two
+ * flushes when they are far enough apart: 15 s embedded took the warehouse's CPU per event from
+ * about 110 to 75 µs on one core (docs/performance.md, "One core against one core").
+ */
+export const FLUSH_INTERVAL_DEFAULT_MS = { server: 5_000, embedded: 15_000 } as const
+
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
   .default('0')
@@ -139,7 +149,8 @@ export const ConfigSchema = z
     /** δ per visitor-day. */
     DP_DELTA: DpDelta,
     NODE_ENV: z.string().optional(),
-    FLUSH_INTERVAL_MS: int(10, 60_000, 5000),
+    // Unset: FLUSH_INTERVAL_DEFAULT_MS for the warehouse's kind.
+    FLUSH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).optional(),
     SPOOL_MAX_MB: int(1, 1_000_000, 256),
     WAL_FSYNC_MS: int(0, 10_000, 100),
     RATE_LIMIT: int(0, 1_000_000, 600),
@@ -225,7 +236,8 @@ export const ConfigSchema = z
     recommendProbBest: env.RECOMMEND_PROB_BEST,
     /** The guarantee of released figures per visitor-day (docs/privacy.md). */
     privacy: privacyFrom(env.DP_EPSILON, env.DP_DELTA, env.NODE_ENV === 'production'),
-    flushIntervalMs: env.FLUSH_INTERVAL_MS,
+    flushIntervalMs:
+      env.FLUSH_INTERVAL_MS ?? FLUSH_INTERVAL_DEFAULT_MS[env.CLICKHOUSE_URL ? 'server' : 'embedded'],
     /** The write-ahead log's size limit in bytes: past it the collector answers 503. */
     spoolMaxBytes: env.SPOOL_MAX_MB * 1024 * 1024,
     /**

@@ -13,9 +13,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
  * (measured: an idle process is 42 MB on plain Node and 78 MB under tsx). Compiling takes well
  * under a second. Tests and the scripts still run the sources directly (`node --import tsx`).
  *
- * `npm start` runs this with `--max-semi-space-size=8`: V8's young generation stays at 8 MB a
- * half instead of growing to 16, which keeps a busy collector's resident memory about 20 MB lower
- * (measured: 151 → 128 MB under load) for scavenges that cost no measurable CPU per request.
+ * `npm start` runs this with `--max-semi-space-size=4`: V8's young generation stays at 4 MB a
+ * half instead of growing to 16, which keeps a busy collector's resident memory lower (measured:
+ * 151 → 128 MB under load at 8 MB; at 4 MB peaks of 149 and 154 MB against 158 and 164 at 8, in
+ * runs side by side under the pinned bench's load) for scavenges that cost no measurable CPU per
+ * request.
+ * `--heap-growing-percent=50` lets the old generation grow to 1.5 times what the last full
+ * collection kept before the next one, where V8 otherwise picks up to 4 times when collections are
+ * quick, as a collector's are: under the pinned bench's load the heap held about 33 MB live and
+ * grew to 108 MB between two collections (peak resident 178–190 MB against 154–166 MB with it,
+ * no CPU per request that stood out of the noise; docs/performance.md).
  * `MALLOC_ARENA_MAX=2` does the same for memory outside V8's heap: glibc otherwise gives each
  * thread that allocates (the thread pool's fsyncs and file reads, V8's helpers) an arena of its
  * own, up to eight per core, and each keeps its freed pages (measured: 147 → 135 MB peak under

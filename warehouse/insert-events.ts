@@ -169,6 +169,13 @@ export async function prepareInsertPath(warehouse: Warehouse): Promise<InsertPat
 /**
  * Inserts one stored batch. On ClickHouse 22+ the batch id is the insert's deduplication token,
  * in the statement's own SETTINGS (chDB would otherwise keep a setting for its whole session).
+ *
+ * There too `optimize_on_insert = 0`: by default a table fed by a view folds the rows of each
+ * inserted part that share a key before writing it, a sort and merge per view and insert. Every
+ * rollup is an AggregatingMergeTree that its readers merge (`-Merge` with GROUP BY) whether or not
+ * the parts have been folded yet, and background merges fold them later anyway, so the figures are
+ * the same; on chDB this took about 60 µs per event off the collector's core under the pinned bench
+ * (docs/performance.md). 18.16 has neither the setting nor a SETTINGS clause in an INSERT.
  */
 export async function insertBatch(
   warehouse: Warehouse,
@@ -179,7 +186,7 @@ export async function insertBatch(
   if (!BATCH_ID.test(batch.id)) throw new Error(`not a batch id: ${batch.id}`)
   if (Buffer.isBuffer(batch.body) && batch.body.length === 0) return
   const settings = path.tokens
-    ? ` SETTINGS insert_deduplicate = 1, deduplicate_blocks_in_dependent_materialized_views = 1, insert_deduplication_token = '${batch.id}'`
+    ? ` SETTINGS insert_deduplicate = 1, deduplicate_blocks_in_dependent_materialized_views = 1, insert_deduplication_token = '${batch.id}', optimize_on_insert = 0`
     : ''
   const rows = Readable.from(Buffer.isBuffer(batch.body) ? [batch.body] : batch.body)
   const result = await (warehouse.writer ?? warehouse.client).exec({

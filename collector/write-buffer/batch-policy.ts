@@ -80,10 +80,13 @@ export const DEDUP_HORIZON_MS = 10 * 60_000
  * 150–400 ms of CPU on one core, the same for 1,000 rows as for 5,000), so fewer, larger inserts
  * are what keeps it cheap under load. The batch goes to the warehouse streamed from its file, so
  * its size costs the collector no memory; the warehouse's memory grows with it, which sets the
- * embedded limit lower. Measured on chDB, 200,000 events in batches of 5,000 / 10,000 / 25,000 /
- * 50,000: 52 / 37 / 25 / 20 µs of CPU per row, peak resident memory 567 / 629 / 963 / 1,160 MB.
+ * embedded limit lower. Measured on chDB, 200,000 events in batches of 10,000 / 25,000 / 50,000
+ * (`load/embedded-cost.ts`, pinned to one core): 59–65 / 44 / 38 µs of CPU per row; under the
+ * pinned bench's load (`load/core-probe.ts`) 25,000 every 15 s embedded cost 198 µs per event in
+ * all at a peak of 964 MB, 50,000 185 µs at 1,333 MB, 10,000 every 5 s 234 µs at 712 MB
+ * (docs/performance.md). The embedded flush interval is longer for the same reason (schemas/config.ts).
  */
-export const MAX_BATCH_EVENTS = { server: 50_000, embedded: 10_000 } as const
+export const MAX_BATCH_EVENTS = { server: 50_000, embedded: 25_000 } as const
 
 export function backoff(attempt: number, random = Math.random): number {
   const ceiling = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, attempt - 1))

@@ -1,5 +1,7 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
-import { createContributionBound } from '../../collector/contribution-bound.ts'
+import { createContributionBound, DEFAULT_MAX_VISITORS } from '../../collector/contribution-bound.ts'
 import {
   ENGAGED_SECONDS_PER_VISITOR_DAY,
   EVENTS_PER_VISITOR_DAY,
@@ -106,5 +108,34 @@ describe('the contribution bound of a visitor-day', () => {
     expect(bound.admit([row({ visitor: '3' })]).dropped).toBe(1)
     expect(bound.admit([row({ visitor: '1' })]).dropped).toBe(0)
     expect(bound.size).toBe(2)
+  })
+
+  it('holds a visitor-day in under 250 bytes, and every count through the growth of its arrays', () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const hour = '2026-12-07 10:00:00'
+    const used = () => {
+      gc()
+      const memory = process.memoryUsage()
+      return memory.heapUsed + memory.arrayBuffers
+    }
+    const before = used()
+    const bound = createContributionBound()
+    const first = Array.from({ length: EVENTS_PER_VISITOR_DAY.pageview }, () => row({ hour, visitor: '1' }))
+    expect(bound.admit(first).dropped).toBe(0)
+    // The default bound's worth of visitor-days, each a visitor hash as the pipeline makes them.
+    for (let at = 1; at < DEFAULT_MAX_VISITORS; at += 1000) {
+      const rows = Array.from({ length: Math.min(1000, DEFAULT_MAX_VISITORS - at) }, (_, i) =>
+        row({ hour, visitor: String(10n ** 19n + BigInt(at + i) * 7919n) }),
+      )
+      expect(bound.admit(rows).dropped).toBe(0)
+    }
+    expect(bound.size).toBe(DEFAULT_MAX_VISITORS)
+    // About 670 bytes each as an object with two typed arrays per visitor-day: 134 MB here.
+    expect((used() - before) / DEFAULT_MAX_VISITORS).toBeLessThan(250)
+    // The first visitor's count survived every doubling; a visitor past the bound is refused.
+    expect(bound.admit([row({ hour, visitor: '1' })]).dropped).toBe(1)
+    expect(bound.admit([row({ hour, visitor: String(10n ** 19n + 7919n) })]).dropped).toBe(0)
+    expect(bound.admit([row({ hour, visitor: '2' })]).dropped).toBe(1)
   })
 })

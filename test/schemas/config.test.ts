@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_RECOMMEND_PROB_BEST } from '../../api/recommend/decision.ts'
-import { ConfigError, loadConfig } from '../../schemas/config.ts'
+import { ConfigError, FLUSH_INTERVAL_DEFAULT_MS, loadConfig } from '../../schemas/config.ts'
 import { currencyOf, DEFAULT_CURRENCY } from '../../schemas/currency.ts'
 import { runToExit } from '../support/run.ts'
 
@@ -11,12 +11,22 @@ describe('config', () => {
     expect(config.dataDir).toBe('./data')
     expect(config.warehouse).toEqual({ kind: 'embedded', path: './data', database: 'tally' })
     expect(config.kAnon).toBe(5)
-    expect(config.flushIntervalMs).toBe(5000)
+    expect(config.flushIntervalMs).toBe(FLUSH_INTERVAL_DEFAULT_MS.embedded)
     expect(config.retentionDays).toBe(395)
     expect([...config.sites]).toEqual([['demo', ['http://localhost:8787']]])
     expect(config.trustProxy).toBe(false)
     expect(config.workers).toBe(1)
     expect(config.worker).toBeUndefined()
+  })
+
+  it('flushes every 15 s embedded and every 5 s to a server unless FLUSH_INTERVAL_MS says otherwise', () => {
+    expect(FLUSH_INTERVAL_DEFAULT_MS).toEqual({ server: 5000, embedded: 15_000 })
+    expect(loadConfig({}).flushIntervalMs).toBe(15_000)
+    expect(loadConfig({ CLICKHOUSE_URL: 'http://localhost:8123' }).flushIntervalMs).toBe(5000)
+    expect(loadConfig({ FLUSH_INTERVAL_MS: '2000' }).flushIntervalMs).toBe(2000)
+    expect(
+      loadConfig({ CLICKHOUSE_URL: 'http://localhost:8123', FLUSH_INTERVAL_MS: '30000' }).flushIntervalMs,
+    ).toBe(30_000)
   })
 
   it('reads a currency per site, EUR for a site not named, and refuses a code that is not ISO 4217', () => {
