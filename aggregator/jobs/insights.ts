@@ -90,9 +90,10 @@ export async function computeInsights(
   if (newer.some((row) => Number(row.n) > 0)) return { ...report, skipped: true }
 
   const dp = config.privacy !== undefined && config.privacy.mechanism !== 'off'
+  const read = dp ? releasedWindow(window.to) : window
   const rows = dp
-    ? await releasedSnapshot(warehouse, releasedWindow(window.to), config.kAnon)
-    : await kSnapshot(warehouse, window, config.kAnon)
+    ? await releasedSnapshot(warehouse, read, config.kAnon)
+    : await kSnapshot(warehouse, read, config.kAnon)
   const stamp = (values: Record<string, unknown>[]) => values.map((row) => ({ ...row, computed_at: at }))
   const released = rows.release === 'differential-privacy'
   await insert(warehouse, released ? 'reco_segments_released' : 'reco_segments', stamp(rows.reco_segments))
@@ -105,7 +106,7 @@ export async function computeInsights(
     const [older] = await select<{ n: number }>(warehouse, OLDER_ROWS(table), { at })
     if (Number(older?.n ?? 0) > 0) await run(warehouse, DELETE_OLDER(alterTarget(warehouse, table)), { at })
   }
-  return { ...report, ...(dp ? { window: releasedWindow(window.to) } : {}), ...rows.counts }
+  return { ...report, window: read, ...rows.counts }
 }
 
 /**
