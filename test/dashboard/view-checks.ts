@@ -135,9 +135,12 @@ export function viewChecks(seeded: SeededDashboard) {
         expect(shown[key], `${shown.time} ${key}`).toBe(String(row?.[key] ?? 0))
       }
     }
-    expect(api.rows.length).toBeGreaterThan(0)
+    // Today's hours may hold nothing yet in the first minutes of a UTC day; any longer range has rows.
+    const startOfDay = interval === 'hour' && params.from === params.to && Date.now() % 86_400_000 < 3_600_000
+    if (!startOfDay) expect(api.rows.length).toBeGreaterThan(0)
     await page.click('#panel-traffic [data-tab="chart"]')
-    await page.waitForSelector('#panel-traffic svg polyline')
+    // A flat line of zeros has no height, so it is drawn but not "visible" to the browser.
+    await page.waitForSelector('#panel-traffic svg polyline', { state: startOfDay ? 'attached' : 'visible' })
   }
 
   return { expectTable, expectSuppressedNote, expectEveryView, expectSeries }

@@ -78,10 +78,11 @@ describe('visitors on the demo, with noise', () => {
         .poll(() => page.locator('[data-card="visitors"] .delta').textContent(), WAIT)
         .toBe('released when the day closes')
       // Today's pageviews come from its closed hours, whose noise at this budget dwarfs a small
-      // shop's hour: the card says so with its ±.
+      // shop's hour: the card says so with its ±. In the first hour of a UTC day no hour of today
+      // is closed yet, so nothing of it is released: 0, without noise.
       await expect
         .poll(() => page.locator('[data-card="pageviews"] .figure').textContent(), WAIT)
-        .toMatch(/^[\d,]+ ±[\d,]+$/)
+        .toMatch(new Date().getUTCHours() > 0 ? /^[\d,]+ ±[\d,]+$/ : /^0$/)
       // Two filters: released figures take one at a time; the other is named, and nothing fails.
       await page.goto(`${dashboard.url}/?site=demo&range=7d&device=mobile&country=DE`)
       await expect
