@@ -8,8 +8,9 @@ import { ratio } from './released-lists.ts'
  * The headline figures (the overview cards and the chart) as post-processing of released cells
  * only, for routes answering with differential privacy (docs/privacy.md):
  * - a **published day** (a closed UTC day, published while its sketches existed) gives everything:
- *   visitors, pageviews and revenue (`totals`), events and visitors per type (`traffic`), visits,
- *   bounces, their pageviews and engaged seconds (`visits`);
+ *   visitors, pageviews, buyers and revenue (`totals`), events per type (`traffic`), visits,
+ *   bounces and engaged seconds (`visits`); views per visit are the days' pageviews over their
+ *   visits;
  * - a day **not published yet** (today, and yesterday until 00:05) gives, without filters, its
  *   closed hours: events per type (`traffic_hourly`) and visits (`visits_hourly`). Visitors exist per
  *   day, and revenue is released per day, so both join when the day is published.
@@ -95,10 +96,10 @@ type Sums = Record<
   | 'pageviews'
   | 'revenue'
   | 'buyers'
+  | 'dayPageviews'
   | 'visits'
   | 'dayVisits'
   | 'bounces'
-  | 'visitPageviews'
   | 'engaged',
   Sum
 > & { events: Map<string, Sum> }
@@ -109,23 +110,23 @@ function sums(cells: Omit<HeadlineCells, 'published'>): Sums {
     pageviews: ZERO(),
     revenue: ZERO(),
     buyers: ZERO(),
+    dayPageviews: ZERO(),
     visits: ZERO(),
     dayVisits: ZERO(),
     bounces: ZERO(),
-    visitPageviews: ZERO(),
     engaged: ZERO(),
     events: new Map(),
   }
   const event = (type: string) => result.events.get(type) ?? result.events.set(type, ZERO()).get(type)
   for (const cell of cells.totals) {
     if (cell.measure === 'visitors') add(result.visitors, cell)
-    else if (cell.measure === 'pageviews') add(result.pageviews, cell)
+    else if (cell.measure === 'pageviews') {
+      add(result.pageviews, cell)
+      add(result.dayPageviews, cell)
+    } else if (cell.measure === 'buyers') add(result.buyers, cell)
     else if (cell.measure === 'revenue') add(result.revenue, cell)
   }
-  for (const cell of cells.traffic) {
-    if (cell.measure === 'events') add(event(cell.k1) as Sum, cell)
-    else if (cell.measure === 'visitors' && cell.k1 === 'purchase') add(result.buyers, cell)
-  }
+  for (const cell of cells.traffic) if (cell.measure === 'events') add(event(cell.k1) as Sum, cell)
   for (const cell of cells.hourlyTraffic) {
     if (cell.measure !== 'events') continue
     add(event(cell.k1) as Sum, cell)
@@ -137,7 +138,6 @@ function sums(cells: Omit<HeadlineCells, 'published'>): Sums {
       add(result.visits, cell)
       add(result.dayVisits, cell)
     } else if (cell.measure === 'bounces') add(result.bounces, cell)
-    else if (cell.measure === 'pageviews') add(result.visitPageviews, cell)
     else if (cell.measure === 'engaged_seconds') add(result.engaged, cell)
   }
   for (const cell of cells.hourlyVisits) if (cell.measure === 'visits') add(result.visits, cell)
@@ -158,7 +158,7 @@ export async function releasedOverview(reader: ReleasedReader, range: ReleasedRa
   const total = sums(cells)
   const anyDay = cells.published.size > 0
   const conversion = rateOf(total.buyers, total.visitors, 4, 0, 1)
-  const perVisit = rateOf(total.visitPageviews, total.dayVisits, 2)
+  const perVisit = rateOf(total.dayPageviews, total.dayVisits, 2)
   const bounce = rateOf(total.bounces, total.dayVisits, 4, 0, 1)
   const duration = rateOf(total.engaged, total.dayVisits, 0)
   const types = [...total.events.keys()].sort()

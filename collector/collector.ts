@@ -134,6 +134,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       refused: (reason: 'rate_limited' | 'timeout' | 'unavailable', n: number) =>
         count.refused({ reason }, n),
       clipped: (n: number) => count.clipped({}, n),
+      visitsCut: (n: number) => count.visitsCut({}, n),
     },
   }
   const ingest = eventRoutes({

@@ -5,6 +5,7 @@ import {
   ORDER_TYPES,
   REVENUE_PER_VISITOR_DAY,
   UNITS_PER_VISITOR_DAY,
+  VISITS_PER_VISITOR_DAY,
 } from '../schemas/contribution.ts'
 import { EVENT_TYPES, type EventType } from '../schemas/events.ts'
 import type { EventRow } from '../schemas/row.ts'
@@ -31,9 +32,10 @@ import type { EventRow } from '../schemas/row.ts'
 export type ContributionBound = {
   /**
    * The rows within the bounds (orders cut to their first items, engagement reports to the day's
-   * engaged time left), how many were dropped and how many engagement reports were clipped.
+   * engaged time left), how many were dropped, how many engagement reports were clipped and how
+   * many pageviews were kept without their visit fields (past VISITS_PER_VISITOR_DAY).
    */
-  admit(rows: readonly EventRow[]): { kept: EventRow[]; dropped: number; clipped: number }
+  admit(rows: readonly EventRow[]): { kept: EventRow[]; dropped: number; clipped: number; visitsCut: number }
   /** Visitor-days currently remembered. */
   readonly size: number
 }
@@ -44,14 +46,16 @@ const TYPE_INDEX = new Map<string, number>(EVENT_TYPES.map((type, index) => [typ
 
 const ORDER_INDEX = new Map<string, number>(ORDER_TYPES.map((type, index) => [type, index]))
 
-// Per order type its value so far, then the units purchased, then the engaged milliseconds: one
-// small array per visitor-day.
+// Per order type its value so far, then the units purchased, the engaged milliseconds, the visits
+// begun and the bounces taken back: one small array per visitor-day.
 const UNITS = ORDER_TYPES.length
 const ENGAGED = UNITS + 1
+const VISITS = ENGAGED + 1
+const TAKEN_BACK = VISITS + 1
 const ENGAGED_MS_PER_DAY = ENGAGED_SECONDS_PER_VISITOR_DAY * 1000
 
 const TYPES = EVENT_TYPES.length
-const VALUES = ENGAGED + 1
+const VALUES = TAKEN_BACK + 1
 const FIRST_SLOTS = 1024
 
 /** A bound over a day's visitor hashes, for one collector process. */
@@ -68,6 +72,7 @@ export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): Con
   let events = new Uint16Array(FIRST_SLOTS * TYPES)
   let values = new Float64Array(FIRST_SLOTS * VALUES)
   let clipped = 0
+  let visitsCut = 0
 
   function slotOf(site: string, visitor: string): number | undefined {
     let visitors = slots.get(site)
@@ -120,6 +125,7 @@ export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): Con
     events[at] = (events[at] ?? 0) + 1
     if (order !== undefined) values[base + order] = (values[base + order] ?? 0) + value
     values[base + UNITS] = (values[base + UNITS] ?? 0) + units
+    if (row.type === 'pageview') return visitBound(kept, base)
     if (row.type === 'engagement') {
       const engaged = Math.min(row.engaged_ms, left)
       values[base + ENGAGED] = (values[base + ENGAGED] ?? 0) + engaged
@@ -131,15 +137,39 @@ export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): Con
     return kept
   }
 
+  // A visit past VISITS_PER_VISITOR_DAY stays a pageview of its page but begins nothing: no entry,
+  // no bounce, no new-or-returning, and no previous page whose exit it would take back. A second
+  // page past the bound takes no bounce back, so a visitor-day's bounces sum to within ±bound.
+  function visitBound(row: EventRow, base: number): EventRow {
+    if (row.entry === 1) {
+      const begun = values[base + VISITS] ?? 0
+      if (begun < VISITS_PER_VISITOR_DAY) {
+        values[base + VISITS] = begun + 1
+        return row
+      }
+      visitsCut++
+      return { ...row, entry: 0, bounce: 0, visitor_kind: '', prev_path: '' }
+    }
+    if (row.bounce !== -1) return row
+    const takenBack = values[base + TAKEN_BACK] ?? 0
+    if (takenBack < VISITS_PER_VISITOR_DAY) {
+      values[base + TAKEN_BACK] = takenBack + 1
+      return row
+    }
+    visitsCut++
+    return { ...row, bounce: 0 }
+  }
+
   return {
     admit(rows) {
       clipped = 0
+      visitsCut = 0
       const kept: EventRow[] = []
       for (const row of rows) {
         const admitted = admitOne(row)
         if (admitted) kept.push(admitted)
       }
-      return { kept, dropped: rows.length - kept.length, clipped }
+      return { kept, dropped: rows.length - kept.length, clipped, visitsCut }
     },
     get size() {
       return count

@@ -27,6 +27,10 @@ export function collectorCounters(metrics: Metrics) {
       'tally_engagement_clipped_total',
       'Engagement reports cut to the engaged seconds their visitor-day had left (contribution bound).',
     ),
+    visitsCut: metrics.counter(
+      'tally_visits_bounded_total',
+      'Pageviews kept without beginning a visit or taking a bounce back: past the visits of their visitor-day (contribution bound).',
+    ),
     flushed: metrics.counter('tally_events_flushed_total', 'Events written to the warehouse.'),
     flushErrors: metrics.counter('tally_flush_errors_total', 'Failed writes to the warehouse (retried).'),
     retries: metrics.counter(

@@ -76,7 +76,9 @@ export function releasePlan(
       for (const grouping of groupingsOf(entry)) {
         for (const measure of entry.measures) {
           weights[itemKey(entry.id, grouping, measure.name, grain)] =
-            (entry.groupings[grouping] ?? 0) * measure.weight * share
+            (entry.groupings[grouping] ?? 0) *
+            (grouping === '' ? measure.weight : (measure.filteredWeight ?? measure.weight)) *
+            share
         }
       }
     }

@@ -27,6 +27,12 @@ export type Measure = {
   /** Share of the budget, relative to the other measures' weights (per grouping set). */
   readonly weight: number
   /**
+   * Its weight in the filtered grouping sets, when not `weight`: the headline's visitors decide
+   * which filtered cells are released but are a public domain without a filter, where they need
+   * little of the budget.
+   */
+  readonly filteredWeight?: number
+  /**
    * A rollup other than the measurement's own that holds this measure, with the same key and
    * filter columns: its cells are joined to the measurement's (./exact-sql.ts), so the
    * measurement's visitors decide which of them are released. Absent: the measurement's table.

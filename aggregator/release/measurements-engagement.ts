@@ -2,6 +2,7 @@ import {
   ENGAGED_SECONDS_PER_VISITOR_DAY,
   EVENTS_PER_VISITOR_DAY,
   eventsBound,
+  VISITS_PER_VISITOR_DAY,
 } from '../../schemas/contribution.ts'
 import { type EventType, LIMITS } from '../../schemas/events.ts'
 import {
@@ -15,10 +16,14 @@ import {
 } from './measure.ts'
 
 // --- Visits and engagement (docs/engagement.md) ------------------------------------------------
-// A visit begins with a pageview, so a visitor-day begins at most as many visits as it keeps
-// pageviews; the +1/-1 bounce column sums, per visitor-day, to between minus and plus that many;
-// exits are +1 on a page and -1 on the page before it, at most twice the pageviews in all cells.
+// The collector lets a visitor-day begin at most VISITS visits and take back at most VISITS
+// bounces (collector/contribution-bound.ts): visits and entries move by VISITS; the +1/-1 bounce
+// column by VISITS up and VISITS down, which may fall in two cells (a visit begun in one source,
+// a second page taken back in another): L2 ≤ √2·VISITS. Exits are +1 on a page and -1 on the page
+// before it, at most twice the pageviews in all cells.
 const PAGES = eventsBound(PAGEVIEW)
+const VISITS = VISITS_PER_VISITOR_DAY
+const BOUNCES = Math.SQRT2 * VISITS
 const engagedSeconds = (weight: number, table?: string): Measure => ({
   name: 'engaged_seconds',
   kind: 'sum',
@@ -38,19 +43,21 @@ const PROP_EVENTS_L2 = Math.sqrt(LIMITS.props) * EVENTS_PER_VISITOR_DAY.custom
 const ONLY_ALL = { '': 0.5 } as const
 export const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
   {
-    // The overview's visits, views per visit, bounce rate and visit duration.
+    // The overview's visits, bounce rate and visit duration; views per visit are the headline's
+    // pageviews over these visits (every pageview is in visits_daily too).
     id: 'visits',
     table: 'visits_daily',
     keys: [],
     where: '',
-    groupings: { '': 1, source: 0.25, device: 0.25, country: 0.25 },
+    groupings: { '': 1, source: 1, device: 1, country: 1 },
     grain: 'day',
+    // One cell a day without a filter, released whatever it holds (as `totals`).
+    domain: [''],
     measures: [
-      visitors(PAGEVIEW, 0.5, 1),
-      count('visits', 'sumMerge(visits)', PAGES, 1),
-      count('bounces', 'sumMerge(bounces)', PAGES, 0.5),
-      count('pageviews', 'sumMerge(pageviews)', PAGES, 0.5),
-      engagedSeconds(0.5),
+      { ...visitors(PAGEVIEW, 0.1, 1), filteredWeight: 0.3 },
+      { ...count('visits', 'sumMerge(visits)', VISITS, 19), filteredWeight: 0.2 },
+      { ...count('bounces', 'sumMerge(bounces)', BOUNCES, 6), filteredWeight: 0.05 },
+      { ...engagedSeconds(0.7), filteredWeight: 0.05 },
     ],
   },
   {
@@ -63,7 +70,7 @@ export const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     grain: 'hour',
     // The one cell of an hour is released whatever it holds, as traffic_hourly's are.
     domain: [''],
-    measures: [count('visits', 'sumMerge(visits)', PAGES, 1)],
+    measures: [count('visits', 'sumMerge(visits)', VISITS, 1)],
   },
   {
     // Entry pages (visits, bounces, and the engaged time of the visits begun there, per entry page
@@ -78,8 +85,8 @@ export const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     grains: LIST_GRAINS,
     measures: [
       visitors(PAGEVIEW, 0.5),
-      count('entries', 'sumMerge(entries)', PAGES, 0.5),
-      count('bounces', 'sumMerge(bounces)', PAGES, 0.25),
+      count('entries', 'sumMerge(entries)', VISITS, 0.5),
+      count('bounces', 'sumMerge(bounces)', BOUNCES, 0.25),
       count('exits', 'sumMerge(exits)', 2 * PAGES, 0.5),
       count('pageviews', 'sumMerge(pageviews)', PAGES, 0.25),
       engagedSeconds(0.25, 'entry_engaged_daily'),
@@ -123,7 +130,7 @@ export const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     groupings: ONLY_ALL,
     grain: 'day',
     domain: ['new', 'returning'],
-    measures: [count('visits', 'sumMerge(visits)', PAGES, 0.5), visitors(PAGEVIEW, 0.5, 2)],
+    measures: [count('visits', 'sumMerge(visits)', VISITS, 0.5), visitors(PAGEVIEW, 0.5, 2)],
   },
   {
     // Goals: custom events by name.

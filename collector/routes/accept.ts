@@ -32,6 +32,7 @@ export type AcceptDeps = {
     refused?: (reason: 'rate_limited' | 'timeout' | 'unavailable', n: number) => void
     /** Engagement reports cut to the engaged time their visitor-day had left. */
     clipped?: (n: number) => void
+    visitsCut?: (n: number) => void
   }
 }
 
@@ -162,9 +163,10 @@ export function createAccept(deps: AcceptDeps): Accept {
     }
     // Past a visitor-day's contribution bound, events are dropped (and counted), not refused: the
     // sender has done nothing wrong and must not retry them.
-    const bounded = deps.bound ? deps.bound.admit(rows) : { kept: rows, dropped: 0, clipped: 0 }
+    const bounded = deps.bound ? deps.bound.admit(rows) : { kept: rows, dropped: 0, clipped: 0, visitsCut: 0 }
     if (bounded.dropped > 0) deps.count.dropped('contribution_bound', bounded.dropped)
     if (bounded.clipped > 0) deps.count.clipped?.(bounded.clipped)
+    if (bounded.visitsCut > 0) deps.count.visitsCut?.(bounded.visitsCut)
     if (bounded.kept.length === 0) return accepted(answer, 0)
     const offered = await deps.batcher.offer(bounded.kept)
     if (!offered.ok) {

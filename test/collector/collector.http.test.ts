@@ -164,6 +164,29 @@ describe('POST /api/event over a real socket', () => {
     expect(text).toMatch(/tally_events_dropped_total\{reason="contribution_bound"\} 6/)
   })
 
+  it('counts at most three visits of a visitor-day, keeping the pages of a fourth, and says so on /metrics', async () => {
+    const edge = {
+      'user-agent':
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0',
+    }
+    const before = parseMetrics(await (await fetch(`${service.url}/metrics`)).text())
+    // Five visits of one page each: five bounced visits as the beacon reports them.
+    for (let visit = 0; visit < 5; visit++) {
+      const event = { type: 'pageview', site: 'shop', url: `${SHOP}/visit-bound/${visit}`, visit_page: 1 }
+      expect((await postEvents(service.url, event, edge)).json).toEqual({ accepted: 1 })
+    }
+    const after = parseMetrics(await (await fetch(`${service.url}/metrics`)).text())
+    expect(after.tally_visits_bounded_total).toBe((before.tally_visits_bounded_total ?? 0) + 2)
+    await service.flush()
+    const [entries] = await query<{ entries: number; bounces: number }>(
+      "SELECT sumMerge(entries) AS entries, sumMerge(bounces) AS bounces FROM entry_exit_daily WHERE site = 'shop' AND startsWith(path, '/visit-bound/')",
+    )
+    const [pages] = await query<{ pageviews: number }>(
+      "SELECT sumMerge(pageviews) AS pageviews FROM pages_daily WHERE site = 'shop' AND startsWith(path, '/visit-bound/')",
+    )
+    expect([Number(entries?.entries), Number(entries?.bounces), Number(pages?.pageviews)]).toEqual([3, 3, 5])
+  })
+
   it("caps a visitor-day's engaged seconds: clips the report that crosses the cap, drops the rest", async () => {
     // Another user agent again: a visitor whose day starts here.
     const safari = {

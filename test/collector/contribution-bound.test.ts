@@ -8,6 +8,7 @@ import {
   ITEMS_PER_ORDER,
   REVENUE_PER_VISITOR_DAY,
   UNITS_PER_VISITOR_DAY,
+  VISITS_PER_VISITOR_DAY,
 } from '../../schemas/contribution.ts'
 import { row } from '../support/rows.ts'
 
@@ -100,6 +101,43 @@ describe('the contribution bound of a visitor-day', () => {
     // Units: a purchase taking the day past the bound is dropped, a smaller one still fits.
     expect(bound.admit([order('purchase', 10, 1, UNITS_PER_VISITOR_DAY + 1)]).dropped).toBe(1)
     expect(bound.admit([order('purchase', 10, 1, UNITS_PER_VISITOR_DAY)]).dropped).toBe(0)
+  })
+
+  it('lets a visitor-day begin at most VISITS_PER_VISITOR_DAY visits and take back as many bounces', () => {
+    const bound = createContributionBound()
+    const page = (visitPage: number, path: string, visitor = '1') =>
+      row({
+        visitor,
+        path,
+        prev_path: visitPage === 1 ? '' : '/before',
+        entry: visitPage === 1 ? 1 : 0,
+        bounce: visitPage === 1 ? 1 : visitPage === 2 ? -1 : 0,
+        visitor_kind: visitPage === 1 ? 'returning' : '',
+      })
+    // Five visits of two pages each: ten pageviews, all within the pageview bound.
+    const rows = Array.from({ length: 5 }, (_, visit) => [
+      page(1, `/v${visit}`),
+      page(2, `/v${visit}/2`),
+    ]).flat()
+    const { kept, dropped, visitsCut } = bound.admit(rows)
+    expect(dropped).toBe(0)
+    expect(kept).toHaveLength(10)
+    const sum = (field: 'entry' | 'bounce') => kept.reduce((total, kept) => total + kept[field], 0)
+    expect(sum('entry')).toBe(VISITS_PER_VISITOR_DAY)
+    expect(kept.filter((kept) => kept.visitor_kind !== '')).toHaveLength(VISITS_PER_VISITOR_DAY)
+    expect(kept.filter((kept) => kept.bounce === -1)).toHaveLength(VISITS_PER_VISITOR_DAY)
+    expect(sum('bounce')).toBe(0)
+    // The fourth and fifth visits' first pages are pageviews of their page, beginning nothing.
+    expect(kept[6]).toMatchObject({ path: '/v3', entry: 0, bounce: 0, visitor_kind: '', prev_path: '' })
+    expect(visitsCut).toBe(4)
+    // Bounces alone: a visitor-day's bounce column sums to at most the bound.
+    const bouncer = bound.admit(Array.from({ length: 8 }, (_, visit) => page(1, `/b${visit}`, '2'))).kept
+    expect(bouncer.reduce((total, kept) => total + kept.bounce, 0)).toBe(VISITS_PER_VISITOR_DAY)
+    // Second pages alone (visits begun the day before): at most the bound taken back.
+    const late = bound.admit(Array.from({ length: 8 }, (_, visit) => page(2, `/l${visit}`, '3'))).kept
+    expect(late.reduce((total, kept) => total + kept.bounce, 0)).toBe(-VISITS_PER_VISITOR_DAY)
+    // Another visitor-day has its own visits.
+    expect(bound.admit([page(1, '/', '4')]).kept[0]).toMatchObject({ entry: 1, bounce: 1 })
   })
 
   it('fails closed when it remembers as many visitor-days as it may', () => {
