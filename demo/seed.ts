@@ -34,6 +34,15 @@ export type SeedOptions = {
 export type SeedProgress = { share: number; visits: number; events: number; at: Date }
 
 /** What was sent, and the offer test's truth per fine cell, to check the insights against. */
+export type DayTruth = {
+  visits: number
+  pageviews: number
+  bounces: number
+  engagedMs: number
+  buyers: number
+  revenue: number
+}
+
 export type SeedReport = {
   visits: number
   events: number
@@ -43,7 +52,14 @@ export type SeedReport = {
    * The visits recorded (not opted out): how many, how many saw one page, their engaged time, and
    * the distinct visitors of each UTC day (every visit comes from an address of its own).
    */
-  truth: { visits: number; bounces: number; engagedMs: number; visitorsByDay: Map<string, number> }
+  truth: {
+    visits: number
+    bounces: number
+    engagedMs: number
+    visitorsByDay: Map<string, number>
+    /** Per UTC day, what the overview's cards count (every visit is a visitor of its own). */
+    cardsByDay: Map<string, DayTruth>
+  }
   /** Impressions per variant in each cell (device|country|source|category) by day. */
   cells: Map<
     string,
@@ -84,7 +100,7 @@ export async function seedHistory(options: SeedOptions): Promise<SeedReport> {
     events: 0,
     optedOut: 0,
     ms: 0,
-    truth: { visits: 0, bounces: 0, engagedMs: 0, visitorsByDay: new Map() },
+    truth: { visits: 0, bounces: 0, engagedMs: 0, visitorsByDay: new Map(), cardsByDay: new Map() },
     cells: new Map(),
   }
   let address = 0
@@ -137,6 +153,25 @@ export async function seedHistory(options: SeedOptions): Promise<SeedReport> {
     report.truth.visitorsByDay.set(visitDay, (report.truth.visitorsByDay.get(visitDay) ?? 0) + 1)
     if (visit.truth.pages === 1) report.truth.bounces++
     report.truth.engagedMs += visit.truth.engagedMs
+    const cards = report.truth.cardsByDay.get(visitDay) ?? {
+      visits: 0,
+      pageviews: 0,
+      bounces: 0,
+      engagedMs: 0,
+      buyers: 0,
+      revenue: 0,
+    }
+    const purchases = visit.events.filter((event) => event.type === 'purchase')
+    cards.visits++
+    cards.bounces += visit.truth.pages === 1 ? 1 : 0
+    cards.engagedMs += visit.truth.engagedMs
+    cards.pageviews += visit.events.filter((event) => event.type === 'pageview').length
+    cards.buyers += purchases.length > 0 ? 1 : 0
+    cards.revenue += purchases.reduce(
+      (sum, event) => sum + Number((event.order as { revenue?: number })?.revenue ?? 0),
+      0,
+    )
+    report.truth.cardsByDay.set(visitDay, cards)
     if (!visit.offer) return
     const category = categoryOfInterest(visit.events)
     const key = [visit.device, visit.country, visit.offer.source, category].join('|')

@@ -13,11 +13,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
  * (measured: an idle process is 42 MB on plain Node and 78 MB under tsx). Compiling takes well
  * under a second. Tests and the scripts still run the sources directly (`node --import tsx`).
  *
- * `npm start` runs this with `--max-semi-space-size=4`: V8's young generation stays at 4 MB a
- * half instead of growing to 16, which keeps a busy collector's resident memory lower (measured:
- * 151 → 128 MB under load at 8 MB; at 4 MB peaks of 149 and 154 MB against 158 and 164 at 8, in
- * runs side by side under the pinned bench's load) for scavenges that cost no measurable CPU per
- * request.
+ * `npm start` runs this with `--max-semi-space-size=8`: V8's young generation stays at 8 MB a
+ * half instead of growing to 16. At 4 MB the collector's resident memory was a few MB lower, but
+ * under the pinned bench's load more short-lived objects outlived two scavenges into the old
+ * generation, whose full collections then came every 4–5 s with pauses of 25–38 ms: p99 at 50
+ * connections 14.7–27.4 ms against 15.0–17.3 ms at 8 (docs/performance.md).
  * `--heap-growing-percent=50` lets the old generation grow to 1.5 times what the last full
  * collection kept before the next one, where V8 otherwise picks up to 4 times when collections are
  * quick, as a collector's are: under the pinned bench's load the heap held about 33 MB live and

@@ -7,14 +7,14 @@ import {
   standardDeviation,
 } from '../../core/dp/index.ts'
 import type { Privacy } from '../../schemas/privacy.ts'
-import type { Grain, GroupingName, Measure, Measurement } from './measure.ts'
+import { type Grain, type GroupingName, l2In, type Measure, type Measurement } from './measure.ts'
 import { publishedGrains } from './measurements.ts'
 
 /**
  * The day's budget, split over every released measurement (docs/privacy.md, "The budget").
  *
  * Each (measurement, grouping set, measure) is one Gaussian mechanism over the vector of its
- * cells for the whole day (all hours of it, for hourly cells), with L2 sensitivity `measure.l2`
+ * cells for the whole day (all hours of it, for hourly cells), with L2 sensitivity `l2In(measure, grouping)`
  * for one visitor-day, so it is ρ_i-zCDP with ρ_i = l2²/(2σ_i²), and the day's publication is
  * Σρ_i-zCDP (zCDP composes by addition). The total is ρ = rhoFor(ε, δ/2): the zCDP-to-(ε, δ)
  * conversion takes half of δ, and the partition selection (the noisy thresholds on visitor
@@ -101,7 +101,10 @@ export function releasePlan(
           if (!on) return { measure, noise: null, rho: 0, stddev: 0 }
           const rho = shares[itemKey(entry.id, grouping, measure.name, grain)] as number
           // Sums (revenue) are rounded to whole units and noised as integers like the counts.
-          const noise: NoiseSpec = { mechanism: 'discrete-gaussian', sigma: gaussianSigma(rho, measure.l2) }
+          const noise: NoiseSpec = {
+            mechanism: 'discrete-gaussian',
+            sigma: gaussianSigma(rho, l2In(measure, grouping)),
+          }
           return { measure, noise, rho, stddev: standardDeviation(noise) }
         })
         const visitors = measures.find((plan) => plan.measure.kind === 'visitors')
@@ -137,7 +140,7 @@ function thresholdFor(
   return releaseThreshold({
     noise: visitors.noise,
     // A visitor-day is in at most l2² cells of a visitors measure (l2 = √cells).
-    maxPartitions: Math.max(1, Math.round(visitors.measure.l2 ** 2)),
+    maxPartitions: Math.max(1, Math.round(l2In(visitors.measure, grouping) ** 2)),
     delta,
     kAnon,
   })

@@ -1,3 +1,4 @@
+import { SOURCES } from '../../schemas/constants.ts'
 import { cellsBound, eventsBound } from '../../schemas/contribution.ts'
 import type { EventType } from '../../schemas/events.ts'
 
@@ -24,6 +25,13 @@ export type Measure = {
   readonly sql: string
   /** L2 sensitivity of the measure's vector of cells, for one visitor-day. */
   readonly l2: number
+  /**
+   * Its L2 sensitivity in a filtered grouping set where that differs. A visitor-day has one
+   * device and one country (its hash is of one user agent and one address), but each tab keeps
+   * the source it landed from, so a visitor-day may be in every one of the SOURCES: a figure that
+   * moves one cell per visitor-day without a filter moves up to that many by source.
+   */
+  readonly l2By?: Partial<Record<GroupingName, number>>
   /** Share of the budget, relative to the other measures' weights (per grouping set). */
   readonly weight: number
   /**
@@ -80,6 +88,10 @@ export const visitors = (types: readonly EventType[], weight: number, domain?: n
   kind: 'visitors',
   sql: VISITORS,
   l2: Math.sqrt(cellsBound(types, domain)),
+  // By source, each cell of the domain may be reached once per source (see Measure.l2By).
+  ...(domain === undefined
+    ? {}
+    : { l2By: { source: Math.sqrt(cellsBound(types, domain * SOURCES.length)) } }),
   weight,
 })
 
@@ -115,3 +127,7 @@ export const measure = (
 /** Visitors of a grouping set in which one visitor-day reaches at most `cells` cells, each by 1. */
 export const visitorsIn = (cells: number, weight: number): Measure =>
   measure('visitors', 'visitors', VISITORS, Math.sqrt(cells), weight)
+
+/** A measure's L2 sensitivity in `grouping` (Measure.l2By, else its l2). */
+export const l2In = (measure: Measure, grouping: GroupingName): number =>
+  measure.l2By?.[grouping] ?? measure.l2

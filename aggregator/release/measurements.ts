@@ -63,7 +63,12 @@ export const MEASUREMENTS: readonly Measurement[] = [
     measures: [
       { ...visitors(EVENT_TYPES, 5, 1), filteredWeight: 1.6 },
       { ...pageviews("sumMergeIf(events, type = 'pageview')", 29), filteredWeight: 1 },
-      { ...count('buyers', "uniqCombinedMergeIf(visitors, type = 'purchase')", 1, 7), filteredWeight: 0.2 },
+      // By source a visitor-day's purchases may each fall in a cell of its own.
+      {
+        ...count('buyers', "uniqCombinedMergeIf(visitors, type = 'purchase')", 1, 7),
+        l2By: { source: Math.sqrt(EVENTS_PER_VISITOR_DAY.purchase) },
+        filteredWeight: 0.2,
+      },
       {
         name: 'revenue',
         kind: 'sum',

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { isPublicDomain, releasePlan } from '../../aggregator/release/budget.ts'
 import { noiseCells } from '../../aggregator/release/cells.ts'
 import { exactSql } from '../../aggregator/release/exact-sql.ts'
-import type { Measurement } from '../../aggregator/release/measure.ts'
+import { l2In, type Measure, type Measurement } from '../../aggregator/release/measure.ts'
 import { MEASUREMENTS, measurement } from '../../aggregator/release/measurements.ts'
 import { ROLLUPS } from '../../aggregator/rollups.ts'
 import { epsilonFor, gaussianRho, seededRandom } from '../../core/dp/index.ts'
-import { VISITS_PER_VISITOR_DAY } from '../../schemas/contribution.ts'
+import { SOURCES } from '../../schemas/constants.ts'
+import { EVENTS_PER_VISITOR_DAY, VISITS_PER_VISITOR_DAY } from '../../schemas/contribution.ts'
+import { EVENT_TYPES } from '../../schemas/events.ts'
 import { privacyFrom } from '../../schemas/privacy.ts'
 
 const ON = releasePlan(MEASUREMENTS, privacyFrom(1, 1e-7, false), 5)
@@ -75,9 +77,14 @@ describe('the measurement list', () => {
 
 describe('the release plan', () => {
   it('spends no more than the day’s ρ, which converts back to ε at δ/2', () => {
+    // Each measure's ρ recomputed from its sensitivity in its grouping set and the σ drawn.
     const spent = ON.groupings
-      .flatMap((grouping) => grouping.measures)
-      .reduce((sum, plan) => sum + gaussianRho(plan.measure.l2, (plan.noise as { sigma: number }).sigma), 0)
+      .flatMap((grouping) => grouping.measures.map((plan) => ({ plan, grouping: grouping.grouping })))
+      .reduce(
+        (sum, { plan, grouping }) =>
+          sum + gaussianRho(l2In(plan.measure, grouping), (plan.noise as { sigma: number }).sigma),
+        0,
+      )
     expect(spent).toBeLessThanOrEqual(ON.rho * (1 + 1e-9))
     expect(spent).toBeGreaterThan(ON.rho * 0.999)
     expect(epsilonFor(ON.rho, 0.5e-7)).toBeCloseTo(1, 9)
@@ -111,6 +118,31 @@ describe('the release plan', () => {
     expect(l2('entry_exit', 'entries')).toBe(VISITS_PER_VISITOR_DAY)
     expect(l2('visitor_kinds', 'visits')).toBe(VISITS_PER_VISITOR_DAY)
     expect(l2('totals', 'buyers')).toBe(1)
+  })
+
+  it('takes a figure by source to move up to one cell per source, and by device or country one', () => {
+    // A visitor-day's hash is of one user agent and one address, so it has one device and one
+    // country; each of its tabs keeps the source it landed from, so it may be in all of SOURCES.
+    const plan = (id: string, name: string) =>
+      measurement(id).measures.find((m) => m.name === name) as Measure
+    for (const [id, name, one, bySource] of [
+      ['totals', 'visitors', 1, Math.sqrt(SOURCES.length)],
+      ['totals', 'buyers', 1, Math.sqrt(EVENTS_PER_VISITOR_DAY.purchase)],
+      ['visits', 'visitors', 1, Math.sqrt(SOURCES.length)],
+      ['traffic', 'visitors', Math.sqrt(EVENT_TYPES.length), Math.sqrt(EVENT_TYPES.length * SOURCES.length)],
+    ] as const) {
+      expect(l2In(plan(id, name), ''), `${id}.${name}`).toBeCloseTo(one, 9)
+      expect(l2In(plan(id, name), 'device'), `${id}.${name}`).toBeCloseTo(one, 9)
+      expect(l2In(plan(id, name), 'source'), `${id}.${name}`).toBeCloseTo(bySource, 9)
+    }
+    // The plan noises and thresholds the source grouping with it.
+    const sd = (grouping: string) =>
+      ON.groupings
+        .find((item) => item.measurement.id === 'totals' && item.grouping === grouping)
+        ?.measures.find((item) => item.measure.name === 'visitors')?.stddev ?? 0
+    expect(sd('source') / sd('device')).toBeCloseTo(Math.sqrt(SOURCES.length), 1)
+    // A list's visitors already count a cell per event, whatever the filter.
+    expect(l2In(plan('pages', 'visitors'), 'source')).toBe(plan('pages', 'visitors').l2)
   })
 
   it('adds no noise and thresholds at K_ANON with DP off', () => {

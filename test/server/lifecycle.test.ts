@@ -95,7 +95,7 @@ describe('the service process', () => {
     // and with the memory settings the script names.
     const pid = serviceOf(child.pid as number)
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(
-      expect.arrayContaining(['--max-semi-space-size=4', '--heap-growing-percent=50', 'server/start.js']),
+      expect.arrayContaining(['--max-semi-space-size=8', '--heap-growing-percent=50', 'server/start.js']),
     )
     expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2')
     // The compiler that bundled the service, the beacon and the dashboard is not kept running.
