@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Privacy } from '../schemas/privacy.ts'
+import { Privacy, Release } from '../schemas/privacy.ts'
 
 /**
  * What every read-API answer carries besides its figures, attached in this one place:
@@ -12,13 +12,6 @@ import { Privacy } from '../schemas/privacy.ts'
  * the rollups through the K_ANON gate (`k-threshold`), which the guarantee does not cover, so
  * that no answer claims a guarantee it lacks (docs/privacy.md, "Where the release boundary is").
  */
-export const Release = z
-  .enum(['differential-privacy', 'k-threshold'])
-  .describe(
-    'differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.',
-  )
-export type Release = z.infer<typeof Release>
-
 export const AnswerMeta = z.object({
   privacy: Privacy.describe('The guarantee of released figures, per visitor-day.'),
   release: Release,

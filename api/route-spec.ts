@@ -1,8 +1,8 @@
 import type { z } from 'zod'
+import type { Release } from '../schemas/privacy.ts'
 import type { Warehouse } from '../warehouse/client.ts'
 import type { ReleasedFilterName, ReleasedReader } from '../warehouse/released/reader.ts'
 import type { FilterName } from './params.ts'
-import type { SnapshotRelease } from './queries/common.ts'
 import type { Group } from './release.ts'
 
 /**
@@ -18,7 +18,7 @@ export type ReadContext = {
   /** RECOMMEND_PROB_BEST: the P(best) at which /api/v1/recommend says `recommended`. */
   recommendProbBest: number
   /** The insights snapshots a `snapshot` route may read: those of the service's release mode. */
-  release: SnapshotRelease
+  release: Release
 }
 
 export type RowSchema = z.ZodType<{ visitors: number | null }>

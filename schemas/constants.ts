@@ -44,3 +44,20 @@ export const VISITORS_NOW_MINUTES = 5
  * is public; it tells nothing about a visitor.
  */
 export const PUBLISHED_PERIOD = { measurement: 'periods', measure: 'published' } as const
+
+/**
+ * The recommendation snapshot tables the insights job writes, each a full set of rows per
+ * `computed_at`: with DP off (`reco_*`, and the counts of what it held back) and with DP on from
+ * released cells (`reco_*_released`, migration 0041). Their names are written into SQL only from
+ * this list.
+ */
+export const RECO_TABLES = [
+  'reco_affinity',
+  'reco_offers',
+  'reco_segments',
+  'reco_held_back',
+  'reco_affinity_released',
+  'reco_offers_released',
+  'reco_segments_released',
+] as const
+export type RecoTable = (typeof RECO_TABLES)[number]

@@ -13,6 +13,19 @@ export const DEFAULT_DELTA = 1e-7
 
 export const MECHANISM = 'discrete-gaussian' as const
 
+/**
+ * How a figure was released: as post-processing of the released, noised figures
+ * (`differential-privacy`), or through the K_ANON gate from the rollups (`k-threshold`), which the
+ * guarantee does not cover. Every read-API answer says which (api/answer-meta.ts), and the
+ * recommendation snapshots of each kind live in tables of their own (migration 0041).
+ */
+export const Release = z
+  .enum(['differential-privacy', 'k-threshold'])
+  .describe(
+    'differential-privacy: every figure of this answer is post-processing of the released (noised, thresholded) figures, and `privacy` applies to it. k-threshold: this answer is still read from the rollups through the K_ANON gate; `privacy` does not apply to it.',
+  )
+export type Release = z.infer<typeof Release>
+
 export const Privacy = z.discriminatedUnion('mechanism', [
   z.object({
     mechanism: z.literal(MECHANISM),

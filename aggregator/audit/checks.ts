@@ -1,3 +1,4 @@
+import { RECO_TABLES } from '../../schemas/constants.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { createSaltCache } from '../../warehouse/salt-cache.ts'
 import { ROLLUPS } from '../rollups.ts'
@@ -43,13 +44,7 @@ const NOT_VISITOR_STRINGS = new Set(['salts.salt', 'schema_migrations.checksum']
 const SERVICE_TIMES = new Set([
   'salts.created_at',
   'schema_migrations.applied_at',
-  'reco_affinity.computed_at',
-  'reco_offers.computed_at',
-  'reco_segments.computed_at',
-  'reco_held_back.computed_at',
-  'reco_affinity_released.computed_at',
-  'reco_offers_released.computed_at',
-  'reco_segments_released.computed_at',
+  ...RECO_TABLES.map((table) => `${table}.computed_at`),
   // When a publication was claimed: a time of the service, not of any event.
   'release_ledger.claimed_at',
 ])
@@ -64,13 +59,7 @@ export const NOT_EVENT_TABLES = new Set([
   // count follows the cells of the lists, not the events (checked by age, release-checks.ts).
   'exact_cells',
   'schema_migrations',
-  'reco_affinity',
-  'reco_offers',
-  'reco_segments',
-  'reco_held_back',
-  'reco_affinity_released',
-  'reco_offers_released',
-  'reco_segments_released',
+  ...RECO_TABLES,
 ])
 const IDENTIFYING_COLUMN =
   /^(ip|ip_?address|client_?ip|remote_?addr|user_?agent|ua|e_?mail|phone|user_?id|customer_?id|account_?id|session_?id|cookie)$/i

@@ -1,3 +1,4 @@
+import type { Release } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { type HeldBack, heldBack } from './held-back.ts'
 import { rankAffinities } from './lift.ts'
@@ -20,7 +21,6 @@ import { coarsen } from './segments.ts'
  *   published, so there is nothing to count and no held-back row.
  */
 
-export type Release = 'k-threshold' | 'differential-privacy'
 type Row = Record<string, unknown>
 
 export type SnapshotRows = {
@@ -33,7 +33,9 @@ export type SnapshotRows = {
   counts: {
     segments: number
     suppressedCells: number
+    /** Offer variants of written segments that were held back. */
     heldVariants: number
+    /** Product pairs held back. */
     heldPairs: number
     offers: number
     affinities: number

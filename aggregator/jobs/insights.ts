@@ -1,9 +1,9 @@
 import { addDays, monthOf } from '../../core/periods.ts'
-import { DEFAULT_INSIGHTS_WINDOW_DAYS } from '../../schemas/constants.ts'
+import { DEFAULT_INSIGHTS_WINDOW_DAYS, RECO_TABLES, type RecoTable } from '../../schemas/constants.ts'
 import type { Privacy } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { alterTarget } from '../../warehouse/cluster-tables.ts'
-import { kSnapshot, releasedSnapshot } from '../insights/snapshot.ts'
+import { kSnapshot, releasedSnapshot, type SnapshotRows } from '../insights/snapshot.ts'
 import { dayOffset, requireQueryParameters, run, select, utcSeconds } from '../sql.ts'
 
 /**
@@ -34,26 +34,7 @@ export type InsightsReport = {
   window: { from: string; to: string }
   /** True when a snapshot this new already existed, so nothing was written. */
   skipped: boolean
-  segments: number
-  suppressedCells: number
-  /** Offer variants of written segments that were held back. */
-  heldVariants: number
-  /** Product pairs held back. */
-  heldPairs: number
-  offers: number
-  affinities: number
-}
-
-/** The snapshot tables; only these names are written into statements below. */
-const RECO_TABLES = [
-  'reco_affinity',
-  'reco_offers',
-  'reco_segments',
-  'reco_held_back',
-  'reco_affinity_released',
-  'reco_offers_released',
-  'reco_segments_released',
-] as const
+} & SnapshotRows['counts']
 
 const NEWER_SNAPSHOTS = RECO_TABLES.map(
   (table) => `SELECT count() AS n FROM ${table} WHERE computed_at >= toDateTime({at:String}, 'UTC')`,
@@ -120,7 +101,7 @@ export function releasedWindow(today: string): { from: string; to: string } {
 
 async function insert(
   warehouse: Warehouse,
-  table: (typeof RECO_TABLES)[number],
+  table: RecoTable,
   values: Record<string, unknown>[],
 ): Promise<void> {
   if (values.length === 0) return

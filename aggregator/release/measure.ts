@@ -95,21 +95,9 @@ export const visitors = (types: readonly EventType[], weight: number, domain?: n
   weight,
 })
 
-export const pageviews = (sql: string, weight: number): Measure => ({
-  name: 'pageviews',
-  kind: 'count',
-  sql,
-  l2: eventsBound(PAGEVIEW),
-  weight,
-})
+export const pageviews = (sql: string, weight: number): Measure =>
+  measure('pageviews', 'count', sql, eventsBound(PAGEVIEW), weight)
 
-export const count = (name: string, sql: string, l2: number, weight: number): Measure => ({
-  name,
-  kind: 'count',
-  sql,
-  l2,
-  weight,
-})
 export const measure = (
   name: string,
   kind: Measure['kind'],
@@ -123,6 +111,10 @@ export const measure = (
   l2,
   weight,
 })
+
+/** A count of events (or of visits, entries...) whose vector moves by at most `l2`. */
+export const count = (name: string, sql: string, l2: number, weight: number): Measure =>
+  measure(name, 'count', sql, l2, weight)
 
 /** Visitors of a grouping set in which one visitor-day reaches at most `cells` cells, each by 1. */
 export const visitorsIn = (cells: number, weight: number): Measure =>

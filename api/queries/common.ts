@@ -1,4 +1,6 @@
 import { AppError } from '../../core/errors.ts'
+import { RECO_TABLES, type RecoTable } from '../../schemas/constants.ts'
+import type { Release } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import type { StatsQuery } from '../params.ts'
 
@@ -162,34 +164,23 @@ export const money = (value: number): number => Math.round(Number(value) * 100) 
  * one snapshot leave duplicates until a merge; readers say FINAL. Table names come only from the
  * constant set below.
  */
-const SNAPSHOT_TABLES = {
-  reco_affinity: 'reco_affinity',
-  reco_offers: 'reco_offers',
-  reco_segments: 'reco_segments',
-  reco_held_back: 'reco_held_back',
-  reco_affinity_released: 'reco_affinity_released',
-  reco_offers_released: 'reco_offers_released',
-  reco_segments_released: 'reco_segments_released',
-}
-export const LATEST_SNAPSHOT = (table: keyof typeof SNAPSHOT_TABLES) =>
+const SNAPSHOT_TABLES = Object.fromEntries(RECO_TABLES.map((table) => [table, table])) as Record<
+  RecoTable,
+  RecoTable
+>
+export const LATEST_SNAPSHOT = (table: RecoTable) =>
   `SELECT max(computed_at) FROM ${SNAPSHOT_TABLES[table]} WHERE site = {site:String}`
 
 /**
- * How the snapshot a reader takes was released: the service's own mode. Each mode has tables of
- * its own (`reco_*` and `reco_*_released`, migration 0041), so a snapshot written under the other
- * mode is never read; a query is one fixed statement per mode (see `perRelease`).
- */
-export type SnapshotRelease = 'k-threshold' | 'differential-privacy'
-
-/**
- * A snapshot query for each release mode, from a template given the table of that mode and, for a
+ * A snapshot query for each release mode (the service's own; each mode has tables of its own,
+ * `reco_*` and `reco_*_released` of migration 0041, so a snapshot of the other mode is never read), from a template given the table of that mode and, for a
  * noisy figure, its noise column (`0` in a k-threshold table, whose figures are exact). Tables and
  * columns come from the constants above and the callers' literals, never from input.
  */
 export function perRelease(
   list: 'offers' | 'segments' | 'affinity',
-  template: (table: keyof typeof SNAPSHOT_TABLES, sd: (column: string) => string) => string,
-): Record<SnapshotRelease, string> {
+  template: (table: RecoTable, sd: (column: string) => string) => string,
+): Record<Release, string> {
   return {
     'k-threshold': template(`reco_${list}`, () => '0'),
     'differential-privacy': template(`reco_${list}_released`, (column) => column),

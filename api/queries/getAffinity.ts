@@ -1,5 +1,6 @@
+import type { Release } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, perRelease, runQuery, type SnapshotRelease, sdOf } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, perRelease, runQuery, sdOf } from './common.ts'
 
 export type AffinityRow = {
   next_product_id: string
@@ -31,7 +32,7 @@ type Stored = Omit<AffinityRow, 'computed_at'> & { computed_text: string }
 /** The products most often viewed next after `product`, from the latest insights run. */
 export async function getAffinity(
   warehouse: Warehouse,
-  query: { site: string; product: string; release: SnapshotRelease },
+  query: { site: string; product: string; release: Release },
 ): Promise<AffinityRow[]> {
   const rows = await runQuery<Stored>(warehouse, SQL[query.release], {
     site: query.site,

@@ -1,6 +1,7 @@
 import type { HeldList } from '../../schemas/held-back.ts'
+import type { Release } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { LATEST_SNAPSHOT, runQuery, type SnapshotRelease } from './common.ts'
+import { LATEST_SNAPSHOT, runQuery } from './common.ts'
 
 const SQL = `
 SELECT scope, sum(held) AS held
@@ -16,7 +17,7 @@ GROUP BY scope`
  */
 export async function getHeldBack(
   warehouse: Warehouse,
-  query: { site: string; list: HeldList; scope: string; also?: string; release: SnapshotRelease },
+  query: { site: string; list: HeldList; scope: string; also?: string; release: Release },
 ): Promise<Map<string, number>> {
   const also = query.also ?? query.scope
   // A released snapshot holds nothing back by count: what missed its threshold was never published.

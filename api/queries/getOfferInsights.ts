@@ -1,14 +1,7 @@
 import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
+import type { Release } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import {
-  isoTime,
-  LATEST_SNAPSHOT,
-  money,
-  perRelease,
-  runQuery,
-  type SnapshotRelease,
-  sdOf,
-} from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, money, perRelease, runQuery, sdOf } from './common.ts'
 
 export type OfferInsightRow = {
   segment: string
@@ -60,7 +53,7 @@ type Stored = Omit<OfferInsightRow, 'is_control' | 'is_best' | 'computed_at'> & 
 /** Offer performance in one segment, best first, from the latest insights run. */
 export async function getOfferInsights(
   warehouse: Warehouse,
-  query: { site: string; segment: string; release: SnapshotRelease },
+  query: { site: string; segment: string; release: Release },
 ): Promise<OfferInsightRow[]> {
   const rows = await runQuery<Stored>(warehouse, SQL[query.release], {
     site: query.site,

@@ -1,6 +1,7 @@
 import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
+import type { Release } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, perRelease, runQuery, type SnapshotRelease, sdOf } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, perRelease, runQuery, sdOf } from './common.ts'
 
 /** One offer variant of one segment in the latest insights snapshot. */
 export type OfferSnapshotRow = {
@@ -41,7 +42,7 @@ type Stored = Omit<OfferSnapshotRow, 'is_control' | 'computed_at'> & {
 /** Every offer variant of every segment of the site's latest insights run: what /recommend caches. */
 export async function getOfferSnapshot(
   warehouse: Warehouse,
-  query: { site: string; release: SnapshotRelease },
+  query: { site: string; release: Release },
 ): Promise<OfferSnapshotRow[]> {
   const rows = await runQuery<Stored>(warehouse, SQL[query.release], { site: query.site })
   return rows.map((row) => ({

@@ -1,6 +1,7 @@
 import type { SegmentDevice, SegmentSource } from '../../schemas/constants.ts'
+import type { Release } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { isoTime, LATEST_SNAPSHOT, perRelease, runQuery, type SnapshotRelease, sdOf } from './common.ts'
+import { isoTime, LATEST_SNAPSHOT, perRelease, runQuery, sdOf } from './common.ts'
 
 export type SegmentRow = {
   segment: string
@@ -29,7 +30,7 @@ type Stored = Omit<SegmentRow, 'computed_at'> & { computed_text: string }
 /** The segments the insights job settled on (coarsened until each has k visitors). */
 export async function getSegments(
   warehouse: Warehouse,
-  query: { site: string; release: SnapshotRelease },
+  query: { site: string; release: Release },
 ): Promise<SegmentRow[]> {
   const rows = await runQuery<Stored>(warehouse, SQL[query.release], { site: query.site })
   return rows.map((row) => ({

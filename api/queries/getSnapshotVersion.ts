@@ -1,5 +1,6 @@
+import type { Release } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
-import { perRelease, runQuery, type SnapshotRelease } from './common.ts'
+import { perRelease, runQuery } from './common.ts'
 
 // `computed_at` leads the table's sort key after `site`, so this reads one granule's index.
 const SQL = perRelease(
@@ -13,7 +14,7 @@ const SQL = perRelease(
  */
 export async function getSnapshotVersion(
   warehouse: Warehouse,
-  query: { site: string; release: SnapshotRelease },
+  query: { site: string; release: Release },
 ): Promise<string> {
   const [row] = await runQuery<{ at: string }>(warehouse, SQL[query.release], { site: query.site })
   return row?.at ?? ''

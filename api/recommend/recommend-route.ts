@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
+import type { Release } from '../../schemas/privacy.ts'
 import type { Warehouse } from '../../warehouse/client.ts'
 import { FILTERS, recoQuery } from '../params.ts'
-import type { SnapshotRelease } from '../queries/common.ts'
 import { getOfferSnapshot } from '../queries/getOfferSnapshot.ts'
 import { getSnapshotVersion } from '../queries/getSnapshotVersion.ts'
 import { type ReleasedRoute, releasedRoute } from '../released-route.ts'
@@ -23,11 +23,11 @@ import { cryptoRandom } from './thompson.ts'
 /** How often a process asks the warehouse whether the insights job wrote a newer snapshot. */
 export const SNAPSHOT_CHECK_MS = 1000
 
-const caches = new WeakMap<Warehouse, Map<SnapshotRelease, SnapshotCache<SnapshotIndex>>>()
+const caches = new WeakMap<Warehouse, Map<Release, SnapshotCache<SnapshotIndex>>>()
 
 function cacheFor(ctx: ReadContext): SnapshotCache<SnapshotIndex> {
   const { warehouse, release } = ctx
-  const byRelease = caches.get(warehouse) ?? new Map<SnapshotRelease, SnapshotCache<SnapshotIndex>>()
+  const byRelease = caches.get(warehouse) ?? new Map<Release, SnapshotCache<SnapshotIndex>>()
   caches.set(warehouse, byRelease)
   let cache = byRelease.get(release)
   if (!cache) {

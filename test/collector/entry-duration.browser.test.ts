@@ -62,6 +62,24 @@ async function hide(visit: Visitor) {
   })
 }
 
+/**
+ * A visit that lands on `landing`, stays visible `firstMs`, follows the page's link and reads the
+ * next page `secondMs`, then hides the tab: returned once its engagement reports were accepted.
+ */
+async function twoPageVisit(landing: string, firstMs: number, secondMs: number): Promise<Visitor> {
+  const visit = await visitor()
+  await visit.page.goto(`${origin}${landing}`)
+  await visit.until(1)
+  await visit.context.clock.fastForward(firstMs)
+  await visit.page.click('#next')
+  await visit.until(2)
+  await visit.context.clock.fastForward(secondMs)
+  await hide(visit)
+  await expect.poll(() => visit.engagements().length).toBeGreaterThan(0)
+  await visit.accepted()
+  return visit
+}
+
 const query = async <T>(sql: string): Promise<T[]> =>
   (await warehouse.client.query({ query: sql, format: 'JSONEachRow' })).json<T>()
 
@@ -93,16 +111,7 @@ afterAll(async () => {
 describe('visit duration per entry page in a real browser', () => {
   it('attributes the time of every page of a visit to the page the visit began on', async () => {
     // Lands on /t/a, stays visible 5 s, goes on to /t/b and reads it 7 s, then hides the tab.
-    const visit = await visitor()
-    await visit.page.goto(`${origin}/t/a`)
-    await visit.until(1)
-    await visit.context.clock.fastForward(5_000)
-    await visit.page.click('#next')
-    await visit.until(2)
-    await visit.context.clock.fastForward(7_000)
-    await hide(visit)
-    await expect.poll(() => visit.engagements().length).toBeGreaterThan(0)
-    await visit.accepted()
+    const visit = await twoPageVisit('/t/a', 5_000, 7_000)
     // The report of /t/b names its visit's entry page, the landing URL: no id of the visit.
     const last = visit.engagements().at(-1)
     expect(last).toMatchObject({ url: `${origin}/t/b`, ms: 7_000, entry: `${origin}/t/a` })
@@ -127,16 +136,7 @@ describe('visit duration per entry page in a real browser', () => {
   it('stores the entry page scrubbed as any page path: no query string, fragment or e-mail address', async () => {
     const landing =
       '/t/account/jane.doe@example.com/orders/123456?email=jane%40example.com&token=s3cret#access_token=abc'
-    const visit = await visitor()
-    await visit.page.goto(`${origin}${landing}`)
-    await visit.until(1)
-    await visit.context.clock.fastForward(4_000)
-    await visit.page.click('#next')
-    await visit.until(2)
-    await visit.context.clock.fastForward(6_000)
-    await hide(visit)
-    await expect.poll(() => visit.engagements().length).toBeGreaterThan(0)
-    await visit.accepted()
+    const visit = await twoPageVisit(landing, 4_000, 6_000)
     // What leaves the browser is the landing URL as the page had it, as `url` and `prev` are: the
     // collector scrubs all three the same way before anything is written.
     expect(visit.engagements().at(-1)).toMatchObject({ url: `${origin}/t/b`, entry: `${origin}${landing}` })
