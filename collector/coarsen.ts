@@ -1,7 +1,7 @@
 import { BlockList } from 'node:net'
-import geoip from 'geoip-country'
 import UAParser from 'ua-parser-js'
 import { normalizeIp } from './client-ip.ts'
+import { countryOfAddress } from './country-table.ts'
 import { createKeyedMemory } from './keyed-memory.ts'
 import type { HeaderReader } from './opt-out.ts'
 
@@ -232,7 +232,7 @@ const proxyCountry = (headers: HeaderReader): string => {
 const countryOf = (ip: string): string => {
   const normal = normalizeIp(ip)
   if (!isPublicNormal(normal)) return ''
-  const country = geoip.lookup(normal)?.country ?? ''
+  const country = countryOfAddress(normal)
   return COUNTRY_CODE.test(country) ? country : ''
 }
 

@@ -9,6 +9,7 @@ import {
 } from '../schemas/contribution.ts'
 import { EVENT_TYPES, type EventType } from '../schemas/events.ts'
 import type { EventRow } from '../schemas/row.ts'
+import { createVisitorDaySlots } from './visitor-day-slots.ts'
 
 /**
  * The contribution bound of a visitor-day (docs/privacy.md, "Bounded contribution"): the released
@@ -38,6 +39,8 @@ export type ContributionBound = {
   admit(rows: readonly EventRow[]): { kept: EventRow[]; dropped: number; clipped: number; visitsCut: number }
   /** Visitor-days currently remembered. */
   readonly size: number
+  /** Bytes held by its typed arrays (the order records, one in ten visitor-days or fewer, aside). */
+  readonly bytes: number
 }
 
 export const DEFAULT_MAX_VISITORS = 200_000
@@ -46,54 +49,50 @@ const TYPE_INDEX = new Map<string, number>(EVENT_TYPES.map((type, index) => [typ
 
 const ORDER_INDEX = new Map<string, number>(ORDER_TYPES.map((type, index) => [type, index]))
 
-// Per order type its value so far, then the units purchased, the engaged milliseconds, the visits
-// begun and the bounces taken back: one small array per visitor-day.
-const UNITS = ORDER_TYPES.length
-const ENGAGED = UNITS + 1
-const VISITS = ENGAGED + 1
-const TAKEN_BACK = VISITS + 1
-const ENGAGED_MS_PER_DAY = ENGAGED_SECONDS_PER_VISITOR_DAY * 1000
-
 const TYPES = EVENT_TYPES.length
-const VALUES = TAKEN_BACK + 1
+// An order record: per order type its value so far, then the units purchased.
+const UNITS = ORDER_TYPES.length
+const ORDER_FIELDS = UNITS + 1
+const ENGAGED_MS_PER_DAY = ENGAGED_SECONDS_PER_VISITOR_DAY * 1000
 const FIRST_SLOTS = 1024
+
+// The counts are held in the narrowest arrays their bounds fit.
+if (Math.max(...Object.values(EVENTS_PER_VISITOR_DAY), VISITS_PER_VISITOR_DAY) > 0xff)
+  throw new RangeError('a count bound past 255 needs wider arrays in contribution-bound.ts')
+if (ENGAGED_MS_PER_DAY > 0xffff_ffff) throw new RangeError('the engaged bound needs a wider array')
 
 /** A bound over a day's visitor hashes, for one collector process. */
 export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): ContributionBound {
   let day = ''
-  // Each visitor-day is a slot: its counts per event type at slot × TYPES in `events`, its order
-  // values, units and engaged time at slot × VALUES in `values`. An object with two typed arrays of
-  // its own per visitor-day cost about 670 bytes, 134 MB at the default bound, and was most of a
-  // busy collector's heap; a slot and its map entry cost under 250
-  // (test/collector/contribution-bound.test.ts › "holds a visitor-day in under 250 bytes…").
-  // Site, then the row's own visitor hash string: no key is built per event.
-  let slots = new Map<string, Map<string, number>>()
-  let count = 0
-  let events = new Uint16Array(FIRST_SLOTS * TYPES)
-  let values = new Float64Array(FIRST_SLOTS * VALUES)
+  // Each visitor-day is a slot (visitor-day-slots.ts, keyed per site by the row's own visitor
+  // hash: no key is built per event): its counts per event type at slot × TYPES in `events`, its
+  // engaged milliseconds, its visits begun and bounces taken back at slot × 2 in `visits`. Orders
+  // are rare (a visitor-day in ten or fewer): their values and units are a record of their own,
+  // made at the first. An object with two typed arrays of its own per visitor-day cost about 670
+  // bytes, 134 MB at the default bound, and was most of a busy collector's heap; a slot and its
+  // arrays cost under 70 (test/collector/contribution-bound.test.ts › "holds a visitor-day in…").
+  let slots = createVisitorDaySlots(maxVisitors)
+  let events = new Uint8Array(FIRST_SLOTS * TYPES)
+  let engagedMs = new Uint32Array(FIRST_SLOTS)
+  let visits = new Uint8Array(FIRST_SLOTS * 2)
+  let orders = new Map<number, Float64Array>()
   let clipped = 0
   let visitsCut = 0
 
   function slotOf(site: string, visitor: string): number | undefined {
-    let visitors = slots.get(site)
-    if (!visitors) {
-      visitors = new Map()
-      slots.set(site, visitors)
-    }
-    let slot = visitors.get(visitor)
-    if (slot !== undefined) return slot
-    if (count >= maxVisitors) return undefined
-    slot = count++
-    if ((slot + 1) * TYPES > events.length) {
-      // Doubled as the day's visitors arrive; a new slot's counts are zero.
-      const moreEvents = new Uint16Array(events.length * 2)
-      moreEvents.set(events)
-      events = moreEvents
-      const moreValues = new Float64Array(values.length * 2)
-      moreValues.set(values)
-      values = moreValues
-    }
-    visitors.set(visitor, slot)
+    const slot = slots.slotOf(site, visitor)
+    if (slot === undefined || slot < engagedMs.length) return slot
+    // Doubled as the day's visitors arrive; a new slot's counts are zero.
+    const capacity = engagedMs.length * 2
+    const moreEvents = new Uint8Array(capacity * TYPES)
+    moreEvents.set(events)
+    events = moreEvents
+    const moreEngaged = new Uint32Array(capacity)
+    moreEngaged.set(engagedMs)
+    engagedMs = moreEngaged
+    const moreVisits = new Uint8Array(capacity * 2)
+    moreVisits.set(visits)
+    visits = moreVisits
     return slot
   }
 
@@ -101,34 +100,38 @@ export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): Con
     const rowDay = row.hour.slice(0, 10)
     if (rowDay !== day) {
       day = rowDay
-      slots = new Map()
-      count = 0
-      events = new Uint16Array(FIRST_SLOTS * TYPES)
-      values = new Float64Array(FIRST_SLOTS * VALUES)
+      slots = createVisitorDaySlots(maxVisitors)
+      events = new Uint8Array(FIRST_SLOTS * TYPES)
+      engagedMs = new Uint32Array(FIRST_SLOTS)
+      visits = new Uint8Array(FIRST_SLOTS * 2)
+      orders = new Map()
     }
     const slot = slotOf(row.site, row.visitor)
     if (slot === undefined) return null
     const index = TYPE_INDEX.get(row.type)
     if (index === undefined) return null
     const at = slot * TYPES + index
-    const base = slot * VALUES
     const bound = EVENTS_PER_VISITOR_DAY[row.type as EventType]
     if ((events[at] ?? 0) >= bound) return null
     const kept = row.item_ids.length > ITEMS_PER_ORDER ? cutItems(row) : row
     const order = ORDER_INDEX.get(row.type)
-    const value = order === undefined ? 0 : orderValue(kept)
-    const units = row.type === 'purchase' ? kept.item_quantities.reduce((sum, units) => sum + units, 0) : 0
-    if (order !== undefined && (values[base + order] ?? 0) + value > REVENUE_PER_VISITOR_DAY) return null
-    if ((values[base + UNITS] ?? 0) + units > UNITS_PER_VISITOR_DAY) return null
-    const left = ENGAGED_MS_PER_DAY - (values[base + ENGAGED] ?? 0)
+    if (order !== undefined) {
+      const value = orderValue(kept)
+      const units = row.type === 'purchase' ? kept.item_quantities.reduce((sum, units) => sum + units, 0) : 0
+      const record = orders.get(slot) ?? new Float64Array(ORDER_FIELDS)
+      if ((record[order] ?? 0) + value > REVENUE_PER_VISITOR_DAY) return null
+      if ((record[UNITS] ?? 0) + units > UNITS_PER_VISITOR_DAY) return null
+      record[order] = (record[order] ?? 0) + value
+      record[UNITS] = (record[UNITS] ?? 0) + units
+      orders.set(slot, record)
+    }
+    const left = ENGAGED_MS_PER_DAY - (engagedMs[slot] ?? 0)
     if (row.type === 'engagement' && row.engaged_ms > 0 && left <= 0) return null
     events[at] = (events[at] ?? 0) + 1
-    if (order !== undefined) values[base + order] = (values[base + order] ?? 0) + value
-    values[base + UNITS] = (values[base + UNITS] ?? 0) + units
-    if (row.type === 'pageview') return visitBound(kept, base)
+    if (row.type === 'pageview') return visitBound(kept, slot * 2)
     if (row.type === 'engagement') {
       const engaged = Math.min(row.engaged_ms, left)
-      values[base + ENGAGED] = (values[base + ENGAGED] ?? 0) + engaged
+      engagedMs[slot] = (engagedMs[slot] ?? 0) + engaged
       if (engaged < row.engaged_ms) {
         clipped++
         return { ...kept, engaged_ms: engaged }
@@ -140,20 +143,20 @@ export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): Con
   // A visit past VISITS_PER_VISITOR_DAY stays a pageview of its page but begins nothing: no entry,
   // no bounce, no new-or-returning, and no previous page whose exit it would take back. A second
   // page past the bound takes no bounce back, so a visitor-day's bounces sum to within ±bound.
-  function visitBound(row: EventRow, base: number): EventRow {
+  function visitBound(row: EventRow, at: number): EventRow {
     if (row.entry === 1) {
-      const begun = values[base + VISITS] ?? 0
+      const begun = visits[at] ?? 0
       if (begun < VISITS_PER_VISITOR_DAY) {
-        values[base + VISITS] = begun + 1
+        visits[at] = begun + 1
         return row
       }
       visitsCut++
       return { ...row, entry: 0, bounce: 0, visitor_kind: '', prev_path: '' }
     }
     if (row.bounce !== -1) return row
-    const takenBack = values[base + TAKEN_BACK] ?? 0
+    const takenBack = visits[at + 1] ?? 0
     if (takenBack < VISITS_PER_VISITOR_DAY) {
-      values[base + TAKEN_BACK] = takenBack + 1
+      visits[at + 1] = takenBack + 1
       return row
     }
     visitsCut++
@@ -172,7 +175,10 @@ export function createContributionBound(maxVisitors = DEFAULT_MAX_VISITORS): Con
       return { kept, dropped: rows.length - kept.length, clipped, visitsCut }
     },
     get size() {
-      return count
+      return slots.size
+    },
+    get bytes() {
+      return slots.bytes + events.byteLength + engagedMs.byteLength + visits.byteLength
     },
   }
 }

@@ -1,6 +1,7 @@
 import { hash, randomBytes } from 'node:crypto'
 import { VISITORS_NOW_MINUTES } from '../schemas/constants.ts'
 import type { EventRow } from '../schemas/row.ts'
+import { createNumberSet, type NumberSet } from './number-set.ts'
 
 /**
  * "Visitors now": distinct visitors of a site over the last few minutes, in this process's memory
@@ -8,7 +9,8 @@ import type { EventRow } from '../schemas/row.ts'
  * write-ahead log or a log line, and only counts leave it.
  *
  * What is kept is not the daily visitor hash but a keyed hash of it under a key drawn at start and
- * never stored, cut to 8 bytes, in one set per site and minute; a set is dropped as soon as its
+ * never stored, cut to 48 bits (a number: 16–32 bytes an entry in a number-set.ts table, where a
+ * set of strings held about 60), in one set per site and minute; a set is dropped as soon as its
  * minute leaves the window, so a visitor is forgotten at most `minutes` after their last event.
  * A set holds at most `maxPerMinute` entries (past that, more visitors are not counted: the count
  * errs low and memory stays bounded under a flood).
@@ -38,7 +40,7 @@ export function createVisitorsNow(
   // Keyed as keyed-memory.ts keys its entries: one-shot SHA-256 of a per-process key and the value.
   const key = randomBytes(32).toString('base64')
   // minute (epoch minutes) -> site -> keyed hashes seen in that minute
-  const buckets = new Map<number, Map<string, Set<string>>>()
+  const buckets = new Map<number, Map<string, NumberSet>>()
 
   const minuteOf = (date: Date) => Math.floor(date.getTime() / 60_000)
   const forgetBefore = (current: number) => {
@@ -63,16 +65,19 @@ export function createVisitorsNow(
         last = id
         let seen = sites.get(row.site)
         if (!seen) {
-          seen = new Set()
+          seen = createNumberSet()
           sites.set(row.site, seen)
         }
-        if (seen.size < maxPerMinute) seen.add(hash('sha256', key + id, 'base64').slice(0, 11))
+        // 48 bits: that two of a minute's 100,000 visitors share one has a chance of 1 in 56,000
+        // (the count then errs low by one). 0 marks an empty place: a hash of 0 counts as 1.
+        if (seen.size < maxPerMinute) seen.add(hash('sha256', key + id, 'buffer').readUIntBE(0, 6) || 1)
       }
     },
     count(site) {
       forgetBefore(minuteOf(now()))
-      const union = new Set<string>()
-      for (const sites of buckets.values()) for (const hash of sites.get(site) ?? []) union.add(hash)
+      const union = createNumberSet()
+      for (const sites of buckets.values())
+        for (const hash of sites.get(site)?.values() ?? []) union.add(hash)
       return union.size
     },
   }

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { getHeapSnapshot } from 'node:v8'
 import fc from 'fast-check'
-import geoip from 'geoip-country'
 import { describe, expect, it } from 'vitest'
 import { isBot } from '../../collector/bots.ts'
 import { normalizeIp } from '../../collector/client-ip.ts'
 import { createCountryLookup, createUaClassifier, isPublicIp } from '../../collector/coarsen.ts'
+import { countryOfAddress } from '../../collector/country-table.ts'
 import { createKeyedMemory } from '../../collector/keyed-memory.ts'
 import { headerRecord } from '../../collector/opt-out.ts'
 
@@ -64,11 +64,11 @@ describe('answers remembered under a keyed hash (user agents, addresses)', () =>
     expect(() => createKeyedMemory(0)).toThrow(RangeError)
   })
 
-  it('places addresses exactly as the database does, first and later times', () => {
+  it('places addresses exactly as the country table does, first and later times', () => {
     const lookup = createCountryLookup({ trustProxy: false, cacheSize: 500 })
     const direct = (ip: string) => {
       const normal = normalizeIp(ip)
-      const country = isPublicIp(ip) ? (geoip.lookup(normal)?.country ?? '') : ''
+      const country = isPublicIp(ip) ? countryOfAddress(normal) : ''
       return /^[A-Z]{2}$/.test(country) ? country : ''
     }
     fc.assert(

@@ -39,6 +39,11 @@ describe('visitors now', () => {
     expect(JSON.stringify(live)).not.toContain('12345678901234567890')
     const source = readFileSync(new URL('../../collector/visitors-now.ts', import.meta.url), 'utf8')
     const imports = [...source.matchAll(/^import .* from '([^']+)'/gm)].map((match) => match[1])
-    expect(imports.sort()).toEqual(['../schemas/constants.ts', '../schemas/row.ts', 'node:crypto'])
+    expect(imports.sort()).toEqual([
+      '../schemas/constants.ts',
+      '../schemas/row.ts',
+      './number-set.ts',
+      'node:crypto',
+    ])
   })
 })
