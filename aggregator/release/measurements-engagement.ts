@@ -19,7 +19,8 @@ import {
 // The collector lets a visitor-day begin at most VISITS visits and take back at most VISITS
 // bounces (collector/contribution-bound.ts): visits and entries move by VISITS; the +1/-1 bounce
 // column by VISITS up and VISITS down, which may fall in two cells (a visit begun in one source,
-// a second page taken back in another): L2 ≤ √2·VISITS. Exits are +1 on a page and -1 on the page
+// a second page taken back in another): L2 ≤ √2·VISITS. In one cell (no filter, or by device or
+// country, which a visitor-day has one of) they net to within ±VISITS: L2 ≤ VISITS. Exits are +1 on a page and -1 on the page
 // before it, at most twice the pageviews in all cells.
 const PAGES = eventsBound(PAGEVIEW)
 const VISITS = VISITS_PER_VISITOR_DAY
@@ -56,7 +57,11 @@ export const ENGAGEMENT_MEASUREMENTS: readonly Measurement[] = [
     measures: [
       { ...visitors(PAGEVIEW, 0.1, 1), filteredWeight: 0.3 },
       { ...count('visits', 'sumMerge(visits)', VISITS, 19), filteredWeight: 0.2 },
-      { ...count('bounces', 'sumMerge(bounces)', BOUNCES, 6), filteredWeight: 0.05 },
+      {
+        ...count('bounces', 'sumMerge(bounces)', VISITS, 6),
+        l2By: { source: BOUNCES },
+        filteredWeight: 0.05,
+      },
       { ...engagedSeconds(0.7), filteredWeight: 0.05 },
     ],
   },
