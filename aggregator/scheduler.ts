@@ -1,5 +1,6 @@
 import cron from 'node-cron'
 import type { Logger } from '../core/logger.ts'
+import { WarehouseClosedError } from '../warehouse/in-flight.ts'
 
 export type Job = {
   name: string
@@ -24,12 +25,16 @@ export function startScheduler(jobs: Job[], logger: Logger, now: () => Date = ()
       .then((result) =>
         logger.info({ job: job.name, ms: Math.round(performance.now() - started), result }, 'job done'),
       )
-      .catch((error: unknown) =>
-        logger.error(
-          { job: job.name, err: error instanceof Error ? error.message : String(error) },
-          'job failed',
-        ),
-      )
+      .catch((error: unknown) => {
+        const err = error instanceof Error ? error.message : String(error)
+        // A shutdown that has waited its time for a job begins to close the warehouse: the job's
+        // next query is refused and the job ends there, to be run again by the next start.
+        if (stopping && error instanceof WarehouseClosedError) {
+          logger.warn({ job: job.name, err }, 'job cut short by the shutdown')
+        } else {
+          logger.error({ job: job.name, err }, 'job failed')
+        }
+      })
       .finally(() => running.delete(run))
     running.add(run)
     return run
@@ -40,6 +45,7 @@ export function startScheduler(jobs: Job[], logger: Logger, now: () => Date = ()
   const initial = Promise.all(jobs.filter((job) => job.runAtStart).map(runJob))
   return {
     initial,
+    /** No run starts any more; resolves once the running ones have ended. */
     async stop() {
       stopping = true
       for (const task of tasks) await task.stop()

@@ -8,14 +8,13 @@ import { createLogger } from '../core/logger.ts'
 import { Metrics } from '../core/metrics.ts'
 import { ConfigError, loadConfig } from '../schemas/config.ts'
 import { connectWarehouse } from '../warehouse/connect.ts'
+import type { MigrationReport } from '../warehouse/migrate.ts'
 import { createApp } from './app.ts'
 import { serverLimits } from './http-limits.ts'
 import { ingestFirst } from './ingest-first.ts'
+import { createShutdown } from './shutdown.ts'
 import { workerMetrics } from './worker-metrics.ts'
 import { runPrimary } from './workers.ts'
-
-const SHUTDOWN_MS = 10_000
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
 
 /**
  * `npm start`: config, then the collector on PORT; with `WORKERS` above 1, this process starts
@@ -66,28 +65,35 @@ async function main() {
   })
   let stopping = false
   let scheduler: ReturnType<typeof startScheduler> | undefined
-  // Jobs read and write the warehouse: they start once it is there and migrated.
+  let startup: Promise<void> | undefined
+  // Jobs read and write the warehouse: they start once it is there and migrated. A shutdown waits
+  // for this start-up (its version query runs in the warehouse) and stops the scheduler it started.
+  const startJobs = async (migrations: MigrationReport) => {
+    const version = await warehouse.version()
+    logger.info(
+      { warehouse: warehouse.kind, version, migrationsApplied: migrations.applied.length },
+      'warehouse ready',
+    )
+    if (stopping) return
+    scheduler = startScheduler(
+      aggregatorJobs({
+        warehouse,
+        config,
+        metrics: collector.metrics,
+        salts: collector.salts,
+        leads: (worker?.index ?? 1) === 1,
+      }),
+      logger,
+    )
+  }
   void link.ready.then(
-    async (migrations) => {
-      logger.info(
-        {
-          warehouse: warehouse.kind,
-          version: await warehouse.version(),
-          migrationsApplied: migrations.applied.length,
-        },
-        'warehouse ready',
-      )
+    (migrations) => {
       if (stopping) return
-      scheduler = startScheduler(
-        aggregatorJobs({
-          warehouse,
-          config,
-          metrics: collector.metrics,
-          salts: collector.salts,
-          leads: (worker?.index ?? 1) === 1,
-        }),
-        logger,
-      )
+      startup = startJobs(migrations).catch((error: unknown) => {
+        // A warehouse that a shutdown is closing refuses the version query: nothing to report then.
+        if (!stopping)
+          logger.error({ err: error instanceof Error ? error.message : String(error) }, 'start-up failed')
+      })
     },
     () => {},
   )
@@ -111,36 +117,21 @@ async function main() {
     },
   )
 
-  const shutdown = async (signal: string) => {
-    if (stopping) return
+  const shutdown = createShutdown({
+    logger,
+    server,
+    collector,
+    warehouse,
+    startup: () => startup,
+    scheduler: () => scheduler,
+  })
+  const onSignal = (signal: NodeJS.Signals) => {
+    // Set before anything else runs: a start-up still under way then starts no scheduler.
     stopping = true
-    logger.info({ signal }, 'shutting down')
-    const started = Date.now()
-    const deadline = setTimeout(() => {
-      logger.error(
-        'shutdown took longer than 10 s; exiting (what was not written stays in the write-ahead log)',
-      )
-      process.exit(1)
-    }, SHUTDOWN_MS)
-    deadline.unref()
-    // Stop accepting; requests in flight get their answer (their events are being fsynced), then
-    // keep-alive connections that are still open are cut. No job starts any more; running ones end.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-    const jobsDone = scheduler?.stop()
-    if ('closeIdleConnections' in server) server.closeIdleConnections()
-    await Promise.race([closed, sleep(2_000)])
-    if ('closeAllConnections' in server) server.closeAllConnections()
-    // Write what the warehouse takes in the time left; the rest stays in the log for the next start.
-    await collector.close(Math.max(500, SHUTDOWN_MS - (Date.now() - started) - 2_500))
-    // The embedded warehouse must not be closed under a running query (chDB crashes), so a job
-    // still running is waited for as long as the deadline allows.
-    await jobsDone
-    await warehouse.close()
-    logger.info({ ms: Date.now() - started, left: collector.batcher.buffered }, 'stopped')
-    process.exit(0)
+    void shutdown(signal)
   }
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
-  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
 }
 
 main().catch((error) => {

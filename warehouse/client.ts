@@ -1,7 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
+import { settlesWithin } from '../core/deadline.ts'
 import type { ClusterConfig, WarehouseConfig } from '../schemas/config.ts'
+import { inFlight, WarehouseBusyError } from './in-flight.ts'
+
+export { WarehouseBusyError, WarehouseClosedError } from './in-flight.ts'
 
 /**
  * The one place that knows which ClickHouse Tally talks to. Everything else receives a
@@ -22,8 +26,21 @@ export type Warehouse = {
   readonly cluster?: ClusterConfig
   /** The ClickHouse version string, e.g. `26.7.2.1` or `18.16.1`. */
   version(): Promise<string>
-  close(): Promise<void>
+  /**
+   * Refuses every new call at once (`WarehouseClosedError`), waits for the calls still running,
+   * then closes. The embedded warehouse must not be closed under a running query or insert: chDB
+   * then crashes the process when it exits. Rejects with `WarehouseBusyError`, and leaves the
+   * connection open, if calls still run after `waitMs`. Calling it again waits for the same close.
+   */
+  close(options?: CloseOptions): Promise<void>
 }
+
+export type CloseOptions = {
+  /** How long to wait for the calls still running; 30 s unless given. */
+  waitMs?: number
+}
+
+const CLOSE_WAIT_MS = 30_000
 
 // Counts come back as JSON numbers on every server version, so readers never see quoted
 // 64-bit integers on one backend and plain numbers on the other.
@@ -69,10 +86,25 @@ export function describeWarehouse(config: WarehouseConfig): string {
 
 export async function openWarehouse(config: WarehouseConfig, options: OpenOptions = {}): Promise<Warehouse> {
   const create = options.create ?? true
-  const { client, writer } =
-    config.kind === 'embedded'
-      ? { client: await openEmbedded(config, create), writer: undefined }
-      : await openServer(config, create)
+  const opened =
+    config.kind === 'embedded' ? await openEmbedded(config, create) : await openServer(config, create)
+  const calls = inFlight()
+  const client = calls.guard(opened.client)
+  const writer = opened.writer && calls.guard(opened.writer)
+  const close = async (waitMs: number) => {
+    calls.stop()
+    const deadline = performance.now() + waitMs
+    const idle =
+      (await calls.idle(waitMs)) && (await settlesWithin(opened.settled(), deadline - performance.now()))
+    if (!idle) {
+      throw new WarehouseBusyError(
+        `the warehouse is still busy after ${waitMs} ms (${calls.running} calls running, besides any aborted ones chDB is finishing): left open, since closing it under them would crash an embedded one`,
+      )
+    }
+    await opened.writer?.close()
+    await opened.client.close()
+  }
+  let closing: Promise<void> | undefined
   let cachedVersion: Promise<string> | undefined
   return {
     client,
@@ -87,11 +119,26 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
         .then((rows) => rows[0]?.version ?? 'unknown')
       return cachedVersion
     },
-    close: async () => {
-      await writer?.close()
-      await client.close()
+    close: (options = {}) => {
+      // A close that gave up may be tried again, with a longer wait.
+      closing ??= close(options.waitMs ?? CLOSE_WAIT_MS).catch((error: unknown) => {
+        closing = undefined
+        throw error
+      })
+      return closing
     },
   }
+}
+
+/** What the two kinds of warehouse open: the clients, and how to wait for work they cannot count. */
+type Opened = {
+  client: ClickHouseClient
+  writer?: ClickHouseClient
+  /**
+   * Settles once nothing started through these clients still runs, even calls whose callers gave
+   * up (for chDB: nothing in the process, since chDB keeps that count for the process).
+   */
+  settled(): Promise<void>
 }
 
 // `SHOW DATABASES` rather than a filtered query: 18.16 takes no query parameters, and the name is
@@ -106,12 +153,15 @@ async function hasDatabase(client: ClickHouseClient, database: string): Promise<
 async function openEmbedded(
   config: Extract<WarehouseConfig, { kind: 'embedded' }>,
   create: boolean,
-): Promise<ClickHouseClient> {
+): Promise<Opened> {
   const path = resolve(config.path, 'clickhouse')
   if (!create && !existsSync(path)) throw new NoWarehouseError(`no embedded warehouse at ${path}`)
   // Loaded only here: the embedded engine is a large native library that a collector talking to a
   // server never needs in memory.
-  const { createChdbConnection } = await import('chdb/connection')
+  const [{ createChdbConnection }, { drainPending }] = await Promise.all([
+    import('chdb/connection'),
+    import('chdb'),
+  ])
   mkdirSync(path, { recursive: true })
   const client = createClient({
     // chdb types its connection against @clickhouse/client-common, which the client now bundles
@@ -128,13 +178,15 @@ async function openEmbedded(
     throw new NoWarehouseError(`no database ${config.database} in the embedded warehouse at ${path}`)
   }
   await client.command({ query: `USE ${config.database}` })
-  return client
+  // An aborted call (the collector's insert cut at its shutdown deadline) rejects at once while
+  // chDB computes on to the end: chDB's own count of its native calls sees those too.
+  return { client, settled: drainPending }
 }
 
 async function openServer(
   config: Extract<WarehouseConfig, { kind: 'server' }>,
   create: boolean,
-): Promise<{ client: ClickHouseClient; writer: ClickHouseClient }> {
+): Promise<Opened> {
   const connection = { url: config.url, username: config.username, password: config.password }
   const bootstrap = createClient({ ...connection, request_timeout: 10_000 })
   let major = 0
@@ -166,5 +218,7 @@ async function openServer(
   return {
     client: createClient(options),
     writer: createClient({ ...options, keep_alive: { enabled: false } }),
+    // An aborted request is cut on the socket; the server finishes or cancels it on its own.
+    settled: async () => {},
   }
 }

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Logger } from '../core/logger.ts'
 import type { WarehouseConfig } from '../schemas/config.ts'
-import { openWarehouse, type Warehouse } from './client.ts'
+import { type CloseOptions, openWarehouse, type Warehouse } from './client.ts'
 import { type MigrationReport, migrate } from './migrate.ts'
 
 /**
@@ -27,8 +27,11 @@ export type WarehouseLink = {
   readonly migrations: MigrationReport
   /** Why the warehouse is not usable yet; undefined once it is. */
   reason(): string | undefined
-  /** Stops retrying and closes the warehouse if it was opened. */
-  close(): Promise<void>
+  /**
+   * Stops retrying and closes the warehouse if it was opened, once the calls still running on it
+   * have settled (`Warehouse.close`).
+   */
+  close(options?: CloseOptions): Promise<void>
 }
 
 const MAX_PAUSE_MS = 30_000
@@ -46,7 +49,7 @@ export function connectWarehouse(config: WarehouseConfig, options: ConnectOption
   let stopped = false
   let wake: (() => void) | undefined
   const migrations: MigrationReport = { applied: [], current: 0 }
-  const refusing = notConnected(() => reason ?? 'closed')
+  const refusing = notConnected(() => reason ?? 'the warehouse is closed')
 
   const warehouse: Warehouse = {
     get client() {
@@ -59,7 +62,7 @@ export function connectWarehouse(config: WarehouseConfig, options: ConnectOption
     database: config.database,
     ...(config.kind === 'server' && config.cluster ? { cluster: config.cluster } : {}),
     version: () => (current ? current.version() : Promise.reject(new Error(reason))),
-    close: () => link.close(),
+    close: (options) => link.close(options),
   }
 
   let attempted: () => void = () => {}
@@ -117,11 +120,12 @@ export function connectWarehouse(config: WarehouseConfig, options: ConnectOption
     firstAttempt,
     migrations,
     reason: () => reason,
-    async close() {
+    async close(options) {
       stopped = true
-      reason = 'closed'
+      reason = 'the warehouse is closed'
       wake?.()
-      await current?.close()
+      // Until its calls have settled, `client` stays the opened one, which refuses new calls.
+      await current?.close(options)
       current = undefined
     },
   }

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../load/lib/clickhouse-server.ts'
 import { openWarehouse } from '../../warehouse/client.ts'
 import { postEvents } from '../support/http.ts'
+import { spawnService, stopService } from '../support/process.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-lifecycle-'))
 const children: ChildProcess[] = []
@@ -126,6 +127,29 @@ describe('the service process', () => {
     } finally {
       await warehouse.close()
     }
+  })
+
+  it('exits 0 on SIGTERM as soon as it answers, its start-up jobs still running, start after start', async () => {
+    // The embedded warehouse must not be closed, nor the process left, with a query or an insert of
+    // the start-up still running in it: chDB then ends the process by a signal.
+    const dir = join(dataDir, 'early-sigterm')
+    let jobsAfterSignal = 0
+    for (let start = 1; start <= 3; start++) {
+      const service = await spawnService({
+        DATA_DIR: dir,
+        SITES: 'demo=http://localhost:8787',
+        LOG_LEVEL: 'info',
+      })
+      const { code, ms } = await stopService(service)
+      const output = service.output()
+      expect(code, output).toBe(0)
+      expect(ms).toBeLessThan(10_000)
+      expect(output).toContain('"msg":"stopped"')
+      const after = output.slice(output.indexOf('"msg":"shutting down"'))
+      if (/"msg":"job (done|cut short by the shutdown)"/.test(after)) jobsAfterSignal++
+    }
+    // The start-up jobs take about a second: the signal came while they ran.
+    expect(jobsAfterSignal).toBeGreaterThan(0)
   })
 
   it('stops with npm run demo on SIGTERM or SIGINT to npm, leaving no process behind', async () => {
