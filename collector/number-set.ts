@@ -22,19 +22,24 @@ export type NumberSet = {
 
 const FIRST_CAPACITY = 64
 
+/**
+ * Two 32-bit words mixed into one, for a place in an open-addressing table (its low bits): the
+ * values are hashes already, but multiples of the table's size must not pile up in one place.
+ */
+export const mix = (low: number, high: number): number => {
+  const mixed = Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b)
+  return mixed ^ (mixed >>> 15)
+}
+
 export function createNumberSet(): NumberSet {
   // 0 marks an empty place, so 0 itself is not a value.
   let table = new Float64Array(FIRST_CAPACITY)
   let mask = FIRST_CAPACITY - 1
   let size = 0
 
-  // The low 32 bits, mixed: the values are hashes already, but a multiple of the table's size
-  // must not pile up in one place.
   const placeOf = (value: number) => {
     const low = value % 0x1_0000_0000
-    const high = (value - low) / 0x1_0000_0000
-    const mixed = Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b)
-    return (mixed ^ (mixed >>> 15)) & mask
+    return mix(low, (value - low) / 0x1_0000_0000) & mask
   }
 
   const find = (value: number): number => {

@@ -1,3 +1,5 @@
+import { mix } from './number-set.ts'
+
 /**
  * The day's visitors of each site as dense slot numbers 0, 1, 2…, for per-visitor-day counts kept
  * in typed arrays (contribution-bound.ts). A visitor hash is the pipeline's decimal string of 64
@@ -58,10 +60,8 @@ export function createVisitorDaySlots(max: number): VisitorDaySlots {
     return true
   }
 
-  const placeOf = (site: number, first: number, last: number) => {
-    const mixed = Math.imul((last % 0x1_0000_0000) ^ Math.imul(first ^ site, 0x9e3779b1), 0x85ebca6b)
-    return (mixed ^ (mixed >>> 15)) & mask
-  }
+  const placeOf = (site: number, first: number, last: number) =>
+    mix(last % 0x1_0000_0000, first ^ site) & mask
 
   /** The place of (site, head, tail): where its slot is, or the empty place it would take. */
   const find = (site: number, first: number, last: number): number => {
